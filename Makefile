@@ -34,3 +34,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build .aws-sam .pytest_cache .mypy_cache .ruff_cache
+
+# sam build (BuildMethod: makefile) targets
+-include build.mk

@@ -1,0 +1,32 @@
+# Targets run by `sam build` for functions with `BuildMethod: makefile`. SAM runs
+# `make build-<LogicalId>` in a copy of the function's CodeUri (the repository root) with
+# ARTIFACTS_DIR set to the directory that becomes the function's code.
+#
+# By default third-party packages are fetched as wheels for Lambda's arm64 Python 3.11 runtime,
+# which runs on Amazon Linux 2 (glibc 2.26): manylinux2014 wheels, and manylinux_2_26 ones
+# (google-re2 ships its aarch64 wheels only with that tag). LAMBDA_PIP_PLATFORM is a list of
+# pip platform tags; set it empty to install for the host instead (local runs and tests):
+#   make build-ProcessorFunction ARTIFACTS_DIR=build/processor LAMBDA_PIP_PLATFORM=
+
+PYTHON ?= python3
+LAMBDA_PIP_PLATFORM ?= manylinux2014_aarch64 manylinux_2_26_aarch64
+LAMBDA_PYTHON_VERSION ?= 3.11
+LAMBDA_REQUIREMENTS ?= functions/requirements.txt
+
+LAMBDA_PIP_TARGET_FLAGS := $(if $(strip $(LAMBDA_PIP_PLATFORM)),$(foreach p,$(LAMBDA_PIP_PLATFORM),--platform $(p)) --implementation cp --python-version $(LAMBDA_PYTHON_VERSION) --only-binary=:all:)
+
+define lambda_artifact
+	$(if $(strip $(ARTIFACTS_DIR)),,$(error ARTIFACTS_DIR is not set; sam build sets it))
+	mkdir -p "$(ARTIFACTS_DIR)"
+	rm -rf "$(ARTIFACTS_DIR)/clearance"
+	cp -R functions/clearance "$(ARTIFACTS_DIR)/clearance"
+	find "$(ARTIFACTS_DIR)/clearance" -name __pycache__ -type d -prune -exec rm -rf {} +
+	cp -R schemas "$(ARTIFACTS_DIR)/clearance/schemas"
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile --no-warn-conflicts --upgrade \
+		--target "$(ARTIFACTS_DIR)" $(LAMBDA_PIP_TARGET_FLAGS) -r $(LAMBDA_REQUIREMENTS)
+endef
+
+.PHONY: build-WebhookFunction build-ProcessorFunction
+
+build-WebhookFunction build-ProcessorFunction:
+	$(lambda_artifact)

@@ -1,0 +1,1 @@
+"""clearance: republication and licensing compliance for syndicated news."""

@@ -1,0 +1,254 @@
+"""One delivery in, one decision out: parse, recognise, evaluate, render, check the copy.
+
+Nothing a provider sends can make this raise: every failure of the input is a finding and a
+`rejected` (or `held`) decision. Only a bug or a broken environment raises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from clearance.article import Article, ArticleError
+from clearance.evaluate import AttachedNotice, Licensee, evaluate
+from clearance.findings import Finding, Outcome, Severity, outcome_of, schema_findings
+from clearance.jsonbody import JsonBodyError, parse_json
+from clearance.ninjs import parse_ninjs
+from clearance.plaintext import parse_plain_text
+from clearance.policy import Policy, PolicySet
+from clearance.render import Rendition, prepare_body, render
+from clearance.schemas import validator_for
+
+MAX_INPUT_BYTES = 2 * 1024 * 1024
+JSON_MEDIA_TYPES = ("application/json", "application/ninjs+json")
+TEXT_MEDIA_TYPES = ("text/plain",)
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    input_sha256: str
+    findings: tuple[Finding, ...]
+    provider: str | None = None
+    article: Article | None = None
+    policy: Policy | None = None
+    notices: tuple[AttachedNotice, ...] = ()
+    cleared: dict[str, Any] | None = None
+    renditions: tuple[Rendition, ...] = field(default=())
+
+    @property
+    def main_finding(self) -> Finding | None:
+        """The finding that decided the outcome, for one-line summaries."""
+        order = {Severity.CRITICAL: 0, Severity.MAJOR: 1, Severity.INFO: 2}
+        return min(self.findings, key=lambda f: order[f.severity], default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        article = self.article or {}
+        return {
+            "outcome": self.outcome.value,
+            "provider": self.provider,
+            "uri": article.get("uri"),
+            "version": article.get("version"),
+            "input_sha256": self.input_sha256,
+            "policy": self.policy.ref if self.policy else None,
+            "findings": [finding.to_dict() for finding in self.findings],
+            "notices": [notice.to_dict() for notice in self.notices],
+            "renditions": {r.name: r.sha256 for r in self.renditions},
+        }
+
+
+def clear(
+    data: bytes,
+    *,
+    policies: PolicySet,
+    now: datetime,
+    licensee: Licensee | None = None,
+    provider: str | None = None,
+    media_type: str | None = None,
+    max_bytes: int = MAX_INPUT_BYTES,
+) -> Decision:
+    """Decide one delivery. `provider` is the sender's word for who sent it, when it has one."""
+    digest = hashlib.sha256(data).hexdigest()
+
+    def refuse(rule_id: str, message: str, pointer: str = "", **kw: Any) -> Decision:
+        finding = Finding(rule_id, pointer, Severity.CRITICAL, message)
+        return Decision(Outcome.REJECTED, digest, (finding,), **kw)
+
+    if len(data) > max_bytes:
+        return refuse("input.size", f"the delivery is {len(data)} bytes; the limit is {max_bytes}")
+    try:
+        article = _parse(data, media_type, policies)
+    except ArticleError as error:
+        return refuse(f"input.{error.reason}", str(error), error.pointer)
+    invalid = schema_findings(
+        validator_for("article.schema.json").iter_errors(cast("dict[str, Any]", article)),
+        "article.schema",
+        Severity.CRITICAL,
+        "not a valid article",
+    )
+    if invalid:
+        return Decision(Outcome.REJECTED, digest, tuple(invalid), article=article)
+
+    chosen, recognition = _choose_provider(article, policies, provider)
+    if chosen is None:
+        return Decision(Outcome.REJECTED, digest, tuple(recognition), article=article)
+    article["provider"] = chosen
+    if chosen in policies.broken:
+        return refuse(
+            "policy.invalid",
+            f"the policy for '{chosen}' is invalid, so nothing from it can be cleared: "
+            + "; ".join(policies.broken[chosen]),
+            provider=chosen,
+            article=article,
+        )
+    policy = policies.policies[chosen]
+    context: dict[str, Any] = {"provider": chosen, "article": article, "policy": policy}
+
+    if article["pub_status"] == "canceled":
+        return Decision(Outcome.WITHDRAWN, digest, _kill_notice(policy), **context)
+
+    body = prepare_body(article)
+    evaluation = evaluate(article, policy, now, licensee or Licensee(), body.altered)
+    findings = [*recognition, *evaluation.findings]
+    outcome = outcome_of(findings)
+    context["notices"] = evaluation.notices
+    if outcome is not Outcome.CLEARED:
+        return Decision(outcome, digest, tuple(findings), **context)
+
+    cleared, renditions = render(
+        article,
+        body,
+        evaluation.notices,
+        policy=policy,
+        now=now,
+        licensee=licensee or Licensee(),
+        input_sha256=digest,
+    )
+    problems = _check_cleared(cleared, renditions, policy)
+    findings += problems
+    return Decision(
+        outcome_of(findings),
+        digest,
+        tuple(findings),
+        cleared=None if problems else cleared,
+        renditions=() if problems else renditions,
+        **context,
+    )
+
+
+def _parse(data: bytes, media_type: str | None, policies: PolicySet) -> Article:
+    if not data.strip():
+        raise ArticleError("empty", "the delivery is empty")
+    if b"\x00" in data:
+        raise ArticleError("binary", "the delivery is binary data, not an article")
+    kind = (media_type or "").split(";")[0].strip().lower()
+    as_json = kind in JSON_MEDIA_TYPES or (not kind and data.lstrip()[:1] in (b"{", b"["))
+    if not as_json and kind and kind not in TEXT_MEDIA_TYPES:
+        raise ArticleError("media-type", f"'{kind}' is not a supported article format")
+    if as_json:
+        try:
+            return parse_ninjs(parse_json(data))
+        except JsonBodyError as error:
+            raise ArticleError(error.reason, str(error)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ArticleError(
+            "encoding", f"the text is not valid UTF-8 (byte {error.start})"
+        ) from None
+    return parse_plain_text(text.removeprefix("\ufeff"), policies.disclaimer_headings)
+
+
+def _choose_provider(
+    article: Article, policies: PolicySet, claimed: str | None
+) -> tuple[str | None, list[Finding]]:
+    """The provider whose terms apply, or why none can be chosen (fail closed)."""
+    known = set(policies.policies) | set(policies.broken)
+    candidates = policies.recognise(article)
+    if claimed is not None:
+        if claimed not in known:
+            return None, [
+                Finding(
+                    "provider.unknown", "", Severity.CRITICAL, f"no policy for provider '{claimed}'"
+                )
+            ]
+        others = [pid for pid, _ in candidates if pid != claimed]
+        if others and claimed not in dict(candidates):
+            return claimed, [
+                Finding(
+                    "provider.mismatch",
+                    "",
+                    Severity.MAJOR,
+                    f"delivered as '{claimed}' but the article carries the marks of '{others[0]}'",
+                )
+            ]
+        return claimed, []
+    if not candidates:
+        return None, [
+            Finding(
+                "provider.unknown",
+                "",
+                Severity.CRITICAL,
+                "no provider policy recognises this article; its terms are unknown",
+            )
+        ]
+    best = [pid for pid, score in candidates if score == candidates[0][1]]
+    if len(best) > 1:
+        return None, [
+            Finding(
+                "provider.ambiguous",
+                "",
+                Severity.CRITICAL,
+                f"the article matches several providers equally ({', '.join(best)})",
+            )
+        ]
+    return best[0], []
+
+
+def _kill_notice(policy: Policy) -> tuple[Finding, ...]:
+    kill = policy.constraints["kill"]
+    hours = kill.get("within_hours")
+    within = f" within {hours} hour{'s' if hours != 1 else ''}" if hours else ""
+    return (
+        Finding(
+            "article.withdrawn",
+            "/pub_status",
+            Severity.INFO,
+            f"{policy.name} cancelled this article: remove every cleared copy{within}",
+        ),
+    )
+
+
+def _check_cleared(
+    cleared: dict[str, Any], renditions: tuple[Rendition, ...], policy: Policy
+) -> list[Finding]:
+    """Fail closed: a copy breaking a schema or dropping a notice is never written."""
+    problems = schema_findings(
+        validator_for("cleared.schema.json").iter_errors(cleared),
+        "cleared.schema",
+        Severity.CRITICAL,
+        "the cleared copy is malformed",
+    )
+    problems += schema_findings(
+        policy.cleared.iter_errors(cleared),
+        f"cleared.{policy.id}",
+        Severity.CRITICAL,
+        f"the cleared copy breaks {policy.name}'s terms",
+    )
+    texts = {r.name: r.data.decode() for r in renditions if r.name != "json"}
+    for notice in cleared["clearance"]["notices"]:
+        for name, text in texts.items():
+            needle = notice["text"] if name == "text" else html.escape(notice["text"])
+            if needle not in text:
+                problems.append(
+                    Finding(
+                        "cleared.notice",
+                        f"/clearance/notices/{notice['id']}",
+                        Severity.CRITICAL,
+                        f"the {name} copy does not carry the {notice['kind']} notice intact",
+                    )
+                )
+    return problems

@@ -1,0 +1,38 @@
+"""Shared fixtures: the project's policies, a fixed clock, and the shared samples where present."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from clearance.policy import PolicySet
+
+PROJECT = Path(__file__).resolve().parents[1]
+SAMPLES = PROJECT.parent / "shared" / "samples"
+DEMO_ARTICLES = PROJECT / "events" / "articles"
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+needs_samples = pytest.mark.skipif(
+    not SAMPLES.is_dir(), reason=f"shared samples not found at {SAMPLES}"
+)
+
+
+def sample_paths(pattern: str) -> list[Path]:
+    return sorted(SAMPLES.glob(pattern)) if SAMPLES.is_dir() else []
+
+
+@pytest.fixture(scope="session")
+def policies() -> PolicySet:
+    loaded = PolicySet.load()
+    assert not loaded.broken, loaded.broken
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def menafn_sample() -> bytes:
+    path = SAMPLES / "menafn" / "000_3ffd96728f458706.txt"
+    if not path.is_file():
+        pytest.skip(f"MENAFN sample not found at {path}")
+    return path.read_bytes()
