@@ -34,8 +34,12 @@ _ALL_BUT_STRUCTURE_AND_ESCAPES = bytes(
 _OPEN_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
 _SIGNED_STEP = bytes.maketrans(b"[]", b"\x01\xff")
 
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_LOW_SURROGATE_ESCAPE = re.compile(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+# A high surrogate escape not followed by a low one, or a low one not preceded by a high one:
+# exactly the escapes json.loads leaves unpaired, once escaped backslashes are masked.
+_LONE_SURROGATE_ESCAPE = re.compile(
+    r"\\u[dD](?:[89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD])[c-fC-F][0-9a-fA-F]{2})"
+)
 
 
 class JsonBodyError(ValueError):
@@ -60,15 +64,11 @@ def parse_json(data: bytes | str, *, max_depth: int = 64, max_number_digits: int
     """
     if max_depth < 0 or max_number_digits < 1:
         raise ValueError("max_depth must be >= 0 and max_number_digits >= 1")
-    text, raw, bom = _decode(data)
-    if _few_openers(raw, max_depth):
-        has_unicode_escape = b"\\u" in raw
-    else:
-        structure, has_unicode_escape = _structure(raw)
-        if _deeper_than(structure, max_depth):
-            raise JsonBodyError(
-                "depth", f"JSON nests arrays and objects more than {max_depth} levels deep"
-            )
+    text, raw = _decode(data)
+    if not _few_openers(raw, max_depth) and _deeper_than(_structure(raw), max_depth):
+        raise JsonBodyError(
+            "depth", f"JSON nests arrays and objects more than {max_depth} levels deep"
+        )
     try:
         value = _decoder(max_number_digits).decode(text)
     except JsonBodyError:
@@ -76,39 +76,36 @@ def parse_json(data: bytes | str, *, max_depth: int = 64, max_number_digits: int
     except json.JSONDecodeError as error:
         if not text.strip(_JSON_WHITESPACE):
             raise JsonBodyError("empty", "body is empty; expected a JSON document") from None
-        column = error.colno + 1 if bom and error.lineno == 1 else error.colno
         raise JsonBodyError(
-            "syntax", f"body is not valid JSON: {error.msg}: line {error.lineno} column {column}"
+            "syntax",
+            f"body is not valid JSON: {error.msg}: line {error.lineno} column {error.colno}",
         ) from None
     except RecursionError:
-        raise JsonBodyError(
-            "depth", f"JSON nests arrays and objects more than {max_depth} levels deep"
-        ) from None
+        raise JsonBodyError("depth", "JSON nests arrays and objects too deeply to parse") from None
     except ValueError as error:
-        raise JsonBodyError("number", f"JSON number cannot be converted: {error}") from None
-    if has_unicode_escape:
+        raise JsonBodyError("number", f"number cannot be converted: {error}") from None
+    if b"\\" in raw:
         at = _lone_surrogate_escape(text)
         if at >= 0:
             raise JsonBodyError(
                 "surrogate",
                 f"string has an unpaired UTF-16 surrogate escape {text[at : at + 6]} at "
-                f"{_line_column(text, at, bom)}",
+                f"{_line_column(text, at)}",
             )
     return value
 
 
-def _decode(data: bytes | str) -> tuple[str, bytes, bool]:
-    """The text for json, the UTF-8 bytes for the structure scan, and whether a BOM was cut."""
+def _decode(data: bytes | str) -> tuple[str, bytes]:
+    """The text for json and its UTF-8 bytes for the structure scan, a leading BOM cut off."""
     if isinstance(data, str):
-        bom = data.startswith("\ufeff")
-        text = data[1:] if bom else data
+        text = data[1:] if data.startswith("\ufeff") else data
         try:
-            return text, text.encode("utf-8"), bom
+            return text, text.encode("utf-8")
         except UnicodeEncodeError as error:
             raise JsonBodyError(
                 "surrogate",
                 f"text has an unpaired UTF-16 surrogate U+{ord(text[error.start]):04X} at "
-                f"{_line_column(text, error.start, bom)}",
+                f"{_line_column(text, error.start)}",
             ) from None
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"parse_json takes bytes or str, not {type(data).__name__}")
@@ -117,7 +114,7 @@ def _decode(data: bytes | str) -> tuple[str, bytes, bool]:
     if bom:
         raw = raw[len(_BOM) :]
     try:
-        return raw.decode("utf-8"), raw, bom
+        return raw.decode("utf-8"), raw
     except UnicodeDecodeError as error:
         offset = error.start + (len(_BOM) if bom else 0)
         whole = bytes(data)
@@ -139,24 +136,22 @@ def _few_openers(raw: bytes, limit: int) -> bool:
     return openers <= limit and openers + raw.count(b"[") <= limit
 
 
-def _structure(raw: bytes) -> tuple[bytes, bool]:
-    """The brackets of `raw` outside strings, in order, and whether any `\\u` escape occurs.
+def _structure(raw: bytes) -> bytes:
+    """The brackets of `raw` outside strings, in order.
 
     Everything runs in bytes.translate/replace/split at C speed. Escapes are kept long enough
     to pair each backslash with its target, so `\\"` and `\\\\` cannot end a string early.
     """
     if b"\\" in raw:
         kept = raw.translate(None, _ALL_BUT_STRUCTURE_AND_ESCAPES).replace(b"\\\\", b"")
-        has_unicode_escape = b"\\u" in kept
         structure = kept.replace(b'\\"', b"").translate(None, _ESCAPE_LETTERS)
     else:
-        has_unicode_escape = False
         structure = raw.translate(None, _ALL_BUT_STRUCTURE)
     # Removing two adjacent quotes keeps every bracket on the same side of every string.
     structure = structure.replace(b'""', b"")
     if b'"' in structure:
         structure = b"".join(structure.split(b'"')[::2])
-    return structure, has_unicode_escape
+    return structure
 
 
 def _deeper_than(structure: bytes, limit: int) -> bool:
@@ -182,26 +177,15 @@ def _deeper_than(structure: bytes, limit: int) -> bool:
 
 def _lone_surrogate_escape(text: str) -> int:
     """Index of the first `\\uD800`-`\\uDFFF` escape that json leaves unpaired, or -1."""
-    match = _SURROGATE_ESCAPE.search(text)
-    while match is not None:
-        start = match.start()
-        before = start
-        while before and text[before - 1] == "\\":
-            before -= 1
-        if (start - before) % 2:
-            match = _SURROGATE_ESCAPE.search(text, start + 1)
-        elif text[start + 3] in "89abAB" and _LOW_SURROGATE_ESCAPE.match(text, start + 6):
-            match = _SURROGATE_ESCAPE.search(text, start + 12)
-        else:
-            return start
-    return -1
+    masked = text.replace("\\\\", "\0\0")
+    match = _LONE_SURROGATE_ESCAPE.search(masked)
+    return -1 if match is None else match.start()
 
 
-def _line_column(text: str, index: int, bom: bool) -> str:
+def _line_column(text: str, index: int) -> str:
+    """Where an editor shows `text[index]`, a BOM not counted, as json itself reports."""
     line = text.count("\n", 0, index) + 1
     column = index - text.rfind("\n", 0, index)
-    if bom and line == 1:
-        column += 1
     return f"line {line} column {column}"
 
 
@@ -255,7 +239,7 @@ def _float_parser(limit: int) -> Callable[[str], float]:
 
 
 def _check_digits(literal: str, limit: int) -> None:
-    digits = sum(character.isdigit() for character in literal)
+    digits = len(literal) - sum(map(literal.count, "-+.eE"))
     if digits > limit:
         raise JsonBodyError(
             "number",

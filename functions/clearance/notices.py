@@ -8,35 +8,24 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 from collections.abc import Mapping
 from typing import Any
 
-_QUOTES = str.maketrans(
-    {
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2033": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-    }
-)
+_DOUBLE_QUOTES = re.compile("[\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb]")
+_SINGLE_QUOTES = re.compile("[\u2018\u2019\u201a\u201b\u2032]")
 _SPACE = re.compile(r"\s+")
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
+@lru_cache(maxsize=512)
 def normalise(text: str) -> str:
-    return _SPACE.sub(" ", text.translate(_QUOTES)).strip()
+    text = _SINGLE_QUOTES.sub("'", _DOUBLE_QUOTES.sub('"', text))
+    return _SPACE.sub(" ", text).strip()
 
 
 def same_text(registered: str, delivered: str) -> bool:
-    return normalise(registered) == normalise(delivered)
+    return registered == delivered or normalise(registered) == normalise(delivered)
 
 
 def difference(registered: str, delivered: str, context: int = 4) -> str:

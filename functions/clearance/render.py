@@ -86,7 +86,7 @@ def render(
             for rendition in (html_rendition, text_rendition)
         },
     }
-    data = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
+    data = (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
     json_rendition = Rendition("json", "json", "application/json", data)
     return document, (json_rendition, html_rendition, text_rendition)
 

@@ -1,0 +1,94 @@
+"""Engine speed: parse + evaluate + render per article, against a floor measured in the same run.
+
+Floor: `json.loads` of the normalised article plus one precompiled Draft 2020-12 `is_valid`
+against the article schema, the least any JSON-Schema-checked pipeline does per article.
+Prints medians; targets: < 0.5 ms per sample article, <= 5x the floor, and the 1 MB article
+costing no more than 1.2x its size ratio over the sample.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from clearance.engine import clear
+from clearance.findings import Outcome
+from clearance.policy import PolicySet
+from clearance.schemas import load_schema
+
+PROJECT = Path(__file__).resolve().parents[1]
+MENAFN = PROJECT.parent / "shared" / "samples" / "menafn" / "000_3ffd96728f458706.txt"
+FALLBACK = PROJECT / "events" / "articles" / "menafn-ports.txt"
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+def paired_medians(
+    work: Callable[[], object], floor: Callable[[], object], repeats: int, rounds: int = 9
+) -> tuple[float, float, float]:
+    """Median seconds per call of each, and the median of per-round ratios.
+
+    Rounds alternate the two, so a noisy neighbour slows both sides of a ratio alike.
+    """
+    work_times, floor_times = [], []
+    for _ in range(rounds):
+        for job, times in ((work, work_times), (floor, floor_times)):
+            start = time.perf_counter()
+            for _ in range(repeats):
+                job()
+            times.append((time.perf_counter() - start) / repeats)
+    ratios = [w / f for w, f in zip(work_times, floor_times, strict=True)]
+    return statistics.median(work_times), statistics.median(floor_times), statistics.median(ratios)
+
+
+def one_megabyte(sample: str) -> str:
+    head, _, tail = sample.partition("\n\nLegal Disclaimer:")
+    paragraph = head.split("\n\n")[1]
+    copies = 1_000_000 // (len(paragraph.encode()) + 2) + 1
+    return head + ("\n\n" + paragraph) * copies + "\n\nLegal Disclaimer:" + tail
+
+
+def main() -> int:
+    path = MENAFN if MENAFN.is_file() else FALLBACK
+    policies = PolicySet.load()
+    sample = path.read_bytes()
+    large = one_megabyte(sample.decode()).encode()
+    floor_validator = Draft202012Validator(
+        load_schema("article.schema.json"), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    rows = []
+    for name, data, repeats in (("sample", sample, 500), ("1 MB", large, 3)):
+        decision = clear(data, policies=policies, now=NOW)
+        assert decision.outcome is Outcome.CLEARED, decision.findings
+        assert decision.article is not None
+        article_json = json.dumps(decision.article).encode()
+
+        def engine(data: bytes = data) -> object:
+            return clear(data, policies=policies, now=NOW)
+
+        def floor(article_json: bytes = article_json) -> object:
+            return floor_validator.is_valid(json.loads(article_json))
+
+        rows.append((name, len(data), *paired_medians(engine, floor, repeats)))
+
+    print(f"input: {path}")
+    print(f"{'article':8} {'bytes':>10} {'engine ms':>10} {'floor ms':>9} {'ratio':>6}")
+    for name, size, engine_s, floor_s, ratio in rows:
+        print(f"{name:8} {size:>10,} {engine_s * 1e3:>10.3f} {floor_s * 1e3:>9.3f} {ratio:>6.2f}")
+    (_, small_size, small_s, _, _), (_, large_size, large_s, _, _) = rows
+    size_ratio, cost_ratio = large_size / small_size, large_s / small_s
+    print(
+        f"1 MB vs sample: size x{size_ratio:.0f}, cost x{cost_ratio:.0f}, "
+        f"cost/size {cost_ratio / size_ratio:.2f} (target <= 1.2)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
