@@ -36,7 +36,8 @@ def paired_medians(
 
     Rounds alternate the two, so a noisy neighbour slows both sides of a ratio alike.
     """
-    work_times, floor_times = [], []
+    work_times: list[float] = []
+    floor_times: list[float] = []
     for _ in range(rounds):
         for job, times in ((work, work_times), (floor, floor_times)):
             start = time.perf_counter()

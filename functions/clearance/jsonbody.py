@@ -3,10 +3,10 @@
 Python's `json` is lenient where an untrusted body should not be: it accepts `NaN` and
 `Infinity`, keeps the last of duplicate keys without a word, passes lone UTF-16 surrogates
 (`"\\ud800"`) into `str` values that then fail to encode far from the cause, converts integers
-of any length (quadratic time, then a bare `ValueError` past 4300 digits) and, on deeply nested
-input, raises `RecursionError`. `parse_json` rejects all of these before or while parsing, with a
-single exception type whose `reason` is a stable code and whose message a client can act on.
-Everything else parses exactly as `json.loads` would.
+of any length (slowly, then with a bare `ValueError` past 4300 digits), turns `1e400` into `inf`
+and, on deeply nested input, raises `RecursionError`. `parse_json` rejects all of these before
+or while parsing, with a single exception type whose `reason` is a stable code and whose message
+a client can act on. Everything else parses exactly as `json.loads` would.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ _ALL_BUT_STRUCTURE_AND_ESCAPES = bytes(
 _OPEN_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
 _SIGNED_STEP = bytes.maketrans(b"[]", b"\x01\xff")
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # A high surrogate escape not followed by a low one, or a low one not preceded by a high one:
 # exactly the escapes json.loads leaves unpaired, once escaped backslashes are masked.
 _LONE_SURROGATE_ESCAPE = re.compile(
@@ -177,6 +178,8 @@ def _deeper_than(structure: bytes, limit: int) -> bool:
 
 def _lone_surrogate_escape(text: str) -> int:
     """Index of the first `\\uD800`-`\\uDFFF` escape that json leaves unpaired, or -1."""
+    if _SURROGATE_ESCAPE.search(text) is None:
+        return -1
     masked = text.replace("\\\\", "\0\0")
     match = _LONE_SURROGATE_ESCAPE.search(masked)
     return -1 if match is None else match.start()

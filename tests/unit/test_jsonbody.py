@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clearance.jsonbody import JsonBodyError, parse_json
@@ -18,8 +18,8 @@ from tests.conftest import needs_samples, sample_paths
 BOM = b"\xef\xbb\xbf"
 
 
-def nested(depth: int, opener: str = "[", closer: str = "]") -> str:
-    return opener * depth + closer * depth
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
 
 
 def nested_objects(depth: int) -> str:
@@ -55,7 +55,7 @@ GOOD = [
     "-" + "9" * 64,
     "0." + "0" * 62 + "1",
     nested(64),
-    nested(32, "[", "]").replace("[]", "[{}]"),
+    "[" * 32 + "{}" + "]" * 32,
     nested_objects(64),
     '["' + "[" * 1000 + '"]',
     '["\\\\", ' + nested(63) + "]",
@@ -230,23 +230,24 @@ def test_shared_ninjs_samples_parse_as_json_loads(path: Path) -> None:
     assert parse_json(data) == json.loads(data)
 
 
+surrogate_free_text = st.text(st.characters(exclude_categories=["Cs"]))
 json_scalars = (
     st.none()
     | st.booleans()
     | st.integers(min_value=-(10**63), max_value=10**63)
     | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text()
+    | surrogate_free_text
 )
 json_values = st.recursive(
     json_scalars,
     lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+        st.lists(children, max_size=4) | st.dictionaries(surrogate_free_text, children, max_size=4)
     ),
     max_leaves=24,
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=json_values, ensure_ascii=st.booleans(), indent=st.sampled_from([None, 0, 2]))
 def test_any_dumped_json_value_round_trips_as_json_loads(
     value: Any, ensure_ascii: bool, indent: int | None
@@ -261,7 +262,7 @@ REASONS = {"encoding", "empty", "syntax", "number", "duplicate-key", "surrogate"
 json_ish = st.text(alphabet='[]{}",:\\ 0123456789.eE+-nultrfaNIyid\ud800\n', max_size=60)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     body=st.binary(max_size=80) | json_ish | json_ish.map(lambda s: s.encode("utf-8", "replace"))
 )

@@ -1,0 +1,89 @@
+"""S3 objects with exactly-once writes: a key is written once, a second write is a no-op.
+
+Keys are derived from content, so a redelivered event computes the same key and bytes; the
+conditional put (`If-None-Match: *`) turns the duplicate into a 412 that we treat as done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    key: str
+    data: bytes
+    content_type: str | None
+    version_id: str | None
+
+
+class Bucket:
+    """One S3 bucket, with the few operations the service needs."""
+
+    def __init__(self, client: S3Client, name: str) -> None:
+        self.client = client
+        self.name = name
+
+    def put_once(self, key: str, data: bytes, content_type: str) -> bool:
+        """Write unless the key exists; True when this call wrote it.
+
+        The checksum is what Object Lock buckets require on every put, and S3 verifies it.
+        """
+        try:
+            self.client.put_object(
+                Bucket=self.name,
+                Key=key,
+                Body=data,
+                ContentType=content_type,
+                IfNoneMatch="*",
+                ChecksumAlgorithm="SHA256",
+            )
+        except ClientError as error:
+            if _code(error) in ("PreconditionFailed", "ConditionalRequestConflict"):
+                return False
+            raise
+        return True
+
+    def get(self, key: str, version_id: str | None = None) -> StoredObject | None:
+        """The object, or None when there is no such key."""
+        args: dict[str, Any] = {"Bucket": self.name, "Key": key}
+        if version_id:
+            args["VersionId"] = version_id
+        try:
+            response = self.client.get_object(**args)
+        except ClientError as error:
+            if _code(error) in ("NoSuchKey", "404", "NoSuchVersion"):
+                return None
+            raise
+        return StoredObject(
+            key, response["Body"].read(), response.get("ContentType"), response.get("VersionId")
+        )
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.name, Key=key)
+        except ClientError as error:
+            if _code(error) in ("NoSuchKey", "404", "NotFound"):
+                return False
+            raise
+        return True
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.name, Prefix=prefix):
+            for item in page.get("Contents", []):
+                yield item["Key"]
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.name, Key=key)
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))

@@ -1,0 +1,1 @@
+"""Lambda entry points: translate an event, call the core, write the results."""

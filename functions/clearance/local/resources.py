@@ -1,0 +1,113 @@
+"""The buckets, queues and secrets of `template.yaml`, made on a local endpoint or in tests.
+
+Names follow the template (`<stack>-inbound-<account>-<region>` ...), so handlers configured
+from the same environment variables run unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sqs import SQSClient
+
+MAX_RECEIVE_COUNT = 5
+VISIBILITY_TIMEOUT = 360
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    stack: str = "clearance"
+    account: str = "123456789012"
+    region: str = "us-east-1"
+    stage: str = "dev"
+
+    def bucket(self, role: str) -> str:
+        return f"{self.stack}-{role}-{self.account}-{self.region}"
+
+    @property
+    def queue(self) -> str:
+        return f"{self.stack}-inbound"
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.stack}-inbound-dlq"
+
+    @property
+    def secret_prefix(self) -> str:
+        return f"clearance/{self.stage}/webhook/"
+
+    def environment(self) -> dict[str, str]:
+        """The handlers' environment variables, as the template sets them."""
+        return {
+            "INBOUND_BUCKET": self.bucket("inbound"),
+            "CLEARED_BUCKET": self.bucket("cleared"),
+            "QUARANTINE_BUCKET": self.bucket("quarantine"),
+            "AUDIT_BUCKET": self.bucket("audit"),
+            "WEBHOOK_SECRET_PREFIX": self.secret_prefix,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Queues:
+    url: str
+    dead_letter_url: str
+
+
+def create_buckets(s3: S3Client, names: Names, audit_retention_days: int = 1) -> None:
+    for role in ("inbound", "cleared", "quarantine"):
+        s3.create_bucket(Bucket=names.bucket(role))
+        s3.put_bucket_versioning(
+            Bucket=names.bucket(role), VersioningConfiguration={"Status": "Enabled"}
+        )
+    audit = names.bucket("audit")
+    s3.create_bucket(Bucket=audit, ObjectLockEnabledForBucket=True)
+    s3.put_object_lock_configuration(
+        Bucket=audit,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": audit_retention_days}},
+        },
+    )
+
+
+def create_queues(sqs: SQSClient, s3: S3Client, names: Names) -> Queues:
+    """Queue and dead-letter queue, and the inbound bucket's notification to the queue."""
+    dead = sqs.create_queue(QueueName=names.dead_letter_queue)["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = {"deadLetterTargetArn": dead_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)}
+    url = sqs.create_queue(
+        QueueName=names.queue,
+        Attributes={
+            "VisibilityTimeout": str(VISIBILITY_TIMEOUT),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    s3.put_bucket_notification_configuration(
+        Bucket=names.bucket("inbound"),
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "inbound/"}]}},
+                }
+            ]
+        },
+    )
+    return Queues(url, dead)
+
+
+def create_secrets(secrets: SecretsManagerClient, names: Names, values: Mapping[str, str]) -> None:
+    for provider, value in values.items():
+        secrets.create_secret(Name=names.secret_prefix + provider, SecretString=value)

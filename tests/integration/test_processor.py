@@ -1,0 +1,337 @@
+"""S3 inbound -> SQS -> ProcessorFunction, against moto: decisions, copies, audit, exactly once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from jsonschema import Draft202012Validator
+from moto import mock_aws
+
+from clearance.aws.store import Bucket
+from clearance.evaluate import Licensee
+from clearance.handlers import processor as processor_module
+from clearance.handlers.processor import Processor
+from clearance.local.dispatcher import dispatch_once
+from clearance.local.resources import (
+    MAX_RECEIVE_COUNT,
+    Names,
+    Queues,
+    create_buckets,
+    create_queues,
+)
+from clearance.policy import PolicySet
+from clearance.schemas import load_schema
+from tests.conftest import DEMO_ARTICLES, PROJECT
+
+EVENTS = PROJECT / "events"
+
+NAMES = Names()
+ROLES = ("cleared", "quarantine", "audit")
+MENAFN = (DEMO_ARTICLES / "menafn-ports.txt").read_bytes()
+
+
+class Context(LambdaContext):
+    function_name = "ProcessorFunction"
+    memory_limit_in_mb = 1024
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:ProcessorFunction"
+    aws_request_id = "test-request"
+
+
+class Stack:
+    """moto's S3 and SQS with the template's resources, and a processor wired to them."""
+
+    def __init__(self, policies: PolicySet) -> None:
+        self.s3 = boto3.client("s3", region_name=NAMES.region)
+        self.sqs = boto3.client("sqs", region_name=NAMES.region)
+        create_buckets(self.s3, NAMES)
+        self.queues: Queues = create_queues(self.sqs, self.s3, NAMES)
+        self.processor = Processor(
+            inbound=Bucket(self.s3, NAMES.bucket("inbound")),
+            outputs={role: Bucket(self.s3, NAMES.bucket(role)) for role in ROLES},  # type: ignore[misc]
+            policies=policies,
+            licensee=Licensee(),
+        )
+
+    def use_outputs(self, suffix: str) -> None:
+        """Point the processor at a fresh set of output buckets named `<bucket>-<suffix>`."""
+        for role in ROLES:
+            name = f"{NAMES.bucket(role)}-{suffix}"
+            if role == "audit":
+                self.s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+            else:
+                self.s3.create_bucket(Bucket=name)
+            self.processor.outputs[role] = Bucket(self.s3, name)  # type: ignore[index]
+
+    def handler(self, event: dict[str, Any]) -> dict[str, Any]:
+        response: dict[str, Any] = processor_module.handler(
+            event, Context(), processor=self.processor
+        )
+        return response
+
+    def drop(self, key: str, data: bytes) -> None:
+        self.s3.put_object(Bucket=NAMES.bucket("inbound"), Key=key, Body=data)
+
+    def drain(self, rounds: int = 20) -> None:
+        """Invoke the processor until the queue is empty, retrying failures at once."""
+        for _ in range(rounds):
+            result = dispatch_once(self.sqs, self.queues.url, self.handler)
+            if result.received == 0:
+                return
+        raise AssertionError("queue did not drain")
+
+    def objects(self, role: str) -> dict[str, bytes]:
+        bucket = self.processor.outputs[role].name  # type: ignore[index]
+        keys = [item["Key"] for item in self.s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+        return {key: self.s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
+
+    def versions(self, role: str) -> int:
+        listing = self.s3.list_object_versions(Bucket=self.processor.outputs[role].name)  # type: ignore[index]
+        return len(listing.get("Versions", []))
+
+    def state(self) -> dict[str, dict[str, bytes]]:
+        return {role: self.objects(role) for role in ROLES}
+
+    def dead_letters(self) -> list[str]:
+        response = self.sqs.receive_message(
+            QueueUrl=self.queues.dead_letter_url, MaxNumberOfMessages=10
+        )
+        return [message["Body"] for message in response.get("Messages", [])]
+
+
+@pytest.fixture
+def stack(policies: PolicySet, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", NAMES.region)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Clearance")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    with mock_aws():
+        built = Stack(policies)
+        built.drain()  # S3 sends an s3:TestEvent when the notification is configured
+        yield built
+
+
+def audit_records(stack: Stack) -> list[dict[str, Any]]:
+    return [json.loads(data) for data in stack.objects("audit").values()]
+
+
+def test_dropped_menafn_file_is_cleared_with_copies_and_one_audit_record(stack: Stack) -> None:
+    # Given the MENAFN article dropped into the provider's inbound folder
+    stack.drop("inbound/menafn/2026/11/23/menafn-ports.txt", MENAFN)
+    # When the queue is processed
+    stack.drain()
+    # Then JSON, HTML and text copies are in the cleared bucket, carrying the disclaimer
+    cleared = stack.objects("cleared")
+    assert sorted(key.rsplit(".", 1)[1] for key in cleared) == ["html", "json", "txt"]
+    assert all(key.startswith("cleared/menafn/") for key in cleared)
+    text = next(data for key, data in cleared.items() if key.endswith(".txt")).decode()
+    assert "Legal Disclaimer:\nMENAFN provides the information" in text
+    # And one audit record, valid against its schema, names every copy with its hash
+    [record] = audit_records(stack)
+    validator = Draft202012Validator(load_schema("audit-record.schema.json"))
+    assert list(validator.iter_errors(record)) == []
+    assert record["outcome"] == "cleared"
+    assert record["provider"] == "menafn"
+    assert record["source"]["sha256"] == hashlib.sha256(MENAFN).hexdigest()
+    assert record["policy"]["id"] == "menafn"
+    assert {copy["key"]: copy["sha256"] for copy in record["copies"]} == {
+        key: hashlib.sha256(data).hexdigest() for key, data in cleared.items()
+    }
+    [audit_key] = stack.objects("audit")
+    assert audit_key.startswith(f"audit/decisions/dt={record['decided_at'][:10]}/menafn/")
+    assert stack.objects("quarantine") == {}
+
+
+def test_file_straight_under_inbound_is_recognised_from_policy_data(stack: Stack) -> None:
+    stack.drop("inbound/menafn-ports.txt", MENAFN)
+    stack.drain()
+    [record] = audit_records(stack)
+    assert (record["provider"], record["outcome"]) == ("menafn", "cleared")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "inbound/menafn/Gulf ports + trade.txt",
+        "inbound/menafn/caf\u00e9 d\u00e9j\u00e0 vu.txt",
+        "inbound/menafn/100%.txt",
+    ],
+)
+def test_url_encoded_keys_are_decoded(stack: Stack, key: str) -> None:
+    stack.drop(key, MENAFN)
+    stack.drain()
+    [record] = audit_records(stack)
+    assert record["source"]["key"] == key
+    assert record["outcome"] == "cleared"
+
+
+def test_broken_file_is_quarantined_with_its_findings_and_audited(stack: Stack) -> None:
+    broken = (DEMO_ARTICLES / "broken-truncated.json").read_bytes()
+    stack.drop("inbound/dpa/broken.json", broken)
+    stack.drain()
+    quarantine = stack.objects("quarantine")
+    inputs = [data for key, data in quarantine.items() if not key.endswith(".findings.json")]
+    assert inputs == [broken]
+    [findings] = [
+        json.loads(data) for key, data in quarantine.items() if key.endswith(".findings.json")
+    ]
+    assert findings["outcome"] == "rejected"
+    assert findings["findings"][0]["rule_id"] == "input.syntax"
+    [record] = audit_records(stack)
+    assert record["outcome"] == "rejected"
+    assert {copy["kind"] for copy in record["copies"]} == {"input", "findings"}
+    assert stack.objects("cleared") == {}
+
+
+def test_same_event_delivered_fifty_times_gives_one_set_of_copies_and_one_decision(
+    stack: Stack,
+) -> None:
+    # Given one S3 event, captured from the queue
+    stack.drop("inbound/menafn/menafn-ports.txt", MENAFN)
+    [message] = stack.sqs.receive_message(QueueUrl=stack.queues.url)["Messages"]
+    stack.sqs.delete_message(QueueUrl=stack.queues.url, ReceiptHandle=message["ReceiptHandle"])
+    # When it is delivered fifty times
+    for _ in range(50):
+        stack.sqs.send_message(QueueUrl=stack.queues.url, MessageBody=message["Body"])
+    stack.drain(rounds=40)
+    # Then there is one set of copies, each written once, and one decision
+    assert len(stack.objects("cleared")) == 3
+    assert stack.versions("cleared") == 3
+    assert len(stack.objects("audit")) == 1
+    assert stack.versions("audit") == 1
+
+
+def test_poison_message_fails_alone_and_ends_in_the_dead_letter_queue(stack: Stack) -> None:
+    # Given a batch with one message that is not an S3 event, and one good delivery
+    stack.sqs.send_message(QueueUrl=stack.queues.url, MessageBody="{not json")
+    stack.drop("inbound/menafn/menafn-ports.txt", MENAFN)
+    # When the queue is processed until empty
+    stack.drain(rounds=MAX_RECEIVE_COUNT + 5)
+    # Then the good article is decided, and the poison message rests in the dead-letter queue
+    assert [r["outcome"] for r in audit_records(stack)] == ["cleared"]
+    assert stack.dead_letters() == ["{not json"]
+
+
+def test_withdrawal_removes_cleared_copies_leaves_a_tombstone_and_blocks_redelivery(
+    stack: Stack,
+) -> None:
+    article = json.loads((DEMO_ARTICLES / "ntb-kill.json").read_bytes())
+    usable = json.dumps({**article, "pubstatus": "usable", "version": "1"}).encode()
+    stack.drop("inbound/ntb/v1.json", usable)
+    stack.drain()
+    assert len(stack.objects("cleared")) == 3
+    # When the provider cancels the article
+    stack.drop("inbound/ntb/kill.json", json.dumps(article).encode())
+    stack.drain()
+    # Then its cleared copies are gone and a tombstone remains
+    cleared = stack.objects("cleared")
+    assert [key for key in cleared if key.startswith("cleared/")] == []
+    [tombstone] = [
+        json.loads(data) for key, data in cleared.items() if key.startswith("tombstones/ntb/")
+    ]
+    assert tombstone["uri"] == article["uri"]
+    outcomes = sorted(r["outcome"] for r in audit_records(stack))
+    assert outcomes == ["cleared", "withdrawn"]
+    # And a late redelivery of the usable version is not republished
+    stack.drop("inbound/ntb/v1-again.json", usable + b"\n")
+    stack.drain()
+    assert [key for key in stack.objects("cleared") if key.startswith("cleared/")] == []
+    late = [r for r in audit_records(stack) if r["outcome"] == "rejected"]
+    assert [f["rule_id"] for f in late[0]["findings"]] == ["article.killed"]
+
+
+class Faults:
+    """Counts S3 operations and fails the nth one, once, as a crashed invocation would."""
+
+    def __init__(self, fail_at: int | None) -> None:
+        self.fail_at = fail_at
+        self.calls = 0
+
+    def wrap(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            if self.calls == self.fail_at:
+                raise ConnectionError(f"injected fault at S3 call {self.calls}")
+            return method(*args, **kwargs)
+
+        return wrapped
+
+
+FAULT_FILES = {
+    "inbound/menafn/a.txt": MENAFN,
+    "inbound/menafn/b.txt": (DEMO_ARTICLES / "menafn-ports-disclaimer-altered.txt").read_bytes(),
+    "inbound/ntb/kill.json": (DEMO_ARTICLES / "ntb-kill.json").read_bytes(),
+}
+FAULT_FREE_S3_CALLS = 14
+
+
+def captured_events(stack: Stack) -> list[str]:
+    """Drop the files once and keep their S3 events, to deliver the same events to each run."""
+    bodies = []
+    for key, data in FAULT_FILES.items():
+        stack.drop(key, data)
+        [message] = stack.sqs.receive_message(QueueUrl=stack.queues.url)["Messages"]
+        stack.sqs.delete_message(QueueUrl=stack.queues.url, ReceiptHandle=message["ReceiptHandle"])
+        bodies.append(message["Body"])
+    return bodies
+
+
+def run(
+    stack: Stack, events: list[str], run_name: str, faults: Faults, patch: pytest.MonkeyPatch
+) -> dict[str, dict[str, bytes]]:
+    """Deliver the events to a processor writing to this run's own output buckets."""
+    stack.use_outputs(run_name)
+    for name in ("put_once", "get", "exists", "keys", "delete"):
+        patch.setattr(Bucket, name, faults.wrap(getattr(Bucket, name)))
+    for body in events:
+        stack.sqs.send_message(QueueUrl=stack.queues.url, MessageBody=body)
+        stack.drain()
+    patch.undo()
+    state = stack.state()
+    names = {NAMES.bucket(role) + f"-{run_name}": NAMES.bucket(role) for role in ROLES}
+    return {
+        role: {key: _rename(data, names) for key, data in objects.items()}
+        for role, objects in state.items()
+    }
+
+
+def _rename(data: bytes, names: dict[str, str]) -> bytes:
+    for old, new in names.items():
+        data = data.replace(old.encode(), new.encode())
+    return data
+
+
+@pytest.mark.parametrize("fail_at", range(1, FAULT_FREE_S3_CALLS + 1))
+def test_a_fault_at_any_step_then_redelivery_reaches_the_fault_free_state(
+    stack: Stack, fail_at: int
+) -> None:
+    # Given the same S3 events delivered to a fault-free run and to a run that crashes once
+    events = captured_events(stack)
+    with pytest.MonkeyPatch.context() as patch:
+        expected = run(stack, events, "reference", Faults(None), patch)
+        faults = Faults(fail_at)
+        # When the nth S3 call fails and SQS redelivers the failed message
+        actual = run(stack, events, "faulty", faults, patch)
+    # Then the final keys and bytes are those of the fault-free run
+    assert faults.calls > fail_at
+    assert actual == expected
+
+
+def test_fault_injection_covers_every_s3_call_of_a_run(stack: Stack) -> None:
+    events = captured_events(stack)
+    faults = Faults(None)
+    with pytest.MonkeyPatch.context() as patch:
+        run(stack, events, "count", faults, patch)
+    assert faults.calls == FAULT_FREE_S3_CALLS
+
+
+def test_test_event_is_ignored(stack: Stack) -> None:
+    event = json.loads((EVENTS / "processor_s3_test_event.json").read_text())
+    assert stack.handler(event) == {"batchItemFailures": []}
+    assert stack.state() == {"cleared": {}, "quarantine": {}, "audit": {}}
