@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import unquote_plus
 
 import boto3
 import pytest
@@ -335,3 +336,33 @@ def test_test_event_is_ignored(stack: Stack) -> None:
     event = json.loads((EVENTS / "processor_s3_test_event.json").read_text())
     assert stack.handler(event) == {"batchItemFailures": []}
     assert stack.state() == {"cleared": {}, "quarantine": {}, "audit": {}}
+
+
+@pytest.mark.parametrize(
+    ("event_file", "article", "outcome"),
+    [
+        ("processor_menafn_sqs.json", "menafn-ports.txt", "cleared"),
+        ("processor_ninjs_sqs.json", "conversation-city-trees.json", "cleared"),
+        ("processor_cancel_sqs.json", "ntb-kill.json", "withdrawn"),
+    ],
+)
+def test_sample_events_are_decided(
+    stack: Stack, event_file: str, article: str, outcome: str
+) -> None:
+    # Given a sample SQS event and the inbound object it names (its key arrives URL-encoded)
+    event = json.loads((EVENTS / event_file).read_text())
+    s3_record = json.loads(event["Records"][0]["body"])["Records"][0]["s3"]
+    key = unquote_plus(s3_record["object"]["key"])
+    stack.s3.put_object(
+        Bucket=s3_record["bucket"]["name"], Key=key, Body=(DEMO_ARTICLES / article).read_bytes()
+    )
+    stack.sqs.purge_queue(QueueUrl=stack.queues.url)  # only the sample event will name it
+    # When the sample event is handed to the processor
+    response = stack.handler(event)
+    # Then it succeeds and the decision for that key is recorded with the event's request id
+    assert response == {"batchItemFailures": []}
+    records = [r for r in audit_records(stack) if r["source"]["key"] == key]
+    assert {r["outcome"] for r in records} == {outcome}
+    assert json.loads(event["Records"][0]["body"])["Records"][0]["responseElements"][
+        "x-amz-request-id"
+    ] in {r["request_id"] for r in records}
