@@ -1,7 +1,9 @@
 """Audit decision records: one immutable, schema-checked JSON object per decision.
 
-Records are partitioned by the decision date (`dt=YYYY-MM-DD`), so a reviewer or Athena can read
-one period without listing the rest.
+Records are partitioned by the decision date (`dt=YYYY-MM-DD`), then provider and outcome, so
+a reviewer or Athena reads one period, and listing alone narrows by provider and outcome. A
+small pointer per decision under `audit/articles/<article id>/` finds every decision about one
+article without scanning the log.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from clearance.keys import article_slug, safe_segment
 from clearance.schemas import validator_for
 
 AUDIT_PREFIX = "audit/decisions/"
+ARTICLE_INDEX_PREFIX = "audit/articles/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +101,19 @@ def decision_record(
 def audit_key(record: dict[str, Any]) -> str:
     day = str(record["decided_at"])[:10]
     provider = safe_segment(record["provider"] or "unknown")
-    return f"{AUDIT_PREFIX}dt={day}/{provider}/{record['decision_id']}.json"
+    return f"{AUDIT_PREFIX}dt={day}/{provider}/{record['outcome']}/{record['decision_id']}.json"
+
+
+def article_index_key(record: dict[str, Any]) -> str | None:
+    """Where the pointer from an article to this decision lives; None for unreadable input."""
+    article_id = record["article"]["id"]
+    if not article_id:
+        return None
+    return f"{ARTICLE_INDEX_PREFIX}{article_id}/{record['decision_id']}-{record['outcome']}.json"
+
+
+def article_index_entry(record: dict[str, Any]) -> bytes:
+    return record_bytes({"decision_key": audit_key(record), "decided_at": record["decided_at"]})
 
 
 def record_bytes(record: dict[str, Any]) -> bytes:

@@ -13,7 +13,15 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from clearance.audit import Copy, Source, audit_key, decision_record, record_bytes
+from clearance.audit import (
+    Copy,
+    Source,
+    article_index_entry,
+    article_index_key,
+    audit_key,
+    decision_record,
+    record_bytes,
+)
 from clearance.engine import Decision
 from clearance.findings import Finding, Outcome, Severity
 from clearance.keys import article_slug, safe_segment, version_segment
@@ -143,6 +151,11 @@ def plan(decision: Decision, source: Source, data: bytes, buckets: dict[BucketRo
         ]
     copies = [Copy(buckets[w.bucket], w.key, w.sha256, w.kind) for w in writes]
     record = decision_record(decision, source, len(data), copies, withdraw_prefix)
+    index_key = article_index_key(record)
+    if index_key:
+        writes.append(
+            Write("audit", index_key, article_index_entry(record), "application/json", "index")
+        )
     writes.append(
         Write("audit", audit_key(record), record_bytes(record), "application/json", "audit")
     )

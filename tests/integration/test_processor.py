@@ -119,7 +119,11 @@ def stack(policies: PolicySet, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stac
 
 
 def audit_records(stack: Stack) -> list[dict[str, Any]]:
-    return [json.loads(data) for data in stack.objects("audit").values()]
+    return [
+        json.loads(data)
+        for key, data in stack.objects("audit").items()
+        if key.startswith("audit/decisions/")
+    ]
 
 
 def test_dropped_menafn_file_is_cleared_with_copies_and_one_audit_record(stack: Stack) -> None:
@@ -144,8 +148,11 @@ def test_dropped_menafn_file_is_cleared_with_copies_and_one_audit_record(stack: 
     assert {copy["key"]: copy["sha256"] for copy in record["copies"]} == {
         key: hashlib.sha256(data).hexdigest() for key, data in cleared.items()
     }
-    [audit_key] = stack.objects("audit")
-    assert audit_key.startswith(f"audit/decisions/dt={record['decided_at'][:10]}/menafn/")
+    audit_keys = sorted(stack.objects("audit"))
+    assert audit_keys == [
+        f"audit/articles/{record['article']['id']}/{record['decision_id']}-cleared.json",
+        f"audit/decisions/dt={record['decided_at'][:10]}/menafn/cleared/{record['decision_id']}.json",
+    ]
     assert stack.objects("quarantine") == {}
 
 
@@ -204,8 +211,8 @@ def test_same_event_delivered_fifty_times_gives_one_set_of_copies_and_one_decisi
     # Then there is one set of copies, each written once, and one decision
     assert len(stack.objects("cleared")) == 3
     assert stack.versions("cleared") == 3
-    assert len(stack.objects("audit")) == 1
-    assert stack.versions("audit") == 1
+    assert len(audit_records(stack)) == 1
+    assert stack.versions("audit") == 2  # the decision record and its article pointer
 
 
 def test_poison_message_fails_alone_and_ends_in_the_dead_letter_queue(stack: Stack) -> None:
@@ -269,7 +276,7 @@ FAULT_FILES = {
     "inbound/menafn/b.txt": (DEMO_ARTICLES / "menafn-ports-disclaimer-altered.txt").read_bytes(),
     "inbound/ntb/kill.json": (DEMO_ARTICLES / "ntb-kill.json").read_bytes(),
 }
-FAULT_FREE_S3_CALLS = 14
+FAULT_FREE_S3_CALLS = 17
 
 
 def captured_events(stack: Stack) -> list[str]:
