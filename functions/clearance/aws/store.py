@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -76,10 +77,33 @@ class Bucket:
         return True
 
     def keys(self, prefix: str) -> Iterator[str]:
+        for key, _ in self.listing(prefix):
+            yield key
+
+    def listing(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """Keys under a prefix with their last-modified times, in key order."""
         paginator = self.client.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.name, Prefix=prefix):
             for item in page.get("Contents", []):
-                yield item["Key"]
+                yield item["Key"], item["LastModified"]
+
+    def folders(self, prefix: str) -> list[str]:
+        """The next level of `/`-separated names under a prefix (S3 common prefixes)."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        return [
+            folder["Prefix"]
+            for page in paginator.paginate(Bucket=self.name, Prefix=prefix, Delimiter="/")
+            for folder in page.get("CommonPrefixes", [])
+        ]
+
+    def version_counts(self, prefix: str) -> dict[str, int]:
+        """How many versions each key has: a changed immutable object shows up as a second one."""
+        counts: dict[str, int] = {}
+        paginator = self.client.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self.name, Prefix=prefix):
+            for item in page.get("Versions", []):
+                counts[item["Key"]] = counts.get(item["Key"], 0) + 1
+        return counts
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.name, Key=key)

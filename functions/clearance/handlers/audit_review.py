@@ -1,0 +1,96 @@
+"""AuditReviewFunction: `GET /v1/audit` and `GET /v1/audit/articles/{id}` for compliance review.
+
+IAM-authorised in the template; answers are JSON, and a bad parameter is a 400 naming it.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from clearance.auditquery import QueryError, parse_query
+from clearance.aws import clients
+from clearance.aws.auditlog import AuditLog
+from clearance.aws.store import Bucket
+from clearance.handlers.observability import logger, metrics, tracer
+from clearance.keys import safe_segment
+from clearance.settings import settings
+
+app = APIGatewayRestResolver()
+
+
+@cache
+def default_log() -> AuditLog:
+    return AuditLog(Bucket(clients.s3(), settings().audit_bucket))
+
+
+def _json(status: int, body: dict[str, Any]) -> Response[str]:
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(body, ensure_ascii=False, sort_keys=True),
+    )
+
+
+def _error(status: int, code: str, message: str, **details: str) -> Response[str]:
+    return _json(status, {"error": {"code": code, "message": message, **details}})
+
+
+def _log() -> AuditLog:
+    log: AuditLog | None = app.context.get("log")
+    return log or default_log()
+
+
+@app.get("/v1/audit")
+def list_decisions() -> Response[str]:
+    params = app.current_event.query_string_parameters or {}
+    try:
+        query = parse_query(params)
+    except QueryError as error:
+        return _error(400, "query.invalid", str(error), parameter=error.parameter)
+    page = _log().page(query)
+    metrics.add_metric(name="AuditQueries", unit=MetricUnit.Count, value=1)
+    return _json(
+        200, {"decisions": page.records, "next": page.next_token, "filters": query.filters()}
+    )
+
+
+@app.get("/v1/audit/articles/<article_id>")
+def article_decisions(article_id: str) -> Response[str]:
+    if safe_segment(article_id, 200) != article_id:
+        return _error(400, "article.invalid", "not an article id", parameter="id")
+    decisions = _log().article(article_id)
+    if not decisions:
+        return _error(404, "article.not-found", f"no decisions recorded for article {article_id}")
+    return _json(200, {"article": article_id, "decisions": decisions})
+
+
+@app.not_found
+def not_found(_: NotFoundError) -> Response[str]:
+    return _error(404, "route.not-found", "no such route; GET /v1/audit or /v1/audit/articles/{id}")
+
+
+def fault(_: Exception) -> Response[str]:
+    logger.exception("audit review failed")
+    return _error(503, "server.unavailable", "the audit log could not be read; retry later")
+
+
+app.exception_handler(Exception)(fault)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(
+    event: dict[str, Any], context: LambdaContext, log: AuditLog | None = None
+) -> dict[str, Any]:
+    app.context["log"] = log
+    response: dict[str, Any] = app.resolve(event, context)
+    return response
