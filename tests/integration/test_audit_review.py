@@ -64,7 +64,8 @@ class AuditStack:
         for write in work.writes:
             if write.bucket == "audit":
                 self.bucket.put_once(write.key, write.data, write.content_type)
-        return json.loads(work.writes[-1].data)
+        record: dict[str, Any] = json.loads(work.writes[-1].data)
+        return record
 
     def get(self, path: str, **params: str) -> tuple[int, dict[str, Any]]:
         event = {
