@@ -328,22 +328,24 @@ def test_processor_may_delete_only_cleared_copies(resources: dict[str, Any]) -> 
             assert targets == [cleared_objects]
 
 
-def test_webhook_only_puts_objects_under_inbound(resources: dict[str, Any]) -> None:
+def test_webhook_only_puts_objects_under_inbound_and_receipts(resources: dict[str, Any]) -> None:
     # Given the webhook's S3 permissions
     role = _role_of(resources, "WebhookFunction")
     inbound_objects = _bucket_arn(resources, "InboundBucket") + "/inbound/*"
+    receipts = _bucket_arn(resources, "InboundBucket") + "/receipts/*"
     s3 = [
         (actions, targets)
         for actions, targets in _allowed(resources, role)
         if any(action.startswith("s3:") for action in actions)
     ]
 
-    # Then it may put (and read back, to spot replays) objects under inbound/ and nothing else
+    # Then it may put and read back objects under inbound/ and its delivery receipts, nothing else
     assert s3
     for actions, targets in s3:
-        assert targets == [inbound_objects]
+        assert targets in ([inbound_objects], [receipts])
         assert actions <= {"s3:PutObject", "s3:GetObject"}
-    assert any("s3:PutObject" in actions for actions, _ in s3)
+    puts = {target for actions, targets in s3 if "s3:PutObject" in actions for target in targets}
+    assert puts == {inbound_objects, receipts}
 
 
 def test_webhook_reads_only_this_stages_webhook_secrets(resources: dict[str, Any]) -> None:

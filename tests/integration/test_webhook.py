@@ -1,0 +1,1245 @@
+"""POST /v1/providers/{provider}/articles through the Lambda handler, against moto S3 and Secrets.
+
+The signing secret used throughout is a TEST secret, documented in events/README.md:
+`whsec_` + base64 of b"clearance-development-secret-32b". It signs
+events/webhook_menafn_signed.json and must never be configured in a real stage.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from moto import mock_aws
+
+from clearance.aws import clients
+from clearance.aws.secrets import WebhookSecrets
+from clearance.aws.store import Bucket
+from clearance.handlers import webhook as webhook_module
+from clearance.handlers.webhook import Webhook
+from clearance.local.resources import Names, create_secrets
+from clearance.policy import PolicySet
+from clearance.settings import settings as env_settings
+from clearance.signature import sign, signed_headers
+from tests.conftest import DEMO_ARTICLES, PROJECT
+
+NAMES = Names()
+INBOUND = NAMES.bucket("inbound")
+SECRET = "whsec_" + base64.b64encode(b"clearance-development-secret-32b").decode()
+NEXT_SECRET = "whsec_" + base64.b64encode(b"clearance-rotation-next-secret-32").decode()
+UNKNOWN_SECRET = "whsec_" + base64.b64encode(b"a secret nobody configured at all").decode()
+
+SIGNED_EVENT = PROJECT / "events" / "webhook_menafn_signed.json"
+SIGNED_AT = 1795435200  # 2026-11-23T12:00:00Z, the webhook-timestamp of SIGNED_EVENT
+NOW = datetime.fromtimestamp(SIGNED_AT, UTC)
+MENAFN = (DEMO_ARTICLES / "menafn-ports.txt").read_bytes()
+MENAFN_KEY = (
+    "inbound/menafn/2026/11/23/"
+    "8d72dab2419c1209336a126df3baf94b-dbcf47eca5be5fba-v1-bf19f4a7d3fab3b4.txt"
+)
+MAX_BODY = 64 * 1024
+KEY_SHAPE = re.compile(r"^inbound/menafn/\d{4}/\d{2}/\d{2}/[A-Za-z0-9_-]+\.(json|txt)$")
+ROUTE = "/v1/providers/{}/articles"
+TEXT = "text/plain; charset=utf-8"
+JSON = "application/json"
+
+
+def ninjs(**overrides: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "uri": "urn:newsml:menafn.com:20261123:ports-7781",
+        "version": "2",
+        "type": "text",
+        "pubstatus": "usable",
+        "versioncreated": "2026-11-23T10:00:00Z",
+        "headline": "Gulf ports report busier third quarter",
+        "body_text": "(MENAFN) Regional port operators reported a rise in container traffic.",
+    }
+    document.update(overrides)
+    return document
+
+
+def ninjs_bytes(**overrides: Any) -> bytes:
+    return json.dumps(ninjs(**overrides)).encode()
+
+
+class Context(LambdaContext):
+    function_name = "WebhookFunction"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:WebhookFunction"
+    aws_request_id = "webhook-test-request"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, Any]
+
+    @property
+    def code(self) -> str:
+        return str(self.body["error"]["code"])
+
+    @property
+    def message(self) -> str:
+        return str(self.body["error"]["message"])
+
+
+def rest_event(
+    *,
+    provider: str = "menafn",
+    path: str | None = None,
+    method: str = "POST",
+    headers: Mapping[str, str] | None = None,
+    multi: Mapping[str, list[str]] | None = None,
+    body: str | None = None,
+    base64_encoded: bool = False,
+) -> dict[str, Any]:
+    """A REST API proxy event as API Gateway sends it: repeats only in multiValueHeaders."""
+    single = dict(headers or {})
+    return {
+        "resource": "/v1/providers/{provider}/articles",
+        "path": path or ROUTE.format(provider),
+        "httpMethod": method,
+        "headers": single,
+        "multiValueHeaders": dict(multi)
+        if multi is not None
+        else {k: [v] for k, v in single.items()},
+        "pathParameters": {"provider": provider},
+        "queryStringParameters": None,
+        "requestContext": {"requestId": "req-0001", "stage": "dev", "httpMethod": method},
+        "body": body,
+        "isBase64Encoded": base64_encoded,
+    }
+
+
+def http_event(
+    *,
+    provider: str = "menafn",
+    method: str = "POST",
+    headers: Mapping[str, str] | None = None,
+    body: str | None = None,
+    base64_encoded: bool = False,
+) -> dict[str, Any]:
+    """An HTTP API (payload 2.0) event: lowercase names, repeats joined by commas."""
+    path = ROUTE.format(provider)
+    return {
+        "version": "2.0",
+        "routeKey": "POST /v1/providers/{provider}/articles",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {k.lower(): v for k, v in (headers or {}).items()},
+        "requestContext": {
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1"},
+            "requestId": "req-v2-0001",
+            "routeKey": "POST /v1/providers/{provider}/articles",
+            "stage": "$default",
+        },
+        "pathParameters": {"provider": provider},
+        "body": body,
+        "isBase64Encoded": base64_encoded,
+    }
+
+
+def signed(
+    body: bytes,
+    *,
+    content_type: str | None = TEXT,
+    msg_id: str = "msg_0001",
+    timestamp: int = SIGNED_AT,
+    secrets: tuple[str, ...] = (SECRET,),
+) -> dict[str, str]:
+    headers = signed_headers(secrets[0], msg_id, timestamp, body)
+    headers["webhook-signature"] = " ".join(sign(s, msg_id, timestamp, body) for s in secrets)
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    return headers
+
+
+class Stack:
+    """The inbound bucket and the menafn secret in moto, and a webhook wired to them."""
+
+    def __init__(self, policies: PolicySet) -> None:
+        self.s3 = boto3.client("s3", region_name=NAMES.region)
+        self.secretsmanager = boto3.client("secretsmanager", region_name=NAMES.region)
+        self.s3.create_bucket(Bucket=INBOUND)
+        self.s3.put_bucket_versioning(Bucket=INBOUND, VersioningConfiguration={"Status": "Enabled"})
+        create_secrets(self.secretsmanager, NAMES, {"menafn": SECRET})
+        self.now = NOW
+        self.webhook = Webhook(
+            store=Bucket(self.s3, INBOUND),
+            secrets=WebhookSecrets(self.secretsmanager, NAMES.secret_prefix),
+            policies=policies,
+            clock=lambda: self.now,
+            max_body_bytes=MAX_BODY,
+        )
+
+    def send(self, event: dict[str, Any]) -> Reply:
+        response = webhook_module.handler(event, Context(), webhook=self.webhook)
+        headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            headers.setdefault(name.lower(), ",".join(values))
+        assert headers.get("content-type") == JSON
+        return Reply(response["statusCode"], json.loads(response["body"]), headers)
+
+    def post(self, body: bytes, headers: Mapping[str, str], provider: str = "menafn") -> Reply:
+        return self.send(rest_event(provider=provider, headers=headers, body=body.decode()))
+
+    def objects(self, prefix: str = "inbound/") -> dict[str, bytes]:
+        listing = self.s3.list_objects_v2(Bucket=INBOUND, Prefix=prefix)
+        return {
+            item["Key"]: self.s3.get_object(Bucket=INBOUND, Key=item["Key"])["Body"].read()
+            for item in listing.get("Contents", [])
+        }
+
+    def versions(self) -> int:
+        return len(self.s3.list_object_versions(Bucket=INBOUND).get("Versions", []))
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", NAMES.region)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Clearance")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def stack(aws: None, policies: PolicySet) -> Stack:
+    return Stack(policies)
+
+
+@pytest.fixture
+def logs(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
+    """What the Powertools logger writes, one JSON record a line."""
+    buffer = io.StringIO()
+    monkeypatch.setattr(webhook_module.logger.registered_handler, "stream", buffer)
+    return buffer
+
+
+def log_records(buffer: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]
+
+
+def assert_refused(reply: Reply, status: int, code: str, *words: str) -> None:
+    assert (reply.status, reply.code) == (status, code), reply.body
+    for word in words:
+        assert word.lower() in reply.message.lower(), reply.message
+
+
+# --------------------------------------------------------------- accepted
+
+
+def test_signed_menafn_event_is_stored_once_under_provider_and_day(stack: Stack) -> None:
+    # Given the sample REST event carrying the MENAFN article, signed with the test secret
+    event = json.loads(SIGNED_EVENT.read_text(encoding="utf-8"))
+
+    # When API Gateway delivers it
+    reply = stack.send(event)
+
+    # Then it is accepted with the article id, the key it is stored under and the delivery id
+    assert reply.status == 202
+    assert reply.body == {
+        "id": MENAFN_KEY.rsplit("/", 1)[1].removesuffix(".txt"),
+        "provider": "menafn",
+        "key": MENAFN_KEY,
+        "delivery": "msg_menafn-ports-20261123-0001",
+    }
+    # And exactly the delivered bytes are stored, as text, at that key and nowhere else
+    assert stack.objects() == {MENAFN_KEY: MENAFN}
+    head = stack.s3.head_object(Bucket=INBOUND, Key=MENAFN_KEY)
+    assert head["ContentType"] == "text/plain; charset=utf-8"
+    # And a receipt for the delivery id sits outside inbound/, where the processor never looks
+    (receipt,) = stack.objects("receipts/").values()
+    assert json.loads(receipt)["body_sha256"] == hashlib.sha256(MENAFN).hexdigest()
+
+
+@pytest.mark.parametrize("content_type", ["application/ninjs+json", "application/json"])
+def test_ninjs_article_is_stored_as_json(stack: Stack, content_type: str) -> None:
+    # Given a signed ninjs article
+    body = ninjs_bytes()
+
+    # When it is delivered as JSON
+    reply = stack.post(body, signed(body, content_type=content_type))
+
+    # Then it is stored byte for byte under a .json key named for its uri and version
+    assert reply.status == 202
+    key = reply.body["key"]
+    assert key.startswith("inbound/menafn/2026/11/23/ports-7781-")
+    assert f"-v2-{hashlib.sha256(body).hexdigest()[:16]}.json" in key
+    assert stack.objects() == {key: body}
+
+
+def test_base64_encoded_body_is_decoded_before_it_is_verified_and_stored(stack: Stack) -> None:
+    # Given a delivery that API Gateway passed on base64-encoded
+    event = rest_event(
+        headers=signed(MENAFN), body=base64.b64encode(MENAFN).decode(), base64_encoded=True
+    )
+
+    # When it arrives
+    reply = stack.send(event)
+
+    # Then the decoded bytes were signed and are what is stored
+    assert reply.status == 202
+    assert stack.objects() == {MENAFN_KEY: MENAFN}
+
+
+def test_http_api_v2_event_is_accepted_like_a_rest_event(stack: Stack) -> None:
+    # Given the same signed delivery in an HTTP API payload 2.0 event
+    event = http_event(headers=signed(MENAFN), body=MENAFN.decode())
+
+    # When it arrives
+    reply = stack.send(event)
+
+    # Then it is accepted and stored under the same key
+    assert reply.status == 202
+    assert reply.body["key"] == MENAFN_KEY
+    assert stack.objects() == {MENAFN_KEY: MENAFN}
+
+
+def test_http_api_v2_comma_joined_repeated_id_is_unauthorised(stack: Stack) -> None:
+    # Given an HTTP API event where a proxy repeated webhook-id, joined by API Gateway
+    headers = signed(MENAFN)
+    headers["webhook-id"] = "msg_0001,msg_0001"
+
+    # When it arrives
+    reply = stack.send(http_event(headers=headers, body=MENAFN.decode()))
+
+    # Then it is a 401 naming the header, and nothing is stored
+    assert_refused(reply, 401, "signature.malformed-id", "webhook-id")
+    assert stack.objects() == {}
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json; charset=utf-8",
+        'application/ninjs+json; charset="UTF-8"',
+        "Application/JSON",
+        "application/json; version=2",
+    ],
+)
+def test_json_content_type_with_utf8_charset_or_other_parameters_is_accepted(
+    stack: Stack, content_type: str
+) -> None:
+    body = ninjs_bytes()
+
+    reply = stack.post(body, signed(body, content_type=content_type))
+
+    assert reply.status == 202
+    assert reply.body["key"].endswith(".json")
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "text/plain;charset=utf8", "TEXT/PLAIN"])
+def test_text_content_type_with_or_without_utf8_charset_is_accepted(
+    stack: Stack, content_type: str
+) -> None:
+    reply = stack.post(MENAFN, signed(MENAFN, content_type=content_type))
+
+    assert reply.status == 202
+    assert reply.body["key"] == MENAFN_KEY
+
+
+def test_body_of_exactly_the_limit_is_accepted(stack: Stack) -> None:
+    # Given a text article padded to exactly MAX_BODY bytes
+    body = MENAFN + b" " * (MAX_BODY - len(MENAFN))
+    assert len(body) == MAX_BODY
+
+    # When it is delivered
+    reply = stack.post(body, signed(body))
+
+    # Then it is accepted whole
+    assert reply.status == 202
+    assert list(stack.objects().values()) == [body]
+
+
+# ---------------------------------------------------------------- replays
+
+
+def test_replay_with_same_body_gets_the_first_answer_and_stores_nothing_new(
+    stack: Stack,
+) -> None:
+    # Given a delivery that was accepted
+    first = stack.post(MENAFN, signed(MENAFN))
+    versions = stack.versions()
+
+    # When the sender retries it a day later, re-signed with a new timestamp
+    stack.now = NOW + timedelta(days=1)
+    again = stack.post(MENAFN, signed(MENAFN, timestamp=SIGNED_AT + 86400))
+
+    # Then the answer is exactly the first one (key dated by the first delivery)
+    assert (again.status, again.body) == (first.status, first.body)
+    assert again.body["key"] == MENAFN_KEY
+    # And there is still one inbound object, with no new version of anything
+    assert stack.objects() == {MENAFN_KEY: MENAFN}
+    assert stack.versions() == versions
+
+
+def test_same_delivery_id_with_a_different_body_is_a_conflict(stack: Stack) -> None:
+    # Given a delivery that was accepted
+    stack.post(MENAFN, signed(MENAFN))
+    altered = MENAFN.replace(b"nine percent", b"ten percent")
+
+    # When another body arrives, validly signed, under the same webhook-id
+    reply = stack.post(altered, signed(altered))
+
+    # Then it is a 409 naming the delivery id, and the new body is not stored
+    assert_refused(reply, 409, "delivery.conflict", "webhook-id", "different body")
+    assert reply.body["error"]["delivery"] == "msg_0001"
+    assert stack.objects() == {MENAFN_KEY: MENAFN}
+
+
+def test_replay_after_a_crash_between_receipt_and_article_stores_the_article(
+    stack: Stack,
+) -> None:
+    # Given a first attempt that wrote its receipt and then died before the article
+    stack.post(MENAFN, signed(MENAFN))
+    stack.s3.delete_object(Bucket=INBOUND, Key=MENAFN_KEY)
+
+    # When the sender retries
+    reply = stack.post(MENAFN, signed(MENAFN))
+
+    # Then it is answered as before and the article is there
+    assert reply.status == 202
+    assert stack.objects() == {MENAFN_KEY: MENAFN}
+
+
+def test_same_delivery_id_from_another_provider_is_not_a_replay(stack: Stack) -> None:
+    # Given dpa also holds a secret, and menafn's delivery msg_0001 was accepted
+    create_secrets(stack.secretsmanager, NAMES, {"dpa": SECRET})
+    stack.post(MENAFN, signed(MENAFN))
+    body = ninjs_bytes()
+
+    # When dpa uses the same delivery id for its own article
+    reply = stack.post(body, signed(body, content_type=JSON), provider="dpa")
+
+    # Then it is accepted under dpa's prefix
+    assert reply.status == 202
+    assert reply.body["key"].startswith("inbound/dpa/")
+
+
+# -------------------------------------------------------------- signatures
+
+
+def test_signature_made_with_an_unknown_secret_is_unauthorised(stack: Stack) -> None:
+    reply = stack.post(MENAFN, signed(MENAFN, secrets=(UNKNOWN_SECRET,)))
+
+    assert_refused(reply, 401, "signature.no-matching-signature", "webhook-signature")
+    assert stack.objects() == {}
+
+
+def test_tampered_body_is_unauthorised(stack: Stack) -> None:
+    # Given a signature over the article, and a body changed in transit
+    headers = signed(MENAFN)
+    tampered = MENAFN.replace(b"(MENAFN)", b"(OTHER)")
+
+    # When it arrives
+    reply = stack.post(tampered, headers)
+
+    # Then it is a 401 and nothing is stored
+    assert_refused(reply, 401, "signature.no-matching-signature", "no valid v1 signature")
+    assert stack.objects() == {}
+
+
+def test_signature_for_another_delivery_id_is_unauthorised(stack: Stack) -> None:
+    headers = signed(MENAFN)
+    headers["webhook-id"] = "msg_0002"
+
+    reply = stack.post(MENAFN, headers)
+
+    assert_refused(reply, 401, "signature.no-matching-signature")
+    assert stack.objects() == {}
+
+
+def test_known_provider_without_a_secret_is_unauthorised_like_a_bad_signature(
+    stack: Stack,
+) -> None:
+    # Given dpa has a policy but no webhook secret was ever stored for it
+    body = ninjs_bytes()
+
+    # When a delivery for dpa arrives
+    reply = stack.post(body, signed(body, content_type=JSON), provider="dpa")
+
+    # Then it is refused as unverifiable, without saying whether a secret exists
+    assert_refused(reply, 401, "signature.no-matching-signature")
+    assert stack.objects() == {}
+
+
+VALID = signed(MENAFN)
+MALFORMED_HEADERS = {
+    "id repeated, comma-joined": ("webhook-id", "msg_0001,msg_0001", "malformed-id"),
+    "id with a space": ("webhook-id", "msg 0001", "malformed-id"),
+    "id over 256 characters": ("webhook-id", "m" * 257, "malformed-id"),
+    "id with a non-ASCII letter": ("webhook-id", "msg_ü", "malformed-id"),
+    "timestamp repeated, comma-joined": (
+        "webhook-timestamp",
+        f"{SIGNED_AT},{SIGNED_AT}",
+        "malformed-timestamp",
+    ),
+    "timestamp with a sign": ("webhook-timestamp", f"+{SIGNED_AT}", "malformed-timestamp"),
+    "timestamp with a fraction": ("webhook-timestamp", f"{SIGNED_AT}.0", "malformed-timestamp"),
+    "timestamp in ISO 8601": ("webhook-timestamp", "2026-11-23T12:00:00Z", "malformed-timestamp"),
+    "timestamp of twelve digits": ("webhook-timestamp", "9" * 12, "malformed-timestamp"),
+    "signature repeated, comma-joined": (
+        "webhook-signature",
+        f"{VALID['webhook-signature']},{VALID['webhook-signature']}",
+        "malformed-signature",
+    ),
+    "signature without a version": (
+        "webhook-signature",
+        VALID["webhook-signature"].removeprefix("v1,"),
+        "malformed-signature",
+    ),
+    "signature that is not base64": ("webhook-signature", "v1,not*base64!", "malformed-signature"),
+    "signature of the wrong length": (
+        "webhook-signature",
+        "v1," + base64.b64encode(b"short").decode(),
+        "malformed-signature",
+    ),
+    "signature list with a trailing space": (
+        "webhook-signature",
+        VALID["webhook-signature"] + " ",
+        "malformed-signature",
+    ),
+    "only a version the service does not use": (
+        "webhook-signature",
+        "v1a," + base64.b64encode(b"x" * 64).decode(),
+        "no-matching-signature",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "reason"), MALFORMED_HEADERS.values(), ids=MALFORMED_HEADERS.keys()
+)
+def test_malformed_signature_header_is_unauthorised(
+    stack: Stack, header: str, value: str, reason: str
+) -> None:
+    # Given a signed delivery with one header replaced by a malformed value
+    headers = {**signed(MENAFN), header: value}
+
+    # When it arrives
+    reply = stack.post(MENAFN, headers)
+
+    # Then it is a 401 with the reason, never a 500, and nothing is stored
+    assert_refused(reply, 401, f"signature.{reason}")
+    if reason.startswith("malformed"):
+        assert header in reply.message
+    assert stack.objects() == {}
+
+
+@pytest.mark.parametrize("header", ["webhook-id", "webhook-timestamp", "webhook-signature"])
+def test_two_values_of_a_signature_header_in_multi_value_headers_are_unauthorised(
+    stack: Stack, header: str
+) -> None:
+    # Given a REST event whose multiValueHeaders repeat one signature header, even identically,
+    # while its single-value headers show only one of them
+    headers = signed(MENAFN)
+    multi = {name: [value] for name, value in headers.items()}
+    multi[header] = [headers[header], headers[header]]
+    event = rest_event(headers=headers, multi=multi, body=MENAFN.decode())
+
+    # When it arrives
+    reply = stack.send(event)
+
+    # Then it is a 401 naming the header, and nothing is stored
+    assert reply.status == 401
+    assert reply.code.startswith("signature.malformed-")
+    assert header in reply.message
+    assert stack.objects() == {}
+
+
+def test_the_same_header_twice_in_different_case_is_unauthorised(stack: Stack) -> None:
+    # Given single-value headers holding webhook-id under two spellings, no multiValueHeaders
+    headers = {**signed(MENAFN), "Webhook-Id": "msg_0002"}
+    event = rest_event(headers=headers, multi={}, body=MENAFN.decode())
+
+    reply = stack.send(event)
+
+    assert reply.status == 401
+    assert reply.code.startswith("signature.")
+    assert stack.objects() == {}
+
+
+@pytest.mark.parametrize("header", ["webhook-id", "webhook-timestamp", "webhook-signature"])
+@pytest.mark.parametrize("how", ["absent", "empty"])
+def test_missing_signature_header_is_unauthorised(stack: Stack, header: str, how: str) -> None:
+    # Given a signed delivery without one of the three headers
+    headers = signed(MENAFN)
+    if how == "absent":
+        del headers[header]
+    else:
+        headers[header] = ""
+
+    # When it arrives
+    reply = stack.post(MENAFN, headers)
+
+    # Then it is a 401 naming the missing header
+    assert_refused(reply, 401, "signature.missing-header", header)
+    assert stack.objects() == {}
+
+
+@pytest.mark.parametrize(
+    ("offset", "reason", "words"),
+    [(-301, "stale-timestamp", "in the past"), (301, "future-timestamp", "in the future")],
+)
+def test_timestamp_more_than_five_minutes_away_is_unauthorised(
+    stack: Stack, offset: int, reason: str, words: str
+) -> None:
+    # Given a correctly signed delivery stamped 301 s from now
+    headers = signed(MENAFN, timestamp=SIGNED_AT + offset)
+
+    # When it arrives
+    reply = stack.post(MENAFN, headers)
+
+    # Then it is a 401 saying which way the timestamp is off
+    assert_refused(reply, 401, f"signature.{reason}", "webhook-timestamp", words)
+    assert stack.objects() == {}
+
+
+@pytest.mark.parametrize("offset", [-300, 300])
+def test_timestamp_exactly_five_minutes_away_is_accepted(stack: Stack, offset: int) -> None:
+    reply = stack.post(MENAFN, signed(MENAFN, timestamp=SIGNED_AT + offset))
+
+    assert reply.status == 202
+
+
+def test_rotation_accepts_either_secret_and_a_list_with_both_signatures(
+    stack: Stack,
+) -> None:
+    # Given menafn's secret holds the current and the next key during a rotation
+    stack.secretsmanager.put_secret_value(
+        SecretId=NAMES.secret_prefix + "menafn", SecretString=json.dumps([SECRET, NEXT_SECRET])
+    )
+    first, second = ninjs_bytes(version="1"), ninjs_bytes(version="2")
+
+    # When deliveries are signed with the old key, the new key, and both (old one stale first)
+    replies = [
+        stack.post(MENAFN, signed(MENAFN, msg_id="msg_old", secrets=(SECRET,))),
+        stack.post(
+            first, signed(first, content_type=JSON, msg_id="msg_new", secrets=(NEXT_SECRET,))
+        ),
+        stack.post(
+            second,
+            signed(
+                second, content_type=JSON, msg_id="msg_both", secrets=(UNKNOWN_SECRET, NEXT_SECRET)
+            ),
+        ),
+    ]
+
+    # Then each is accepted and stored
+    assert [reply.status for reply in replies] == [202, 202, 202]
+    assert len(stack.objects()) == 3
+
+
+# ------------------------------------------------------------------ size
+
+
+def test_body_over_the_limit_is_refused_before_signature_or_parsing(stack: Stack) -> None:
+    # Given MAX_BODY + 1 bytes of garbage, unsigned and without a content type
+    garbage = "{" * (MAX_BODY + 1)
+
+    # When it arrives
+    reply = stack.send(rest_event(headers={}, body=garbage))
+
+    # Then it is a 413 (not 401, 415 or 400) stating the limit
+    assert_refused(reply, 413, "body.too-large", str(MAX_BODY))
+    assert reply.body["error"]["limit"] == MAX_BODY
+    assert stack.objects() == {}
+
+
+def test_signed_body_one_byte_over_the_limit_is_too_large(stack: Stack) -> None:
+    body = MENAFN + b" " * (MAX_BODY + 1 - len(MENAFN))
+
+    reply = stack.post(body, signed(body))
+
+    assert_refused(reply, 413, "body.too-large")
+    assert stack.objects() == {}
+
+
+def test_base64_body_over_the_limit_is_refused_without_decoding(stack: Stack) -> None:
+    # Given a base64 body decoding to MAX_BODY + 1 bytes, and one that is not base64 at all
+    encoded = base64.b64encode(b"\xff" * (MAX_BODY + 1)).decode()
+    junk = "!" * (2 * MAX_BODY)
+
+    # When they arrive
+    replies = [
+        stack.send(rest_event(headers={}, body=body, base64_encoded=True))
+        for body in (encoded, junk)
+    ]
+
+    # Then both are 413
+    for reply in replies:
+        assert_refused(reply, 413, "body.too-large")
+
+
+# ---------------------------------------------------------- content type
+
+
+@pytest.mark.parametrize(
+    ("content_type", "code"),
+    [
+        (None, "media-type.unsupported"),
+        ("application/xml", "media-type.unsupported"),
+        ("text/html", "media-type.unsupported"),
+        ("application/octet-stream", "media-type.unsupported"),
+        ("application/json, text/plain", "media-type.unsupported"),
+        ("multipart/form-data; boundary=x", "media-type.unsupported"),
+        ("text/plain; charset=iso-8859-1", "media-type.charset"),
+        ("application/json; charset=utf-16", "media-type.charset"),
+    ],
+)
+def test_unsupported_content_type_is_refused(
+    stack: Stack, content_type: str | None, code: str
+) -> None:
+    # Given a correctly signed article sent with an unsupported content type
+    reply = stack.post(MENAFN, signed(MENAFN, content_type=content_type))
+
+    # Then it is a 415 that names what is accepted, and nothing is stored
+    assert_refused(reply, 415, code, "content-type")
+    assert stack.objects() == {}
+    if code == "media-type.unsupported":
+        assert "application/ninjs+json" in reply.message
+
+
+# ------------------------------------------------------------ bad bodies
+
+BAD_JSON = {
+    "NaN": (b'{"uri": "urn:x", "score": NaN}', "body.number", "NaN"),
+    "duplicate key": (b'{"uri": "urn:x", "uri": "urn:y"}', "body.duplicate-key", '"uri"'),
+    "lone surrogate escape": (
+        b'{"uri": "urn:x", "headline": "\\ud800"}',
+        "body.surrogate",
+        "\\ud800",
+    ),
+    "deep nesting": (b"[" * 5000 + b"]" * 5000, "body.depth", "levels deep"),
+    "5,000-digit integer": (b'{"n": ' + b"9" * 5000 + b"}", "body.number", "digits"),
+    "truncated": (b'{"uri": "urn:x", "headline": ', "body.syntax", "not valid JSON"),
+    "invalid UTF-8": (b'{"uri": "urn:\xff"}', "body.encoding", "UTF-8"),
+    "whitespace only": (b"  \n ", "body.empty", "empty"),
+}
+
+
+@pytest.mark.parametrize(("body", "code", "words"), BAD_JSON.values(), ids=BAD_JSON.keys())
+def test_malformed_json_body_is_a_bad_request(
+    stack: Stack, body: bytes, code: str, words: str
+) -> None:
+    # Given a correctly signed JSON delivery whose body is not acceptable JSON
+    event = rest_event(
+        headers=signed(body, content_type=JSON),
+        body=base64.b64encode(body).decode(),
+        base64_encoded=True,
+    )
+
+    # When it arrives
+    reply = stack.send(event)
+
+    # Then it is a 400 naming the problem, and nothing is stored
+    assert_refused(reply, 400, code, words)
+    assert stack.objects() == {}
+
+
+BAD_TEXT = {
+    "invalid UTF-8": (b"Headline\n\nBody \xc3\x28 text", "body.encoding", "UTF-8"),
+    "Latin-1": ("Café\n\nBody".encode("latin-1"), "body.encoding", "UTF-8"),
+    "NUL bytes": (b"Headline\n\nBody\x00text", "body.binary", "NUL"),
+    "empty": (b"", "body.empty", "empty"),
+    "whitespace only": (b"\n  \r\n\t", "body.empty", "empty"),
+}
+
+
+@pytest.mark.parametrize(("body", "code", "words"), BAD_TEXT.values(), ids=BAD_TEXT.keys())
+def test_malformed_text_body_is_a_bad_request(
+    stack: Stack, body: bytes, code: str, words: str
+) -> None:
+    event = rest_event(
+        headers=signed(body), body=base64.b64encode(body).decode(), base64_encoded=True
+    )
+
+    reply = stack.send(event)
+
+    assert_refused(reply, 400, code, words)
+    assert stack.objects() == {}
+
+
+@pytest.mark.parametrize("body", ["not base64!", "QUJDRA", "QUJ@RA==", "QUJDä===", "QUJD\nRA=="])
+def test_body_marked_base64_that_is_not_is_a_bad_request(stack: Stack, body: str) -> None:
+    # Given an event flagged isBase64Encoded whose body does not decode
+    event = rest_event(headers=signed(MENAFN), body=body, base64_encoded=True)
+
+    # When it arrives
+    reply = stack.send(event)
+
+    # Then it is a 400, not a 500
+    assert_refused(reply, 400, "body.base64", "base64")
+    assert stack.objects() == {}
+
+
+# -------------------------------------------------------- not an article
+
+
+def test_ninjs_with_schema_errors_lists_every_error_with_its_pointer(stack: Stack) -> None:
+    # Given a signed ninjs document with a bad pubstatus and a bad versioncreated
+    body = ninjs_bytes(pubstatus="published", versioncreated="yesterday")
+
+    # When it arrives
+    reply = stack.post(body, signed(body, content_type=JSON))
+
+    # Then it is a 422 listing both errors with JSON pointers, and nothing is stored
+    assert_refused(reply, 422, "article.invalid", "not a valid article", "2 problems")
+    errors = reply.body["error"]["errors"]
+    assert [error["pointer"] for error in errors] == ["/pub_status", "/version_created"]
+    assert "'published' is not one of" in errors[0]["message"]
+    assert "date-time" in errors[1]["message"]
+    assert stack.objects() == {}
+
+
+@pytest.mark.parametrize(
+    ("document", "pointer", "words"),
+    [
+        ({"headline": "no uri"}, "/uri", "uri"),
+        (ninjs(uri=42), "/uri", "uri"),
+        (ninjs(version=True), "/version", "version"),
+        ([ninjs()], "", "JSON object"),
+        ("just a string", "", "JSON object"),
+    ],
+    ids=["no uri", "numeric uri", "boolean version", "array", "string"],
+)
+def test_json_that_is_not_ninjs_is_unprocessable(
+    stack: Stack, document: Any, pointer: str, words: str
+) -> None:
+    body = json.dumps(document).encode()
+
+    reply = stack.post(body, signed(body, content_type=JSON))
+
+    assert_refused(reply, 422, "article.invalid", words)
+    assert reply.body["error"]["errors"][0]["pointer"] == pointer
+    assert stack.objects() == {}
+
+
+def test_text_with_a_headline_but_no_body_is_unprocessable(stack: Stack) -> None:
+    body = b"Gulf ports report busier third quarter\n\n\n"
+
+    reply = stack.post(body, signed(body))
+
+    assert_refused(reply, 422, "article.invalid", "no body")
+    assert reply.body["error"]["errors"] == [
+        {
+            "pointer": "/body_text",
+            "reason": "no-body",
+            "message": "the article has a headline but no body",
+        }
+    ]
+    assert stack.objects() == {}
+
+
+def test_uri_over_the_schema_limit_is_unprocessable(stack: Stack) -> None:
+    body = ninjs_bytes(uri="urn:x:" + "a" * 3000)
+
+    reply = stack.post(body, signed(body, content_type=JSON))
+
+    assert_refused(reply, 422, "article.invalid", "/uri")
+    assert stack.objects() == {}
+
+
+# --------------------------------------------------- providers and routes
+
+# Ids the route pattern takes reach the provider check; the others never match the route.
+HOSTILE_PROVIDERS = {
+    "no policy": ("reuters", "provider.unknown"),
+    "upper case": ("MENAFN", "provider.unknown"),
+    "dot dot": ("..", "provider.unknown"),
+    "encoded dot dot": ("%2e%2e", "provider.unknown"),
+    "encoded slash": ("menafn%2f..%2fcleared", "provider.unknown"),
+    "leading hyphen": ("-menafn", "provider.unknown"),
+    "64 characters": ("m" * 64, "provider.unknown"),
+    "encoded NUL": ("menafn%00", "provider.unknown"),
+    "unicode digit": ("menafn\u0663", "provider.unknown"),
+    "NUL": ("menafn\x00", "route.not-found"),
+    "bidi override": ("menafn\u202e", "route.not-found"),
+    "newline": ("menafn\n", "route.not-found"),
+    "empty": ("", "route.not-found"),
+}
+
+
+@pytest.mark.parametrize(
+    ("provider", "code"), HOSTILE_PROVIDERS.values(), ids=HOSTILE_PROVIDERS.keys()
+)
+def test_unknown_or_malformed_provider_is_not_found(stack: Stack, provider: str, code: str) -> None:
+    # Given a correctly signed delivery posted for a provider id that is no registered provider
+    reply = stack.post(MENAFN, signed(MENAFN), provider=provider)
+
+    # Then it is a JSON 404 that does not echo the id, and nothing is stored anywhere
+    assert_refused(reply, 404, code)
+    if provider:
+        assert provider not in reply.message
+    assert stack.objects("") == {}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/providers/menafn", "/v1/providers/../../articles", "/v1/providers/a/b/articles", "/"],
+)
+def test_unknown_route_is_a_json_not_found(stack: Stack, path: str) -> None:
+    reply = stack.send(rest_event(path=path, headers=signed(MENAFN), body=MENAFN.decode()))
+
+    assert_refused(reply, 404, "route.not-found", "no such route")
+    assert stack.objects("") == {}
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"])
+def test_other_method_on_the_articles_route_is_not_allowed(stack: Stack, method: str) -> None:
+    reply = stack.send(rest_event(method=method, headers=signed(MENAFN), body=MENAFN.decode()))
+
+    assert_refused(reply, 405, "method.not-allowed", "POST")
+    assert reply.headers["allow"] == "POST"
+
+
+def test_other_method_in_an_http_api_event_is_not_allowed(stack: Stack) -> None:
+    reply = stack.send(http_event(method="GET"))
+
+    assert_refused(reply, 405, "method.not-allowed")
+
+
+HOSTILE_URIS = {
+    "parent directories": "../../cleared/menafn/x",
+    "absolute path": "/etc/passwd",
+    "percent-encoded dot dot": "%2e%2e%2f%2e%2e%2fcleared",
+    "NUL": "urn:menafn:\x00../x",
+    "CR LF": "urn:menafn:1\r\nX-Amz-Meta: injected",
+    "bidi override": "urn:menafn:\u202etxt.exe",
+    "only dots": "..",
+    "only slashes": "////",
+    "trailing colon": "urn:menafn:",
+    "backslashes": "..\\..\\audit",
+    "over-long": "urn:menafn:" + "x" * 2000,
+    "emoji and spaces": "urn:menafn: 🚢 ports ",
+}
+
+
+@pytest.mark.parametrize("uri", HOSTILE_URIS.values(), ids=HOSTILE_URIS.keys())
+def test_hostile_article_id_can_only_name_a_key_under_the_providers_prefix(
+    stack: Stack, uri: str
+) -> None:
+    # Given a signed ninjs article whose uri and version try to escape the inbound prefix
+    body = ninjs_bytes(uri=uri, version="../\u202e1")
+
+    # When it arrives
+    reply = stack.post(body, signed(body, content_type=JSON))
+
+    # Then it is stored under inbound/menafn/<date>/ with an allow-listed name, and only there
+    assert reply.status == 202, reply.body
+    assert KEY_SHAPE.fullmatch(reply.body["key"])
+    assert stack.objects() == {reply.body["key"]: body}
+    assert set(stack.objects("")) - set(stack.objects("receipts/")) == {reply.body["key"]}
+
+
+def test_distinct_hostile_uris_get_distinct_keys(stack: Stack) -> None:
+    # Given two uris that clean to the same characters
+    bodies = [ninjs_bytes(uri="urn:a/../b"), ninjs_bytes(uri="urn:a/./b")]
+
+    # When both are delivered
+    keys = {
+        stack.post(b, signed(b, content_type=JSON, msg_id=f"msg_{i}")).body["key"]
+        for i, b in enumerate(bodies)
+    }
+
+    # Then they are stored under two keys
+    assert len(keys) == 2
+
+
+# ------------------------------------------------------------ server faults
+
+
+def test_unusable_secret_is_a_server_fault_that_leaks_nothing(
+    stack: Stack, logs: io.StringIO
+) -> None:
+    # Given menafn's stored secret is not valid base64
+    broken = "whsec_!!this-is-not-base64!!"
+    stack.secretsmanager.put_secret_value(
+        SecretId=NAMES.secret_prefix + "menafn", SecretString=broken
+    )
+
+    # When a delivery arrives
+    reply = stack.post(MENAFN, signed(MENAFN))
+
+    # Then it is a JSON 500 without the secret or a traceback, and the fault is logged
+    assert_refused(reply, 500, "server.misconfigured", "misconfigured")
+    text = json.dumps(reply.body)
+    assert broken not in text
+    assert "Traceback" not in text
+    (fault,) = [r for r in log_records(logs) if r["level"] == "ERROR"]
+    assert fault["message"] == "webhook secret is unusable"
+    assert fault["exception_name"] == "SecretError"
+    assert broken not in logs.getvalue()
+    assert stack.objects("") == {}
+
+
+def test_storage_failure_is_a_retryable_server_fault(stack: Stack) -> None:
+    # Given the inbound bucket is gone
+    stack.webhook.store = Bucket(stack.s3, "no-such-bucket")
+
+    # When a valid delivery arrives
+    reply = stack.post(MENAFN, signed(MENAFN))
+
+    # Then it is a JSON 503 the sender should retry, with no AWS error text in it
+    assert_refused(reply, 503, "server.unavailable", "retry")
+    assert reply.headers["retry-after"] == "30"
+    assert "NoSuchBucket" not in json.dumps(reply.body)
+
+
+def test_unexpected_failure_is_a_json_500(stack: Stack) -> None:
+    # Given a secret source that fails in a way nobody planned for
+    class Exploding:
+        def for_provider(self, provider: str) -> list[str]:
+            raise RuntimeError("boom /var/task/secret.py line 3")
+
+    stack.webhook.secrets = Exploding()
+
+    # When a delivery arrives
+    reply = stack.post(MENAFN, signed(MENAFN))
+
+    # Then the answer is a JSON 500 that says nothing of the cause
+    assert_refused(reply, 500, "server.error")
+    assert "boom" not in json.dumps(reply.body)
+
+
+# ------------------------------------------------------------ observability
+
+
+def test_delivery_is_logged_with_correlation_id_provider_and_article_and_counted(
+    stack: Stack, logs: io.StringIO, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given an accepted delivery and a refused (stale) one
+    stack.post(MENAFN, signed(MENAFN))
+    stack.post(MENAFN, signed(MENAFN, timestamp=SIGNED_AT - 1000, msg_id="msg_late"))
+
+    # Then the acceptance is logged with the request's correlation id, provider and article id
+    accepted, refused = log_records(logs)
+    assert accepted["message"] == "accepted"
+    assert accepted["correlation_id"] == "req-0001"
+    assert accepted["provider"] == "menafn"
+    assert accepted["article_id"] == MENAFN_KEY.rsplit("/", 1)[1].removesuffix(".txt")
+    assert accepted["key"] == MENAFN_KEY
+    # And the refusal with its code, without the previous invocation's article id
+    assert (refused["message"], refused["code"], refused["status"]) == (
+        "refused",
+        "signature.stale-timestamp",
+        401,
+    )
+    assert "article_id" not in refused
+    # And each delivery is counted once by provider and status class
+    emitted = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line
+    ]
+    assert [(m["provider"], m["status_class"], m["WebhookDeliveries"]) for m in emitted] == [
+        ("menafn", "2xx", [1.0]),
+        ("menafn", "4xx", [1.0]),
+    ]
+    (directive,) = emitted[0]["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "Clearance"
+    assert ["provider", "service", "status_class"] in [sorted(d) for d in directive["Dimensions"]]
+
+
+def test_handler_builds_its_collaborators_from_the_environment(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the environment the template sets, and the bucket and secret it names
+    for name, value in NAMES.environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("MAX_BODY_BYTES", "1024")
+    s3 = boto3.client("s3", region_name=NAMES.region)
+    s3.create_bucket(Bucket=INBOUND)
+    create_secrets(
+        boto3.client("secretsmanager", region_name=NAMES.region), NAMES, {"menafn": SECRET}
+    )
+    caches = (env_settings, clients.s3, clients.secretsmanager, webhook_module.default_webhook)
+    for cached in caches:
+        cached.cache_clear()
+    now = int(datetime.now(UTC).timestamp())
+    try:
+        # When the handler runs without injected collaborators
+        def deliver(body: bytes) -> dict[str, Any]:
+            event = rest_event(headers=signed(body, timestamp=now), body=body.decode())
+            response: dict[str, Any] = webhook_module.handler(event, Context())
+            return response
+
+        small = b"Ports busier\n\n(MENAFN) Volumes grew by nine percent."
+        accepted, too_large = deliver(small), deliver(small + b" " * 1024)
+    finally:
+        for cached in caches:
+            cached.cache_clear()
+
+    # Then it reads the bucket, the secret prefix and the size limit from the environment
+    assert accepted["statusCode"] == 202
+    key = json.loads(accepted["body"])["key"]
+    assert s3.get_object(Bucket=INBOUND, Key=key)["Body"].read() == small
+    assert too_large["statusCode"] == 413
+
+
+# ---------------------------------------------------------------- fuzzing
+
+ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=60)  # surrogates too
+HEADER_NAMES = st.sampled_from(["x-other", "Content-Type", "webhook-id", "Webhook-Signature"]) | (
+    st.text(max_size=12)
+)
+CONTENT_TYPES = st.sampled_from(
+    [TEXT, TEXT, JSON, JSON, "application/ninjs+json", "text/plain; charset=latin-1", ""]
+) | st.text(max_size=40)
+DELIVERY_IDS = st.sampled_from(["msg_fuzz", "msg_fuzz2", "msg_3"])
+TEXT_ARTICLES = st.builds(
+    lambda headline, body: f"{headline}\n\n{body}".encode(),
+    st.text(min_size=1, max_size=40),
+    st.text(min_size=1, max_size=200),
+)
+NINJS_ARTICLES = st.builds(
+    lambda overrides: json.dumps(ninjs(**overrides)).encode(),
+    st.dictionaries(
+        st.sampled_from(["uri", "version", "headline", "pubstatus", "versioncreated", "bodies"]),
+        st.none() | st.booleans() | st.integers() | st.text(max_size=40) | st.lists(st.text()),
+    ),
+)
+
+
+@dataclass
+class Fuzz:
+    body: bytes
+    as_base64: bool
+    sign: bool
+    msg_id: str
+    skew: int
+    content_type: str
+    extra: dict[str, str] = field(default_factory=dict)
+    repeats: int = 0
+    text_body: str | None = None
+
+
+fuzz_cases = st.builds(
+    Fuzz,
+    body=st.one_of(
+        st.binary(max_size=512),
+        st.text(max_size=512).map(str.encode),
+        st.just(MENAFN),
+        TEXT_ARTICLES,
+        NINJS_ARTICLES,
+        NINJS_ARTICLES,
+    ),
+    as_base64=st.booleans(),
+    sign=st.sampled_from([True, True, True, False]),
+    msg_id=st.one_of(DELIVERY_IDS, DELIVERY_IDS, DELIVERY_IDS, st.text(max_size=20)),
+    skew=st.integers(-290, 290) | st.integers(-400, 400),
+    content_type=CONTENT_TYPES,
+    extra=st.dictionaries(HEADER_NAMES, ANY_TEXT, max_size=2),
+    repeats=st.sampled_from([0, 0, 0, 1, 2]),
+    text_body=st.none() | st.none() | st.none() | ANY_TEXT,
+)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=fuzz_cases)
+def test_arbitrary_bodies_and_headers_never_get_a_server_error(stack: Stack, case: Fuzz) -> None:
+    # Given any body and headers, signed correctly or not, as text or base64
+    if case.text_body is not None:
+        case.body, case.as_base64 = case.text_body.encode("utf-8", "surrogatepass"), False
+    elif not case.as_base64:
+        try:
+            case.body.decode("utf-8")
+        except UnicodeDecodeError:
+            case.as_base64 = True
+    timestamp = SIGNED_AT + case.skew
+    headers: dict[str, str] = {"Content-Type": case.content_type}
+    if case.sign:
+        headers.update(signed_headers(SECRET, case.msg_id, timestamp, case.body))
+    headers.update(case.extra)
+    if case.text_body is not None:
+        body = case.text_body
+    elif case.as_base64:
+        body = base64.b64encode(case.body).decode()
+    else:
+        body = case.body.decode()
+    multi = {k: [v] * case.repeats for k, v in headers.items()} if case.repeats else None
+    delivery = rest_event(headers=headers, multi=multi, body=body, base64_encoded=case.as_base64)
+
+    # When it arrives
+    reply = stack.send(delivery)
+    event(f"{reply.status} {reply.body.get('error', {}).get('code', '')}")
+
+    # Then the answer is a 202 that stored the body under the provider, or a 4xx naming a code
+    assert reply.status < 500, reply.body
+    if reply.status == 202:
+        assert KEY_SHAPE.fullmatch(reply.body["key"])
+        stored = stack.s3.get_object(Bucket=INBOUND, Key=reply.body["key"])["Body"].read()
+        assert hashlib.sha256(stored).hexdigest() == hashlib.sha256(case.body).hexdigest()
+    else:
+        assert 400 <= reply.status < 500
+        assert reply.code
+        assert reply.message
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    typed=st.one_of(
+        st.tuples(TEXT_ARTICLES | st.just(MENAFN), st.just(TEXT)),
+        st.tuples(NINJS_ARTICLES, st.sampled_from([JSON, "application/ninjs+json"])),
+        st.tuples(st.binary(max_size=512), st.sampled_from([TEXT, JSON])),
+    ),
+    as_base64=st.booleans(),
+    text_body=st.none() | st.none() | ANY_TEXT,
+)
+def test_correctly_signed_arbitrary_bodies_never_get_a_server_error(
+    stack: Stack, typed: tuple[bytes, str], as_base64: bool, text_body: str | None
+) -> None:
+    # Given any body, correctly signed under a delivery id of its own
+    body, content_type = typed
+    if text_body is not None:
+        body, as_base64 = text_body.encode("utf-8", "surrogatepass"), False
+    elif not as_base64:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            as_base64 = True
+    msg_id = "msg_" + hashlib.sha256(body + content_type.encode("utf-8", "replace")).hexdigest()
+    if text_body is not None:
+        wire = text_body
+    else:
+        wire = base64.b64encode(body).decode() if as_base64 else body.decode()
+    delivery = rest_event(
+        headers=signed(body, content_type=content_type, msg_id=msg_id),
+        body=wire,
+        base64_encoded=as_base64,
+    )
+
+    # When it arrives
+    reply = stack.send(delivery)
+    event(f"{reply.status} {reply.body.get('error', {}).get('code', '')}")
+
+    # Then it is stored as delivered, or refused with a 4xx that is not about the signature
+    assert reply.status < 500, reply.body
+    if reply.status == 202:
+        stored = stack.s3.get_object(Bucket=INBOUND, Key=reply.body["key"])["Body"].read()
+        assert stored == body
+        assert KEY_SHAPE.fullmatch(reply.body["key"])
+    else:
+        assert reply.status in {400, 409, 415, 422}, reply.body
