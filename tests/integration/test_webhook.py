@@ -27,6 +27,7 @@ from moto import mock_aws
 from clearance.aws import clients
 from clearance.aws.secrets import WebhookSecrets
 from clearance.aws.store import Bucket
+from clearance.handlers import observability
 from clearance.handlers import webhook as webhook_module
 from clearance.handlers.webhook import Webhook
 from clearance.local.resources import Names, create_secrets
@@ -227,7 +228,7 @@ def stack(aws: None, policies: PolicySet) -> Stack:
 def logs(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
     """What the Powertools logger writes, one JSON record a line."""
     buffer = io.StringIO()
-    monkeypatch.setattr(webhook_module.logger.registered_handler, "stream", buffer)
+    monkeypatch.setattr(observability.logger.registered_handler, "stream", buffer)
     return buffer
 
 
