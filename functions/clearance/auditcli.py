@@ -14,14 +14,20 @@ import json
 import os
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from clearance.auditquery import PARAMETERS, AuditQuery, QueryError, parse_query
 from clearance.aws import clients
-from clearance.aws.auditlog import AuditLog
+from clearance.aws.auditlog import AuditLog, DigestStore
+from clearance.aws.kms import KmsVerifier
 from clearance.aws.store import Bucket
+from clearance.digest import Verification, period_of_key, verify_log
 from clearance.local.resources import Names
+from clearance.report import render_report
 
+# The digest of an hour is written a few minutes after it ends (the schedule runs at :05).
+DIGEST_GRACE = timedelta(hours=1, minutes=15)
 EXPORT_COLUMNS = (
     "decided_at",
     "provider",
@@ -61,6 +67,12 @@ def add_audit_commands(commands: Any, parser_class: type[argparse.ArgumentParser
             action.add_argument("--out", help="file to write (default: standard output)")
         if name == "report":
             action.add_argument("--html", required=True, help="the report file to write")
+        if name in ("report", "verify"):
+            action.add_argument(
+                "--key",
+                default=os.environ.get("DIGEST_KEY_ID"),
+                help="the KMS key that signs digests (default: DIGEST_KEY_ID)",
+            )
     show = actions.add_parser("show", help="every decision about one article")
     show.add_argument("article_id", metavar="ID")
     show.add_argument("--bucket", default=os.environ.get("AUDIT_BUCKET") or Names().bucket("audit"))
@@ -82,8 +94,9 @@ def open_log(bucket: str) -> AuditLog:
     return AuditLog(Bucket(clients.s3(), bucket))
 
 
-def run_audit(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def run_audit(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Exit 0, or 1 when `verify` finds a problem or `show` finds nothing."""
+    out = out or sys.stdout
     log = open_log(args.bucket)
     if args.audit_command == "show":
         decisions = log.article(args.article_id)
@@ -107,7 +120,56 @@ def run_audit(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             if args.out:
                 target.close()
         return 0
+    if args.audit_command == "verify":
+        result = verify(args, query)
+        out.write(verification_text(result) + "\n")
+        return 0 if result.ok else 1
+    if args.audit_command == "report":
+        checked = verify(args, query) if args.key else None
+        html = render_report(
+            list(log.records(query)),
+            checked,
+            title="Compliance audit report",
+            generated_at=datetime.now(UTC),
+            filters=query.filters(),
+        )
+        with open(args.html, "w", encoding="utf-8") as handle:
+            handle.write(html)
+        out.write(f"wrote {args.html}\n")
+        return 0
     raise QueryError("command", f"unknown audit command {args.audit_command}")
+
+
+def verify(args: argparse.Namespace, query: AuditQuery) -> Verification:
+    """Check the digest chain over the query's period (default: the whole log)."""
+    if not args.key:
+        raise QueryError("key", "give the digest signing key with --key or DIGEST_KEY_ID")
+    store = DigestStore(Bucket(clients.s3(), args.bucket))
+    digests = store.digests()
+    now = datetime.now(UTC)
+    first = min((p for d in digests if (p := period_of_key(d.key))), default=now)
+    start = query.start or first
+    end = query.end or now
+    return verify_log(
+        digests,
+        store.records_to_verify(digests, start, end),
+        KmsVerifier(clients.kms(), [args.key]),
+        start=start,
+        end=end,
+        expect_digests_until=now - DIGEST_GRACE if query.end is None else None,
+    )
+
+
+def verification_text(result: Verification) -> str:
+    if result.ok:
+        return (
+            f"verified {_count(result.verified_records, 'record')} in "
+            f"{_count(result.verified_digests, 'digest')}"
+            f" ({result.not_yet_digested} not yet digested)"
+        )
+    lines = [f"{len(result.problems)} problems:"]
+    lines += [f"  {problem.kind}: {problem.key}: {problem.message}" for problem in result.problems]
+    return "\n".join(lines)
 
 
 def summary(record: dict[str, Any]) -> str:
@@ -152,3 +214,7 @@ def export(records: Iterable[dict[str, Any]], fmt: str, out: TextIO) -> int:
         count += 1
     out.write(buffer.getvalue())
     return count
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

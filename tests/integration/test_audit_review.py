@@ -2,105 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import boto3
 import pytest
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from moto import mock_aws
 
-from clearance.audit import Source
-from clearance.aws.auditlog import AuditLog
-from clearance.aws.store import Bucket
-from clearance.engine import clear
-from clearance.handlers import audit_review
-from clearance.local.resources import Names, create_buckets
-from clearance.policy import PolicySet
-from clearance.processing import plan
-from tests.conftest import DEMO_ARTICLES
-
-NAMES = Names()
-DAY_ONE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-class Context(LambdaContext):
-    function_name = "AuditReviewFunction"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:AuditReviewFunction"
-    aws_request_id = "review-request"
-
-
-def article(n: int, *, disclaimer: bool = True) -> bytes:
-    text = (DEMO_ARTICLES / "menafn-ports.txt").read_text()
-    text = text.replace("Gulf ports report busier third quarter", f"Port report number {n}")
-    if not disclaimer:
-        text = text.replace("We do not accept", "We accept")
-    return text.encode()
-
-
-class AuditStack:
-    """An audit bucket holding decisions made over several days, as the processor writes them."""
-
-    def __init__(self, policies: PolicySet) -> None:
-        self.s3 = boto3.client("s3", region_name=NAMES.region)
-        create_buckets(self.s3, NAMES)
-        self.bucket = Bucket(self.s3, NAMES.bucket("audit"))
-        self.log = AuditLog(self.bucket)
-        self.policies = policies
-        self.gets = 0
-        self.s3.meta.events.register("before-call.s3.GetObject", self._count_get)
-
-    def _count_get(self, **_: Any) -> None:
-        self.gets += 1
-
-    def decide(self, data: bytes, at: datetime, key: str) -> dict[str, Any]:
-        source = Source(NAMES.bucket("inbound"), key, None, at, f"req-{key}")
-        decision = clear(data, policies=self.policies, now=at)
-        names = {role: NAMES.bucket(role) for role in ("cleared", "quarantine", "audit")}
-        work = plan(decision, source, data, names)  # type: ignore[arg-type]
-        for write in work.writes:
-            if write.bucket == "audit":
-                self.bucket.put_once(write.key, write.data, write.content_type)
-        record: dict[str, Any] = json.loads(work.writes[-1].data)
-        return record
-
-    def get(self, path: str, **params: str) -> tuple[int, dict[str, Any]]:
-        event = {
-            "resource": path,
-            "path": path,
-            "httpMethod": "GET",
-            "headers": {"Accept": "application/json"},
-            "multiValueHeaders": {},
-            "queryStringParameters": params or None,
-            "multiValueQueryStringParameters": {k: [v] for k, v in params.items()} or None,
-            "pathParameters": None,
-            "requestContext": {
-                "requestId": "r1",
-                "stage": "v1",
-                "identity": {"sourceIp": "127.0.0.1"},
-            },
-            "body": None,
-            "isBase64Encoded": False,
-        }
-        response = audit_review.handler(event, Context(), log=self.log)
-        return response["statusCode"], json.loads(response["body"])
-
-
-@pytest.fixture
-def audit(policies: PolicySet, monkeypatch: pytest.MonkeyPatch) -> Iterator[AuditStack]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", NAMES.region)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    with mock_aws():
-        yield AuditStack(policies)
+from tests.integration.conftest import DAY_ONE, AuditStack, article
 
 
 def seeded(audit: AuditStack) -> list[dict[str, Any]]:
-    """Six decisions over three days: cleared and held MENAFN articles, and one rejected file."""
+    """Six decisions over three days: a cleared and a held MENAFN article each day."""
     records = []
     for day in range(3):
         at = DAY_ONE + timedelta(days=day)

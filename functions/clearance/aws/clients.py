@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import boto3
 
 if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sqs import SQSClient
@@ -26,3 +27,8 @@ def secretsmanager() -> SecretsManagerClient:
 @cache
 def sqs() -> SQSClient:
     return boto3.client("sqs")
+
+
+@cache
+def kms() -> KMSClient:
+    return boto3.client("kms")
