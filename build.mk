@@ -26,7 +26,7 @@ define lambda_artifact
 		--target "$(ARTIFACTS_DIR)" $(LAMBDA_PIP_TARGET_FLAGS) -r $(LAMBDA_REQUIREMENTS)
 endef
 
-.PHONY: build-WebhookFunction build-ProcessorFunction
+.PHONY: build-WebhookFunction build-ProcessorFunction build-AuditReviewFunction build-AuditDigestFunction
 
-build-WebhookFunction build-ProcessorFunction:
+build-WebhookFunction build-ProcessorFunction build-AuditReviewFunction build-AuditDigestFunction:
 	$(lambda_artifact)

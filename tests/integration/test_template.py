@@ -33,6 +33,10 @@ XRAY_WRITE_ONLY = MANAGED_POLICY + "AWSXrayWriteOnlyAccess"
 SQS_QUEUE_EXECUTION = MANAGED_POLICY + "service-role/AWSLambdaSQSQueueExecutionRole"
 
 BUCKETS = ("InboundBucket", "ClearedBucket", "QuarantineBucket", "AuditBucket")
+FUNCTIONS = ("WebhookFunction", "ProcessorFunction", "AuditReviewFunction", "AuditDigestFunction")
+AUDIT_RECORD_SCHEMA = ROOT / "schemas" / "audit-record.schema.json"
+WEBHOOK_PATH = "/v1/providers/{provider}/articles"
+REVIEW_PATHS = ("/v1/audit", "/v1/audit/articles/{id}")
 BUCKET_VARIABLES = {
     "WebhookFunction": {"INBOUND_BUCKET": "InboundBucket"},
     "ProcessorFunction": {
@@ -41,6 +45,8 @@ BUCKET_VARIABLES = {
         "QUARANTINE_BUCKET": "QuarantineBucket",
         "AUDIT_BUCKET": "AuditBucket",
     },
+    "AuditReviewFunction": {"AUDIT_BUCKET": "AuditBucket"},
+    "AuditDigestFunction": {"AUDIT_BUCKET": "AuditBucket"},
 }
 FORBIDDEN_ON_AUDIT = re.compile(
     r"^s3:(Delete\w*|\w*Acl\w*|\w*Lifecycle\w*|\w*Retention\w*|\w*LegalHold\w*|Bypass\w*"
@@ -213,6 +219,10 @@ def _dependency_graph(resources: dict[str, Any]) -> dict[str, set[str]]:
     return graph
 
 
+def _integration_uri(operation: dict[str, Any]) -> str:
+    return _text(operation["x-amazon-apigateway-integration"]["uri"])
+
+
 def _find_cycle(resources: dict[str, Any]) -> list[str] | None:
     try:
         tuple(graphlib.TopologicalSorter(_dependency_graph(resources)).static_order())
@@ -247,10 +257,10 @@ def test_translated_template_passes_cfn_lint(translated: Template) -> None:
     assert problems == [], "\n".join(problems)
 
 
-def test_translation_produces_both_functions_and_their_roles(resources: dict[str, Any]) -> None:
+def test_translation_produces_every_function_and_its_role(resources: dict[str, Any]) -> None:
     functions = _of_type(resources, "AWS::Lambda::Function")
 
-    assert set(functions) == {"WebhookFunction", "ProcessorFunction"}
+    assert set(functions) == set(FUNCTIONS)
     for function in functions:
         assert resources[_role_of(resources, function)]["Type"] == "AWS::IAM::Role"
 
@@ -261,7 +271,8 @@ def test_translation_produces_both_functions_and_their_roles(resources: dict[str
 def test_no_identity_policy_allows_a_wildcard_action_or_every_resource(
     resources: dict[str, Any],
 ) -> None:
-    # Given every statement of every role and identity policy
+    # Given every statement of every role and identity policy (IAM only: a KMS key policy's
+    # Resource "*" means "this key", and is checked on its own below)
     offending = []
     for name, statement in _identity_statements(resources):
         if statement["Effect"] != "Allow":
@@ -285,6 +296,8 @@ def test_roles_attach_only_the_managed_policies_sam_adds_for_logs_tracing_and_sq
     expected = {
         "WebhookFunction": [BASIC_EXECUTION, XRAY_WRITE_ONLY],
         "ProcessorFunction": [BASIC_EXECUTION, XRAY_WRITE_ONLY, SQS_QUEUE_EXECUTION],
+        "AuditReviewFunction": [BASIC_EXECUTION, XRAY_WRITE_ONLY],
+        "AuditDigestFunction": [BASIC_EXECUTION, XRAY_WRITE_ONLY],
     }
 
     for function, arns in expected.items():
@@ -305,6 +318,20 @@ def test_processor_cannot_delete_or_rewrite_audit_records(resources: dict[str, A
     granted = set().union(*on_audit)
     assert granted == {"s3:GetObject", "s3:PutObject"}
     assert not {action for action in granted if FORBIDDEN_ON_AUDIT.match(action)}
+
+
+def test_processor_writes_decisions_and_pointers_but_never_digests(
+    resources: dict[str, Any],
+) -> None:
+    role = _role_of(resources, "ProcessorFunction")
+    audit = _bucket_arn(resources, "AuditBucket")
+    targets = {
+        target
+        for _, found in _allowed(resources, role)
+        for target in found
+        if _touches_bucket(target, resources, "AuditBucket")
+    }
+    assert targets == {f"{audit}/audit/decisions/*", f"{audit}/audit/articles/*"}
 
 
 def test_processor_only_reads_inbound_objects(resources: dict[str, Any]) -> None:
@@ -554,7 +581,7 @@ def test_processor_reports_batch_item_failures(resources: dict[str, Any]) -> Non
 # ---------------------------------------------------------------- functions
 
 
-@pytest.mark.parametrize("function", ["WebhookFunction", "ProcessorFunction"])
+@pytest.mark.parametrize("function", FUNCTIONS)
 def test_function_runs_python311_on_arm64_with_active_tracing(
     resources: dict[str, Any], function: str
 ) -> None:
@@ -574,7 +601,7 @@ def test_every_lambda_function_is_python311_on_arm64(resources: dict[str, Any]) 
         assert properties["Architectures"] == ["arm64"]
 
 
-@pytest.mark.parametrize("function", ["WebhookFunction", "ProcessorFunction"])
+@pytest.mark.parametrize("function", FUNCTIONS)
 def test_function_logs_to_a_log_group_with_retention(
     resources: dict[str, Any], function: str
 ) -> None:
@@ -594,16 +621,21 @@ def test_webhook_is_the_post_route_for_a_providers_articles(resources: dict[str,
         for body in _of_type(resources, "AWS::Lambda::Permission").values()
         if body["Properties"]["FunctionName"] == {"Ref": "WebhookFunction"}
     ]
-    api = resources["ClearanceApi"]["Properties"]["Body"]
+    paths = resources["ClearanceApi"]["Properties"]["Body"]["paths"]
+    webhook_paths = [
+        path
+        for path, methods in paths.items()
+        if any("${WebhookFunction.Arn}" in _integration_uri(op) for op in methods.values())
+    ]
 
-    assert list(api["paths"]) == ["/v1/providers/{provider}/articles"]
-    assert set(api["paths"]["/v1/providers/{provider}/articles"]) == {"post"}
+    assert webhook_paths == [WEBHOOK_PATH]
+    assert set(paths[WEBHOOK_PATH]) == {"post"}
     assert len(permissions) == 1
     assert permissions[0]["Principal"] == "apigateway.amazonaws.com"
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-@pytest.mark.parametrize("function", ["WebhookFunction", "ProcessorFunction"])
+@pytest.mark.parametrize("function", FUNCTIONS)
 def test_makefile_function_has_a_build_target_for_lambdas_platform(
     sam_template: Template, function: str, tmp_path: Path
 ) -> None:
@@ -626,6 +658,312 @@ def test_makefile_function_has_a_build_target_for_lambdas_platform(
     assert "--python-version 3.11" in shown
     assert "--only-binary=:all:" in shown
     assert "functions/requirements.txt" in shown
+
+
+# ------------------------------------------------------------ audit review
+
+
+def test_review_routes_require_iam_signatures_and_the_webhook_route_does_not(
+    sam_template: Template, resources: dict[str, Any]
+) -> None:
+    # Given the API as SAM renders it
+    body = resources["ClearanceApi"]["Properties"]["Body"]
+    paths = body["paths"]
+
+    # Then each review route is a GET to the review function that needs a SigV4 (IAM) signature
+    for path in REVIEW_PATHS:
+        assert set(paths[path]) == {"get"}, path
+        operation = paths[path]["get"]
+        assert "${AuditReviewFunction.Arn}" in _integration_uri(operation)
+        assert operation["security"] == [{"AWS_IAM": []}]
+    assert body["components"]["securitySchemes"]["AWS_IAM"]["x-amazon-apigateway-authtype"] == (
+        "awsSigv4"
+    )
+    # And the HMAC-signed webhook stays open at the API: no authoriser, no API-wide default
+    assert "security" not in paths[WEBHOOK_PATH]["post"]
+    assert "DefaultAuthorizer" not in sam_template["Resources"]["ClearanceApi"]["Properties"].get(
+        "Auth", {}
+    )
+
+
+def test_review_routes_invoke_the_function_through_its_resource_policy(
+    resources: dict[str, Any],
+) -> None:
+    # Given the review routes' integrations
+    paths = resources["ClearanceApi"]["Properties"]["Body"]["paths"]
+
+    # Then API Gateway does not call Lambda with the caller's credentials (SAM's AWS_IAM default)
+    for path in REVIEW_PATHS:
+        assert "credentials" not in paths[path]["get"]["x-amazon-apigateway-integration"], path
+    # And the function lets API Gateway invoke it, once per route
+    permissions = [
+        body["Properties"]
+        for body in _of_type(resources, "AWS::Lambda::Permission").values()
+        if body["Properties"]["FunctionName"] == {"Ref": "AuditReviewFunction"}
+    ]
+    assert len(permissions) == len(REVIEW_PATHS)
+    assert {p["Principal"] for p in permissions} == {"apigateway.amazonaws.com"}
+
+
+def test_review_function_answers_within_api_gateways_timeout(resources: dict[str, Any]) -> None:
+    properties = resources["AuditReviewFunction"]["Properties"]
+
+    assert properties["Handler"] == "clearance.handlers.audit_review.handler"
+    assert int(properties["Timeout"]) <= 29
+    assert int(properties["MemorySize"]) == 512
+
+
+def test_review_role_only_lists_the_audit_bucket_and_reads_audit_objects(
+    resources: dict[str, Any],
+) -> None:
+    # Given every permission of the review function's role
+    role = _role_of(resources, "AuditReviewFunction")
+    audit = _bucket_arn(resources, "AuditBucket")
+
+    # Then it may list the audit bucket and read objects under audit/, and nothing else
+    assert sorted((sorted(actions), targets) for actions, targets in _allowed(resources, role)) == [
+        (["s3:GetObject"], [audit + "/audit/*"]),
+        (["s3:ListBucket"], [audit]),
+    ]
+
+
+# ------------------------------------------------------------ audit digests
+
+
+def test_digest_function_runs_five_past_every_hour(resources: dict[str, Any]) -> None:
+    # Given the scheduled rules that invoke the digest function
+    rules = [
+        body["Properties"]
+        for body in _of_type(resources, "AWS::Events::Rule").values()
+        if any(
+            target["Arn"] == {"Fn::GetAtt": ["AuditDigestFunction", "Arn"]}
+            for target in body["Properties"].get("Targets", [])
+        )
+    ]
+
+    # Then there is one, at minute 5 of every hour of every day
+    assert len(rules) == 1
+    expression = rules[0]["ScheduleExpression"]
+    assert expression == "cron(5 * * * ? *)"
+    minutes, hours, day_of_month, month, day_of_week, year = expression[5:-1].split()
+    assert (minutes, hours, month, year) == ("5", "*", "*", "*")
+    assert {day_of_month, day_of_week} == {"*", "?"}
+    assert rules[0].get("State", "ENABLED") == "ENABLED"
+
+
+def test_digest_function_never_runs_twice_at_once(resources: dict[str, Any]) -> None:
+    properties = resources["AuditDigestFunction"]["Properties"]
+
+    assert properties["Handler"] == "clearance.handlers.audit_digest.handler"
+    assert properties["ReservedConcurrentExecutions"] == 1
+    assert int(properties["Timeout"]) == 300
+    assert int(properties["MemorySize"]) == 512
+
+
+def test_digest_function_signs_with_the_stacks_digest_key(resources: dict[str, Any]) -> None:
+    variables = resources["AuditDigestFunction"]["Properties"]["Environment"]["Variables"]
+
+    assert variables["DIGEST_KEY_ID"] == {"Ref": "DigestSigningKey"}
+
+
+def test_digest_role_reads_audit_writes_only_digests_and_signs_only_with_the_key(
+    resources: dict[str, Any],
+) -> None:
+    # Given every permission of the digest function's role
+    role = _role_of(resources, "AuditDigestFunction")
+    audit = _bucket_arn(resources, "AuditBucket")
+    allowed = _allowed(resources, role)
+
+    # Then it lists (with versions) and reads the audit log, puts only under audit/digests/ and
+    # may only sign, with the digest key
+    assert sorted((sorted(actions), targets) for actions, targets in allowed) == [
+        (["kms:Sign"], ["${DigestSigningKey.Arn}"]),
+        (["s3:GetObject"], [audit + "/audit/*"]),
+        (["s3:ListBucket", "s3:ListBucketVersions"], [audit]),
+        (["s3:PutObject"], [audit + "/audit/digests/*"]),
+    ]
+    # And nothing it holds could delete, unlock or re-govern a record
+    granted = set().union(*(actions for actions, _ in allowed))
+    assert not {action for action in granted if FORBIDDEN_ON_AUDIT.match(action)}
+
+
+def test_only_the_digest_role_may_use_a_kms_key(resources: dict[str, Any]) -> None:
+    digest_role = _role_of(resources, "AuditDigestFunction")
+    kms = [
+        (name, statement)
+        for name, statement in _identity_statements(resources)
+        if any(str(action).startswith("kms:") for action in _as_list(statement["Action"]))
+    ]
+
+    assert [name for name, _ in kms] == [digest_role]
+    assert [_as_list(statement["Action"]) for _, statement in kms] == [["kms:Sign"]]
+
+
+def test_digest_key_is_an_ecdsa_p256_signing_key(resources: dict[str, Any]) -> None:
+    key = resources["DigestSigningKey"]
+    properties = key["Properties"]
+
+    assert key["Type"] == "AWS::KMS::Key"
+    assert properties["KeySpec"] == "ECC_NIST_P256"
+    assert properties["KeyUsage"] == "SIGN_VERIFY"
+    # Asymmetric keys cannot rotate: CloudFormation rejects EnableKeyRotation true on them
+    assert properties.get("EnableKeyRotation", False) is False
+    assert properties.get("Enabled", True) is True
+
+
+def test_digest_key_policy_is_only_the_account_root_administering_the_key(
+    resources: dict[str, Any],
+) -> None:
+    policy = resources["DigestSigningKey"]["Properties"]["KeyPolicy"]
+    (statement,) = policy["Statement"]
+
+    assert policy["Version"] == "2012-10-17"
+    assert {k: v for k, v in statement.items() if k != "Sid"} == {
+        "Effect": "Allow",
+        "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+
+
+def test_bare_star_resource_is_allowed_only_in_the_digest_key_policy(
+    resources: dict[str, Any],
+) -> None:
+    # Given every policy statement in the stack: roles, bucket and queue policies, key policies
+    every = [
+        (name, statement)
+        for name, body in resources.items()
+        for statement in _policy_statements(body)
+    ] + [
+        (name, statement)
+        for name, body in _of_type(resources, "AWS::KMS::Key").items()
+        for statement in _as_list(body["Properties"]["KeyPolicy"]["Statement"])
+    ]
+
+    # Then the only Allow on "*" is the key policy, where "*" means the key itself
+    star = [
+        name
+        for name, statement in every
+        if statement["Effect"] == "Allow"
+        and "*" in [_text(r) for r in _as_list(statement.get("Resource", []))]
+    ]
+    assert star == ["DigestSigningKey"]
+
+
+def test_digest_key_outlives_the_stack_and_has_the_stacks_alias(
+    resources: dict[str, Any],
+) -> None:
+    aliases = [
+        body["Properties"]
+        for body in _of_type(resources, "AWS::KMS::Alias").values()
+        if body["Properties"]["TargetKeyId"] == {"Ref": "DigestSigningKey"}
+    ]
+
+    assert resources["DigestSigningKey"].get("DeletionPolicy") == "Retain"
+    assert resources["DigestSigningKey"].get("UpdateReplacePolicy") == "Retain"
+    assert [_text(alias["AliasName"]) for alias in aliases] == [
+        "alias/${AWS::StackName}-audit-digest"
+    ]
+
+
+# ------------------------------------------------------------------- Athena
+
+
+def _audit_table(resources: dict[str, Any]) -> dict[str, Any]:
+    (table,) = _of_type(resources, "AWS::Glue::Table").values()
+    properties: dict[str, Any] = table["Properties"]
+    return properties
+
+
+def test_audit_database_name_has_no_hyphens(resources: dict[str, Any]) -> None:
+    # Given the Glue database (Athena names allow no special character but "_")
+    ((name, database),) = _of_type(resources, "AWS::Glue::Database").items()
+    properties = database["Properties"]
+
+    # Then its name is the stack name with every "-" joined back as "_", plus _audit
+    assert properties["CatalogId"] == {"Ref": "AWS::AccountId"}
+    assert properties["DatabaseInput"]["Name"] == {
+        "Fn::Join": ["_", {"Fn::Split": ["-", {"Fn::Sub": "${AWS::StackName}_audit"}]}]
+    }
+    assert _audit_table(resources)["DatabaseName"] == {"Ref": name}
+
+
+def test_decisions_table_reads_the_audit_records_as_json(resources: dict[str, Any]) -> None:
+    table = _audit_table(resources)["TableInput"]
+    storage = table["StorageDescriptor"]
+    bucket = _bucket_name(resources, "AuditBucket")
+
+    assert table["Name"] == "decisions"
+    assert table["TableType"] == "EXTERNAL_TABLE"
+    assert _text(storage["Location"]) == f"s3://{bucket}/audit/decisions/"
+    assert storage["SerdeInfo"]["SerializationLibrary"] == "org.openx.data.jsonserde.JsonSerDe"
+    assert storage["InputFormat"] == "org.apache.hadoop.mapred.TextInputFormat"
+
+
+def test_decisions_table_is_partitioned_by_day_with_projection(
+    resources: dict[str, Any],
+) -> None:
+    table = _audit_table(resources)["TableInput"]
+    parameters = table["Parameters"]
+    bucket = _bucket_name(resources, "AuditBucket")
+
+    assert table["PartitionKeys"] == [{"Name": "dt", "Type": "string"}]
+    assert {k: v for k, v in parameters.items() if k.startswith("projection.")} == {
+        "projection.enabled": "true",
+        "projection.dt.type": "date",
+        "projection.dt.format": "yyyy-MM-dd",
+        "projection.dt.range": "2024-01-01,NOW",
+        "projection.dt.interval": "1",
+        "projection.dt.interval.unit": "DAYS",
+    }
+    # ${!dt} is Fn::Sub's escape for a literal ${dt}, which Athena fills in per partition
+    assert _text(parameters["storage.location.template"]) == (
+        f"s3://{bucket}/audit/decisions/dt=${{!dt}}/"
+    )
+
+
+def test_decisions_table_columns_are_the_audit_record_fields(resources: dict[str, Any]) -> None:
+    # Given the table's columns and the audit record schema
+    columns = {
+        column["Name"]: column["Type"]
+        for column in _audit_table(resources)["TableInput"]["StorageDescriptor"]["Columns"]
+    }
+    schema = json.loads(AUDIT_RECORD_SCHEMA.read_text(encoding="utf-8"))
+
+    # Then there is one column per top-level field, with these Hive types
+    assert columns == {
+        "decision_id": "string",
+        "decided_at": "string",
+        "request_id": "string",
+        "source": ("struct<bucket:string,key:string,version_id:string,sha256:string,bytes:bigint>"),
+        "provider": "string",
+        "article": "struct<uri:string,version:string,id:string,headline:string>",
+        "policy": "struct<id:string,version:string,sha256:string>",
+        "outcome": "string",
+        "findings": (
+            "array<struct<rule_id:string,pointer:string,severity:string,message:string,"
+            "detail:string>>"
+        ),
+        "copies": "array<struct<bucket:string,key:string,sha256:string,kind:string>>",
+        "withdrawn_prefix": "string",
+        "record_version": "int",
+    }
+    assert set(columns) == set(schema["properties"])
+    # And each struct has exactly the fields of the schema's object
+    for name, hive_type in columns.items():
+        field = schema["properties"][name]
+        nested = field.get("items", field).get("properties")
+        if nested is not None:
+            inner = hive_type.removeprefix("array<").removeprefix("struct<").rstrip(">")
+            assert [part.split(":", 1)[0] for part in inner.split(",")] == list(nested), name
+
+
+def test_outputs_name_the_key_database_and_table(translated: Template) -> None:
+    outputs = translated["Outputs"]
+
+    assert outputs["DigestSigningKeyArn"]["Value"] == {"Fn::GetAtt": ["DigestSigningKey", "Arn"]}
+    assert outputs["AuditDatabaseName"]["Value"] == {"Ref": "AuditDatabase"}
+    assert outputs["AuditDecisionsTableName"]["Value"] == {"Ref": "AuditDecisionsTable"}
 
 
 # ------------------------------------------------------------ dependencies
