@@ -90,10 +90,16 @@ class AuditStack:
 
 
 @pytest.fixture
-def audit(policies: PolicySet, monkeypatch: pytest.MonkeyPatch) -> Iterator[AuditStack]:
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in this process, with fake credentials: never mixed with a moto server."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", NAMES.region)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     with mock_aws():
-        yield AuditStack(policies)
+        yield
+
+
+@pytest.fixture
+def audit(policies: PolicySet, aws: None) -> AuditStack:
+    return AuditStack(policies)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -12,7 +12,6 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jsonschema import Draft202012Validator
-from moto import mock_aws
 
 from clearance.aws.store import Bucket
 from clearance.evaluate import Licensee
@@ -106,16 +105,10 @@ class Stack:
 
 
 @pytest.fixture
-def stack(policies: PolicySet, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", NAMES.region)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Clearance")
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    with mock_aws():
-        built = Stack(policies)
-        built.drain()  # S3 sends an s3:TestEvent when the notification is configured
-        yield built
+def stack(policies: PolicySet, aws: None) -> Stack:
+    built = Stack(policies)
+    built.drain()  # S3 sends an s3:TestEvent when the notification is configured
+    return built
 
 
 def audit_records(stack: Stack) -> list[dict[str, Any]]:

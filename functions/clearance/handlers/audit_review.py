@@ -56,7 +56,6 @@ def list_decisions() -> Response[str]:
     except QueryError as error:
         return _error(400, "query.invalid", str(error), parameter=error.parameter)
     page = _log().page(query)
-    metrics.add_metric(name="AuditQueries", unit=MetricUnit.Count, value=1)
     return _json(
         200, {"decisions": page.records, "next": page.next_token, "filters": query.filters()}
     )
@@ -92,5 +91,6 @@ def handler(
     event: dict[str, Any], context: LambdaContext, log: AuditLog | None = None
 ) -> dict[str, Any]:
     app.context["log"] = log
+    metrics.add_metric(name="AuditRequests", unit=MetricUnit.Count, value=1)
     response: dict[str, Any] = app.resolve(event, context)
     return response

@@ -30,7 +30,7 @@ from clearance.aws.store import Bucket
 from clearance.engine import Decision, clear
 from clearance.evaluate import Licensee
 from clearance.findings import Outcome
-from clearance.handlers.observability import logger, metrics, tracer
+from clearance.handlers.observability import NAMESPACE, logger, metrics, tracer
 from clearance.policy import PolicySet
 from clearance.processing import (
     INBOUND_PREFIX,
@@ -115,6 +115,7 @@ class Processor:
             name="Decisions",
             unit=MetricUnit.Count,
             value=1,
+            namespace=NAMESPACE,
             default_dimensions=metrics.default_dimensions,
         ) as metric:
             metric.add_dimension(name="provider", value=decision.provider or "unknown")
@@ -185,8 +186,10 @@ def handler(
 ) -> dict[str, Any]:
     work = processor or default_processor()
     batch = BatchProcessor(event_type=EventType.SQS)
+    metrics.add_metric(
+        name="MessagesReceived", unit=MetricUnit.Count, value=len(event.get("Records", []))
+    )
     response = process_partial_response(
         event=event, record_handler=work.process_message, processor=batch, context=context
     )
-    metrics.add_metric(name="MessagesReceived", unit=MetricUnit.Count, value=len(event["Records"]))
     return dict(response)
