@@ -14,11 +14,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from clearance.auditcli import add_audit_commands, run_audit
+from clearance.auditquery import QueryError
 from clearance.engine import Decision, clear
 from clearance.evaluate import Licensee
 from clearance.findings import Outcome
 from clearance.keys import article_slug, version_segment
 from clearance.lint import lint_policy_file
+from clearance.local.__main__ import add_arguments as add_serve_arguments
+from clearance.local.__main__ import run as serve
 from clearance.policy import PolicySet, default_policy_dir
 
 MEDIA_TYPES = {".json": "application/json", ".txt": "text/plain", ".text": "text/plain"}
@@ -57,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     lint = policy_commands.add_parser("lint", help="check policy files")
     lint.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    serve = commands.add_parser("serve", help="run the whole service on this machine (loopback)")
+    add_serve_arguments(serve)
+    add_audit_commands(commands, _Parser)
     return parser
 
 
@@ -75,9 +84,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         if args.command == "check":
             return _check(args)
+        if args.command == "serve":
+            return serve(args)
+        if args.command == "audit":
+            return run_audit(args)
         return _lint(args.files)
     except UsageError as error:
         print(f"clearance: {error}", file=sys.stderr)
+        return 2
+    except QueryError as error:
+        print(f"clearance: --{error.parameter}: {error}", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as error:
+        print(f"clearance: AWS: {error}", file=sys.stderr)
         return 2
 
 

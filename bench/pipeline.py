@@ -1,0 +1,146 @@
+"""Pipeline cost: file drops through the local stack, against the bare S3 calls the work needs.
+
+500 distinct MENAFN articles are dropped into the inbound bucket of a `LocalStack`, then the
+dispatcher hands their S3 events to the processor. Cost per article: each invocation's time
+divided by its batch size (median over invocations), and the drain's wall time per article.
+Floor, measured in the same run against the same endpoint with plain boto3: GetObject of the
+inbound object and PutObject of the three cleared copies and the audit record, with their real
+bytes. Rounds alternate processing and floor, so a noisy neighbour slows both sides of a ratio
+alike. Prints medians and the median of the rounds' ratios; target <= 1.5x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from clearance.audit import AUDIT_PREFIX
+from clearance.aws import clients
+from clearance.local.stack import LocalStack
+
+PROJECT = Path(__file__).resolve().parents[1]
+MENAFN = PROJECT.parent / "shared" / "samples" / "menafn" / "000_3ffd96728f458706.txt"
+FALLBACK = PROJECT / "events" / "articles" / "menafn-ports.txt"
+SCRATCH = "clearance-bench-floor"
+
+
+def articles(count: int) -> list[bytes]:
+    """`count` distinct MENAFN articles: the sample under numbered headlines."""
+    sample = (MENAFN if MENAFN.is_file() else FALLBACK).read_bytes()
+    headline, _, rest = sample.partition(b"\n")
+    return [headline + f" (no. {index})".encode() + b"\n" + rest for index in range(count)]
+
+
+def wait(condition: Any, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"bench: not done within {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def audit_count(stack: LocalStack) -> int:
+    pages = stack.s3.get_paginator("list_objects_v2").paginate(
+        Bucket=stack.names.bucket("audit"), Prefix=AUDIT_PREFIX
+    )
+    return sum(page.get("KeyCount", 0) for page in pages)
+
+
+def floor_per_article(stack: LocalStack, keys: list[str]) -> list[float]:
+    """Seconds per article for GetObject of the input and PutObject of its four outputs."""
+    s3 = stack.s3
+    audit = stack.names.bucket("audit")
+    records = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=audit, Prefix=AUDIT_PREFIX):
+        for item in page.get("Contents", []):
+            body = s3.get_object(Bucket=audit, Key=item["Key"])["Body"].read()
+            record = json.loads(body)
+            records[record["source"]["key"]] = (item["Key"], body, record)
+    times = []
+    for key in keys:
+        audit_key, audit_body, record = records[key]
+        copies = [
+            (c["key"], s3.get_object(Bucket=c["bucket"], Key=c["key"])["Body"].read())
+            for c in record["copies"]
+        ]
+        start = time.perf_counter()
+        s3.get_object(Bucket=stack.names.bucket("inbound"), Key=key)["Body"].read()
+        for copy_key, data in copies:
+            s3.put_object(Bucket=SCRATCH, Key=f"{key}/{copy_key}", Body=data)
+        s3.put_object(Bucket=SCRATCH, Key=f"{key}/{audit_key}", Body=audit_body)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def process(stack: LocalStack, keys: list[str], bodies: list[bytes]) -> tuple[list[float], float]:
+    """Drop the files, let the dispatcher drain them: seconds per article per invocation."""
+    for key, body in zip(keys, bodies, strict=True):
+        stack.s3.put_object(Bucket=stack.names.bucket("inbound"), Key=key, Body=body)
+    stack.invocations.clear()
+    started = time.perf_counter()
+    stack.start_dispatcher()
+    wait(lambda: stack.queue_depth() == 0, 600)
+    drained = time.perf_counter() - started
+    stack.stop_dispatcher()
+    return [call.seconds / call.received for call in stack.invocations if call.received], drained
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--articles", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args(argv)
+    bodies = articles(args.articles)
+    keys = [f"inbound/menafn/bench/{index:04d}.txt" for index in range(len(bodies))]
+    size = -(-len(bodies) // args.rounds)
+    work: list[float] = []
+    floor: list[float] = []
+    ratios: list[float] = []
+    drained = 0.0
+    with open(os.devnull, "w") as quiet, LocalStack(function_output=quiet) as stack:
+        wait(lambda: stack.queue_depth() == 0, 30)
+        stack.stop_dispatcher()
+        stack.s3.create_bucket(Bucket=SCRATCH)
+        calls: Counter[str] = Counter()
+        clients.s3().meta.events.register(
+            "before-call.s3", lambda model, **_: calls.update([model.name])
+        )
+        for start in range(0, len(bodies), size):
+            round_work, round_drained = process(
+                stack, keys[start : start + size], bodies[start : start + size]
+            )
+            round_floor = floor_per_article(stack, keys[start : start + size])
+            work += round_work
+            floor += round_floor
+            drained += round_drained
+            ratios.append(statistics.median(round_work) / statistics.median(round_floor))
+        decided = audit_count(stack)
+    print(f"articles: {len(bodies)} MENAFN file drops ({len(bodies[0]):,} bytes each)")
+    print(f"rounds: {len(ratios)} of {size}, each processed then floored, so noise hits both")
+    print(f"decisions in the audit bucket: {decided}")
+    print(f"processor S3 calls per article: {_per_article(calls, len(bodies))}")
+    print(
+        f"processing, median per article: {statistics.median(work) * 1e3:6.2f} ms (handler/batch)"
+    )
+    print(f"drain, wall time per article:   {drained / len(bodies) * 1e3:6.2f} ms (incl. SQS)")
+    print(
+        f"floor, median per article:      {statistics.median(floor) * 1e3:6.2f} ms"
+        " (1 GetObject + 4 PutObject, plain boto3)"
+    )
+    print(f"ratio (median of rounds): {statistics.median(ratios):.2f}x (target <= 1.5)")
+    return 0 if decided == len(bodies) else 1
+
+
+def _per_article(calls: Counter[str], articles: int) -> str:
+    return ", ".join(f"{name} {count / articles:g}" for name, count in sorted(calls.items()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""One real local stack for the e2e tests (free ports, real HTTP), and what a user looks at.
+
+The stack lives for this package only and is stopped before any other tests run: moto's state
+is per process, and the integration tests' `mock_aws` must never run beside a live server.
+Tests that need another stack start `clearance serve` as a separate process.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from clearance.audit import AUDIT_PREFIX
+from clearance.local.stack import LocalStack
+from clearance.signature import signed_headers
+from tests.conftest import DEMO_ARTICLES
+
+MENAFN = (DEMO_ARTICLES / "menafn-ports.txt").read_bytes()
+MENAFN_HEADLINE = b"Gulf ports report busier third quarter"
+TEXT = "text/plain; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@pytest.fixture(scope="package")
+def stack() -> Iterator[LocalStack]:
+    with LocalStack() as running:
+        yield running
+
+
+@pytest.fixture
+def fresh(stack: LocalStack) -> LocalStack:
+    """The module's stack with empty buckets and queues (S3's test event already handled)."""
+    stack.reset()
+    wait_until(lambda: stack.queue_depth() == 0, 10, "S3's test event handled")
+    return stack
+
+
+def menafn_article(tag: str) -> bytes:
+    """A MENAFN delivery of its own: the demo article under a distinct headline."""
+    return MENAFN.replace(MENAFN_HEADLINE, MENAFN_HEADLINE + f" ({tag})".encode(), 1)
+
+
+def request(
+    url: str, body: bytes | None = None, headers: dict[str, str] | None = None, method: str = "POST"
+) -> Response:
+    """One HTTP request with urllib; an error status is an answer, not an exception."""
+    prepared = urllib.request.Request(url, body, headers or {}, method=method)  # noqa: S310
+    try:
+        with urllib.request.urlopen(prepared, timeout=30) as answer:  # noqa: S310
+            return Response(answer.status, dict(answer.headers.items()), answer.read())
+    except urllib.error.HTTPError as error:
+        return Response(error.code, dict(error.headers.items()), error.read())
+
+
+def deliver(
+    stack: LocalStack,
+    body: bytes,
+    delivery_id: str,
+    *,
+    provider: str = "menafn",
+    signed_body: bytes | None = None,
+    content_type: str = TEXT,
+) -> Response:
+    """A provider's signed webhook delivery; `signed_body` signs other bytes than are sent."""
+    headers = signed_headers(
+        stack.secrets[provider],
+        delivery_id,
+        int(time.time()),
+        body if signed_body is None else signed_body,
+    )
+    return request(stack.webhook_for(provider), body, {**headers, "Content-Type": content_type})
+
+
+def drop(stack: LocalStack, key: str, body: bytes) -> None:
+    stack.s3.put_object(Bucket=stack.names.bucket("inbound"), Key=key, Body=body)
+
+
+def objects(stack: LocalStack, role: str, prefix: str = "") -> dict[str, bytes]:
+    bucket = stack.names.bucket(role)
+    found = {}
+    for page in stack.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            key = item["Key"]
+            found[key] = stack.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    return found
+
+
+def versions(stack: LocalStack, role: str) -> int:
+    bucket = stack.names.bucket(role)
+    pages = stack.s3.get_paginator("list_object_versions").paginate(Bucket=bucket)
+    return sum(len(page.get("Versions", [])) for page in pages)
+
+
+def decision_count(stack: LocalStack) -> int:
+    pages = stack.s3.get_paginator("list_objects_v2").paginate(
+        Bucket=stack.names.bucket("audit"), Prefix=AUDIT_PREFIX
+    )
+    return sum(page.get("KeyCount", 0) for page in pages)
+
+
+def decisions(stack: LocalStack) -> list[dict[str, Any]]:
+    return [json.loads(data) for data in objects(stack, "audit", AUDIT_PREFIX).values()]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll until `condition` holds; fail saying `what` did not happen within `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout:.0f} s: {what}")
+        time.sleep(0.25)
+
+
+def settled(stack: LocalStack, decided: int, timeout: float = 20) -> None:
+    """`decided` decisions in the audit bucket and nothing left on the queue."""
+    wait_until(
+        lambda: decision_count(stack) >= decided and stack.queue_depth() == 0,
+        timeout,
+        f"{decided} decisions and an empty queue",
+    )

@@ -1,0 +1,172 @@
+"""HTTP in, API Gateway REST proxy event out, and the function's answer back as HTTP."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from clearance.local.gateway import Gateway, Route
+from tests.e2e.conftest import Response, request
+
+EVENTS: list[dict[str, Any]] = []
+PNG = b"\x89PNG\r\n\x1a\n\x00\xff"
+
+
+def echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Keeps the event; answers with a binary body and a repeated header."""
+    EVENTS.append({**event, "function": context.function_name, "request": context.aws_request_id})
+    return {
+        "statusCode": 201,
+        "headers": {"Content-Type": "image/png", "X-Seen": event["httpMethod"]},
+        "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+        "body": base64.b64encode(PNG).decode(),
+        "isBase64Encoded": True,
+    }
+
+
+def crash(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    raise RuntimeError("the function crashed")
+
+
+def garbage(event: dict[str, Any], context: Any) -> Any:
+    return ["not", "a", "proxy", "response"]
+
+
+ROUTES = [
+    Route("/v1/echo/{name}/items", "tests.e2e.test_gateway:echo", "EchoFunction"),
+    Route("/v1/crash", "tests.e2e.test_gateway:crash", "CrashFunction"),
+    Route("/v1/garbage", "tests.e2e.test_gateway:garbage", "GarbageFunction"),
+]
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Iterator[Gateway]:
+    server = Gateway("127.0.0.1", 0, ROUTES)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def raw_request(
+    gateway: Gateway, method: str, path: str, headers: list[tuple[str, str]], body: bytes = b""
+) -> Response:
+    """A request with repeated headers, which urllib cannot send."""
+    connection = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=10)
+    try:
+        connection.putrequest(method, path)
+        for name, value in [*headers, ("Content-Length", str(len(body)))]:
+            connection.putheader(name, value)
+        connection.endheaders(body)
+        answer = connection.getresponse()
+        return Response(answer.status, dict(answer.getheaders()), answer.read())
+    finally:
+        connection.close()
+
+
+def test_request_becomes_the_rest_proxy_event_the_deployed_function_gets(
+    gateway: Gateway,
+) -> None:
+    EVENTS.clear()
+    # When a client POSTs text with a repeated header and a query string
+    raw_request(
+        gateway,
+        "POST",
+        "/v1/echo/caf%C3%A9%20bar/items?page=2&tag=a&tag=b",
+        [("Content-Type", "text/plain"), ("X-Repeat", "one"), ("X-Repeat", "two")],
+        "héllo".encode(),
+    )
+    # Then the function gets API Gateway's REST proxy event for it
+    [event] = EVENTS
+    assert event["resource"] == "/v1/echo/{name}/items"
+    assert event["path"] == "/v1/echo/caf%C3%A9%20bar/items"
+    assert event["httpMethod"] == "POST"
+    assert event["pathParameters"] == {"name": "café bar"}
+    assert event["queryStringParameters"] == {"page": "2", "tag": "b"}
+    assert event["multiValueQueryStringParameters"] == {"page": ["2"], "tag": ["a", "b"]}
+    assert event["headers"]["X-Repeat"] == "two"
+    assert event["multiValueHeaders"]["X-Repeat"] == ["one", "two"]
+    assert (event["body"], event["isBase64Encoded"]) == ("héllo", False)
+    context = event["requestContext"]
+    assert context["resourcePath"] == "/v1/echo/{name}/items"
+    assert context["stage"] == "dev"
+    assert context["identity"]["sourceIp"] == "127.0.0.1"
+    assert context["requestId"]
+    assert event["function"] == "EchoFunction"
+
+
+def test_binary_body_arrives_base64_encoded(gateway: Gateway) -> None:
+    EVENTS.clear()
+    # When the body is not UTF-8 text
+    raw_request(gateway, "PUT", "/v1/echo/x/items", [("Content-Type", "image/png")], PNG)
+    # Then the event carries it base64-encoded, byte for byte
+    [event] = EVENTS
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == PNG
+
+
+def test_function_answer_is_written_back_with_its_headers_and_decoded_body(
+    gateway: Gateway,
+) -> None:
+    EVENTS.clear()
+    # When the function answers with a base64 body and a repeated header
+    answer = raw_request(gateway, "GET", "/v1/echo/x/items", [])
+    # Then the client gets the status, the decoded bytes and every header
+    assert answer.status == 201
+    assert answer.body == PNG
+    assert answer.headers["Content-Type"] == "image/png"
+    assert answer.headers["X-Seen"] == "GET"
+    assert answer.headers["x-amzn-RequestId"] == EVENTS[0]["requestContext"]["requestId"]
+    connection = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=10)
+    connection.request("GET", "/v1/echo/x/items")
+    cookies = connection.getresponse().headers.get_all("Set-Cookie")
+    connection.close()
+    assert cookies == ["a=1", "b=2"]
+
+
+def test_fresh_request_id_for_every_invocation(gateway: Gateway) -> None:
+    EVENTS.clear()
+    # When the same function is invoked three times
+    for _ in range(3):
+        raw_request(gateway, "GET", "/v1/echo/x/items", [])
+    # Then each invocation has its own Lambda request id
+    assert len({event["request"] for event in EVENTS}) == 3
+
+
+@pytest.mark.parametrize("path", ["/v1/crash", "/v1/garbage"])
+def test_function_that_crashes_or_answers_garbage_is_a_502(gateway: Gateway, path: str) -> None:
+    # When the function raises, or returns something that is not a proxy response
+    answer = request(f"http://127.0.0.1:{gateway.port}{path}", method="GET")
+    # Then the client gets API Gateway's own 502, and no trace of the error
+    assert answer.status == 502
+    assert answer.json == {"message": "Internal server error"}
+
+
+def test_unknown_path_is_a_json_404(gateway: Gateway) -> None:
+    # When the path matches no route (a prefix of one is not a match)
+    answer = request(f"http://127.0.0.1:{gateway.port}/v1/echo/x", method="GET")
+    # Then the answer is a JSON 404
+    assert answer.status == 404
+    assert answer.json["error"]["code"] == "route.not-found"
+
+
+def test_body_over_api_gateways_limit_is_refused_unread(gateway: Gateway) -> None:
+    # When a client announces a body larger than API Gateway's 10 MB, and sends none of it
+    connection = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=10)
+    connection.putrequest("POST", "/v1/echo/x/items")
+    connection.putheader("Content-Length", str(11 * 1024 * 1024))
+    connection.endheaders()
+    answer = connection.getresponse()
+    body = json.loads(answer.read())
+    connection.close()
+    # Then it is refused at once, before the function is involved
+    assert answer.status == 413
+    assert body == {"message": "Request Too Long"}
