@@ -348,6 +348,26 @@ def test_article_failing_the_article_schema_names_the_field(policies: PolicySet)
     ]
 
 
+@pytest.mark.parametrize(
+    ("member", "value", "pointer"),
+    [
+        ("versionCreated", "yesterday", "/version_created"),
+        ("embargoedUntil", "2026-13-01T00:00:00Z", "/embargoed_until"),
+        ("expires", "2026-11-23 12:00", "/expires"),
+    ],
+)
+def test_dates_that_are_not_rfc_3339_are_rejected(
+    policies: PolicySet, member: str, value: str, pointer: str
+) -> None:
+    # Given a dpa article whose date is not a date-time (checked only where rfc3339-validator is)
+    document = json.loads(demo("dpa-embargoed.json"))
+    document[member] = value
+    decision = decide(json.dumps(document).encode(), policies)
+    assert decision.outcome is Outcome.REJECTED
+    assert [(f.rule_id, f.pointer) for f in decision.findings] == [("article.schema", pointer)]
+    assert "date-time" in decision.findings[0].message
+
+
 def test_one_megabyte_article_is_cleared(policies: PolicySet) -> None:
     head, _, tail = demo("menafn-ports.txt").decode().partition("\n\nLegal Disclaimer:")
     padding = "\n\nMore reporting from the region continues here. " * 21_000

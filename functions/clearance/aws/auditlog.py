@@ -23,6 +23,8 @@ from clearance.aws.store import Bucket
 from clearance.digest import DIGEST_PREFIX, AuditObject, RecordRef
 from clearance.keys import safe_segment
 
+READ_BATCH = 64
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
@@ -59,11 +61,17 @@ class AuditLog:
                 Listed(key, modified.astimezone(UTC))
                 for key, modified in self.bucket.listing(day_prefix(day, query))
             ]
-            for item in newest_first(listed, day, query):
-                record = self.read(item.key)
-                if record is None or (reads_record and not record_matches(record, query)):
-                    continue
-                yield day, item, record
+            chosen = newest_first(listed, day, query)
+            for start in range(0, len(chosen), READ_BATCH):
+                batch = chosen[start : start + READ_BATCH]
+                stored = self.bucket.get_many([item.key for item in batch])
+                for item, found in zip(batch, stored, strict=True):
+                    if found is None:
+                        continue
+                    record: dict[str, Any] = json.loads(found.data)
+                    if reads_record and not record_matches(record, query):
+                        continue
+                    yield day, item, record
 
     def read(self, key: str) -> dict[str, Any] | None:
         stored = self.bucket.get(key)
@@ -122,15 +130,20 @@ class DigestStore:
         A decision is filed under the day its delivery arrived and may be written days later
         (retries, a dead-letter redrive), so the partitions of the look-back window are listed.
         """
-        refs = []
         days = [(end - timedelta(days=back)).date() for back in range(LOOKBACK_DAYS + 1)]
-        for day in days:
-            for key, modified in self.bucket.listing(f"{AUDIT_PREFIX}dt={day.isoformat()}/"):
-                if start <= modified < end:
-                    stored = self.bucket.get(key)
-                    if stored is not None:
-                        refs.append(RecordRef.of(key, stored.data, stored.version_id))
-        return sorted(set(refs), key=lambda ref: ref.key)
+        keys = sorted(
+            {
+                key
+                for day in days
+                for key, modified in self.bucket.listing(f"{AUDIT_PREFIX}dt={day.isoformat()}/")
+                if start <= modified < end
+            }
+        )
+        return [
+            RecordRef.of(key, stored.data, stored.version_id)
+            for key, stored in zip(keys, self.bucket.get_many(keys), strict=True)
+            if stored is not None
+        ]
 
     def put_digest(self, key: str, data: bytes) -> bytes:
         """Write once; a retried run finds the digest already there and chains from it."""
@@ -173,11 +186,8 @@ class DigestStore:
         return {item.key: item for item in self._objects(keys, versions)}
 
     def _objects(self, keys: list[str], versions: dict[str, int]) -> list[AuditObject]:
-        objects = []
-        for key in keys:
-            stored = self.bucket.get(key)
-            if stored is not None:
-                objects.append(
-                    AuditObject(key, stored.data, stored.version_id, versions.get(key, 1))
-                )
-        return objects
+        return [
+            AuditObject(key, stored.data, stored.version_id, versions.get(key, 1))
+            for key, stored in zip(keys, self.bucket.get_many(keys), strict=True)
+            if stored is not None
+        ]

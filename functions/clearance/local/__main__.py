@@ -139,7 +139,8 @@ def _describe(stack: LocalStack, dev_secret: str, data: Path | None) -> None:
         f"  audit review  GET {stack.base_url}/v1/audit?provider=...  (no IAM check here)",
         "  for the CLIs  export AWS_ENDPOINT_URL="
         f"{stack.endpoint_url} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local"
-        f" AWS_DEFAULT_REGION={names.region}",
+        f" AWS_DEFAULT_REGION={names.region} DIGEST_KEY_ID={stack.digest_key_id}",
+        "  digests       signed hourly with that KMS key; checked by clearance audit verify",
         "                then: clearance audit list, or"
         f" aws s3 ls s3://{names.bucket('audit')}/audit/decisions/ --recursive",
     ]

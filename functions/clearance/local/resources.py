@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sqs import SQSClient
@@ -106,6 +107,14 @@ def create_queues(sqs: SQSClient, s3: S3Client, names: Names) -> Queues:
         },
     )
     return Queues(url, dead)
+
+
+def create_signing_key(kms: KMSClient) -> str:
+    """The digest signing key the template declares: ECC_NIST_P256 for SIGN_VERIFY."""
+    key = kms.create_key(
+        KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY", Description="clearance audit digests"
+    )
+    return key["KeyMetadata"]["KeyId"]
 
 
 def create_secrets(secrets: SecretsManagerClient, names: Names, values: Mapping[str, str]) -> None:

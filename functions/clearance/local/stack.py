@@ -40,7 +40,14 @@ from clearance.local.gateway import (
     Route,
     function_scope,
 )
-from clearance.local.resources import Names, Queues, create_buckets, create_queues, create_secrets
+from clearance.local.resources import (
+    Names,
+    Queues,
+    create_buckets,
+    create_queues,
+    create_secrets,
+    create_signing_key,
+)
 from clearance.policy import PolicySet
 from clearance.signature import SecretError, sign
 
@@ -49,7 +56,8 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sqs import SQSClient
 
-DEV_SECRET = "whsec_" + base64.b64encode(b"clearance local development key!").decode()
+DEV_SECRET = "whsec_" + base64.b64encode(b"clearance-development-secret-32b").decode()
+DIGEST_EVERY_SECONDS = 60.0
 """The webhook secret of every provider the operator gives none: for development only."""
 
 PROCESSOR = Route(
@@ -274,6 +282,7 @@ class LocalStack:
         self.invocations: list[Invocation] = []
         self.queues = Queues("", "")
         self.webhook_url = ""
+        self.digest_key_id = ""
         self.endpoint_url = ""
         self._explicit_secrets = dict(secrets or {})
         self._providers: list[str] = []
@@ -442,8 +451,12 @@ class LocalStack:
                 elapsed = time.perf_counter() - started
                 self.invocations.append(Invocation(len(event["Records"]), failed, elapsed))
 
+        next_digest = time.monotonic()
         while not stop.is_set():
             try:
+                if time.monotonic() >= next_digest:
+                    next_digest = time.monotonic() + DIGEST_EVERY_SECONDS
+                    self.run_digest()
                 dispatch_once(
                     self.sqs,
                     self.queues.url,
@@ -505,7 +518,7 @@ class LocalStack:
             sys.stderr = FunctionOutput(sys.stderr, self.function_output)
         _new_container()
         session = boto3.session.Session()
-        for service in ("s3", "sqs", "secretsmanager"):
+        for service in ("s3", "sqs", "secretsmanager", "kms"):
             self._clients[service] = session.client(service)
 
     def _restore_environment(self) -> None:
@@ -537,6 +550,18 @@ class LocalStack:
         self.secrets = {**dict.fromkeys(self._providers, DEV_SECRET), **values}
         self.development_secret = sorted(p for p, v in self.secrets.items() if v == DEV_SECRET)
         create_secrets(self.secretsmanager, self.names, self.secrets)
+        self.digest_key_id = create_signing_key(self._clients["kms"])
+        self._saved_environment.setdefault("DIGEST_KEY_ID", os.environ.get("DIGEST_KEY_ID"))
+        os.environ["DIGEST_KEY_ID"] = self.digest_key_id
+
+    def run_digest(self) -> list[str]:
+        """AuditDigestFunction's hourly run, invoked as the schedule would."""
+        from clearance.handlers import audit_digest  # noqa: PLC0415 - after the environment is set
+
+        context = LocalContext("AuditDigestFunction", 300, 512)
+        with function_scope("AuditDigestFunction"):
+            written: list[str] = audit_digest.handler({}, context)["digests"]
+        return written
 
 
 def _new_container() -> None:
