@@ -9,13 +9,23 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clearance.aws.auditlog import DigestStore
 from clearance.aws.kms import KmsSigner
 from clearance.cli import main
 from clearance.digest import canonical
+from clearance.handlers import audit_digest
 from clearance.handlers.audit_digest import Digester
+from tests.conftest import PROJECT
 from tests.integration.conftest import DAY_ONE, NAMES, AuditStack, article
+
+
+class DigestContext(LambdaContext):
+    function_name = "AuditDigestFunction"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:AuditDigestFunction"
+    aws_request_id = "digest-request"
 
 
 class Log:
@@ -174,3 +184,37 @@ def test_export_writes_one_csv_row_per_decision(
     assert rows[0].startswith("decided_at,provider,outcome,article_id,headline")
     assert len(rows) == 4
     assert all(",menafn,cleared," in row for row in rows[1:])
+
+
+def test_scheduled_event_runs_the_digest_handler(log: Log) -> None:
+    # Given the hourly schedule's event and a digester three hours ahead
+    event = json.loads((PROJECT / "events" / "audit_digest_schedule.json").read_text())
+    digester = Digester(
+        log.store, KmsSigner(log.kms, log.key), lambda: log.later + timedelta(hours=2)
+    )
+    # When the handler runs
+    response = audit_digest.handler(event, DigestContext(), digester=digester)
+    # Then the two hours since the last digest get theirs
+    assert response["digests"] == log.digest_keys()[-2:]
+    assert len(log.digest_keys()) == 5
+
+
+def test_list_and_show_print_what_a_reviewer_asked_for(
+    log: Log, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bucket = ["--bucket", NAMES.bucket("audit")]
+    assert main(["audit", "list", *bucket, "--outcome", "cleared", "--limit", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    assert all("menafn" in line and " cleared " in line for line in lines[:2])
+    assert lines[2].startswith("more: --next ")
+    article_id = json.loads(
+        log.audit.s3.get_object(Bucket=NAMES.bucket("audit"), Key=log.decision_keys()[0])[
+            "Body"
+        ].read()
+    )["article"]["id"]
+    assert main(["audit", "show", article_id, *bucket]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [d["outcome"] for d in shown["decisions"]] == ["cleared"]
+    assert main(["audit", "list", *bucket, "--outcome", "approved"]) == 2
+    assert "--outcome: outcome must be one of" in capsys.readouterr().err
