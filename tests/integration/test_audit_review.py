@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from tests.integration.conftest import DAY_ONE, AuditStack, article
+from clearance.handlers import audit_review
+from tests.conftest import PROJECT
+from tests.integration.conftest import DAY_ONE, AuditStack, Context, article
 
 
 def seeded(audit: AuditStack) -> list[dict[str, Any]]:
@@ -139,3 +142,16 @@ def test_unknown_article_is_404_and_hostile_id_is_400(audit: AuditStack) -> None
 def test_unknown_route_is_a_json_404(audit: AuditStack) -> None:
     status, body = audit.get("/v1/nothing")
     assert (status, body["error"]["code"]) == (404, "route.not-found")
+
+
+def test_sample_event_lists_held_menafn_decisions(audit: AuditStack) -> None:
+    # Given the sample IAM-signed review request and a seeded log
+    seeded(audit)
+    event = json.loads((PROJECT / "events" / "audit_review_list.json").read_text())
+    # When it reaches the function
+    response = audit_review.handler(event, Context(), log=audit.log)
+    # Then it answers with the held MENAFN decisions and the filters it applied
+    body = json.loads(response["body"])
+    assert response["statusCode"] == 200
+    assert {(d["provider"], d["outcome"]) for d in body["decisions"]} == {("menafn", "held")}
+    assert body["filters"] == {"provider": "menafn", "outcome": "held"}
