@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clearance.policy import PolicySet
 
@@ -36,3 +37,15 @@ def menafn_sample() -> bytes:
     if not path.is_file():
         pytest.skip(f"MENAFN sample not found at {path}")
     return path.read_bytes()
+
+
+def lambda_context(function: str, memory_mb: int = 512) -> LambdaContext:
+    """The context Lambda passes a function; Powertools reads its name and request id."""
+
+    class Context(LambdaContext):
+        function_name = function
+        memory_limit_in_mb = memory_mb
+        invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function}"
+        aws_request_id = f"{function}-test-request"
+
+    return Context()

@@ -9,7 +9,6 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from moto import mock_aws
 
 from clearance.audit import Source
@@ -20,17 +19,10 @@ from clearance.handlers import audit_review
 from clearance.local.resources import Names, create_buckets
 from clearance.policy import PolicySet
 from clearance.processing import plan
-from tests.conftest import DEMO_ARTICLES
+from tests.conftest import DEMO_ARTICLES, lambda_context
 
 NAMES = Names()
 DAY_ONE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-class Context(LambdaContext):
-    function_name = "AuditReviewFunction"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:AuditReviewFunction"
-    aws_request_id = "review-request"
 
 
 def article(n: int, *, disclaimer: bool = True) -> bytes:
@@ -85,7 +77,7 @@ class AuditStack:
             "body": None,
             "isBase64Encoded": False,
         }
-        response = audit_review.handler(event, Context(), log=self.log)
+        response = audit_review.handler(event, lambda_context("AuditReviewFunction"), log=self.log)
         return response["statusCode"], json.loads(response["body"])
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clearance.aws.auditlog import DigestStore
 from clearance.aws.kms import KmsSigner
@@ -17,15 +16,8 @@ from clearance.cli import main
 from clearance.digest import canonical
 from clearance.handlers import audit_digest
 from clearance.handlers.audit_digest import Digester
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, lambda_context
 from tests.integration.conftest import DAY_ONE, NAMES, AuditStack, article
-
-
-class DigestContext(LambdaContext):
-    function_name = "AuditDigestFunction"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:AuditDigestFunction"
-    aws_request_id = "digest-request"
 
 
 class Log:
@@ -193,7 +185,7 @@ def test_scheduled_event_runs_the_digest_handler(log: Log) -> None:
         log.store, KmsSigner(log.kms, log.key), lambda: log.later + timedelta(hours=2)
     )
     # When the handler runs
-    response = audit_digest.handler(event, DigestContext(), digester=digester)
+    response = audit_digest.handler(event, lambda_context("AuditDigestFunction"), digester=digester)
     # Then the two hours since the last digest get theirs
     assert response["digests"] == log.digest_keys()[-2:]
     assert len(log.digest_keys()) == 5

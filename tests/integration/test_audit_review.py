@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from clearance.handlers import audit_review
-from tests.conftest import PROJECT
-from tests.integration.conftest import DAY_ONE, AuditStack, Context, article
+from tests.conftest import PROJECT, lambda_context
+from tests.integration.conftest import DAY_ONE, AuditStack, article
 
 
 def seeded(audit: AuditStack) -> list[dict[str, Any]]:
@@ -149,7 +149,7 @@ def test_sample_event_lists_held_menafn_decisions(audit: AuditStack) -> None:
     seeded(audit)
     event = json.loads((PROJECT / "events" / "audit_review_list.json").read_text())
     # When it reaches the function
-    response = audit_review.handler(event, Context(), log=audit.log)
+    response = audit_review.handler(event, lambda_context("AuditReviewFunction"), log=audit.log)
     # Then it answers with the held MENAFN decisions and the filters it applied
     body = json.loads(response["body"])
     assert response["statusCode"] == 200

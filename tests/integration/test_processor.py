@@ -10,7 +10,6 @@ from urllib.parse import unquote_plus
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from jsonschema import Draft202012Validator
 
 from clearance.aws.store import Bucket
@@ -27,20 +26,13 @@ from clearance.local.resources import (
 )
 from clearance.policy import PolicySet
 from clearance.schemas import load_schema
-from tests.conftest import DEMO_ARTICLES, PROJECT
+from tests.conftest import DEMO_ARTICLES, PROJECT, lambda_context
 
 EVENTS = PROJECT / "events"
 
 NAMES = Names()
 ROLES = ("cleared", "quarantine", "audit")
 MENAFN = (DEMO_ARTICLES / "menafn-ports.txt").read_bytes()
-
-
-class Context(LambdaContext):
-    function_name = "ProcessorFunction"
-    memory_limit_in_mb = 1024
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:ProcessorFunction"
-    aws_request_id = "test-request"
 
 
 class Stack:
@@ -70,7 +62,7 @@ class Stack:
 
     def handler(self, event: dict[str, Any]) -> dict[str, Any]:
         response: dict[str, Any] = processor_module.handler(
-            event, Context(), processor=self.processor
+            event, lambda_context("ProcessorFunction", 1024), processor=self.processor
         )
         return response
 

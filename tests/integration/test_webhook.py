@@ -19,7 +19,6 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -33,7 +32,7 @@ from clearance.local.resources import Names, create_secrets
 from clearance.policy import PolicySet
 from clearance.settings import settings as env_settings
 from clearance.signature import sign, signed_headers
-from tests.conftest import DEMO_ARTICLES, PROJECT
+from tests.conftest import DEMO_ARTICLES, PROJECT, lambda_context
 
 NAMES = Names()
 INBOUND = NAMES.bucket("inbound")
@@ -72,13 +71,6 @@ def ninjs(**overrides: Any) -> dict[str, Any]:
 
 def ninjs_bytes(**overrides: Any) -> bytes:
     return json.dumps(ninjs(**overrides)).encode()
-
-
-class Context(LambdaContext):
-    function_name = "WebhookFunction"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:WebhookFunction"
-    aws_request_id = "webhook-test-request"
 
 
 @dataclass
@@ -186,7 +178,9 @@ class Stack:
         )
 
     def send(self, event: dict[str, Any]) -> Reply:
-        response = webhook_module.handler(event, Context(), webhook=self.webhook)
+        response = webhook_module.handler(
+            event, lambda_context("WebhookFunction"), webhook=self.webhook
+        )
         headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
         for name, values in (response.get("multiValueHeaders") or {}).items():
             headers.setdefault(name.lower(), ",".join(values))
@@ -1064,7 +1058,9 @@ def test_handler_builds_its_collaborators_from_the_environment(
         # When the handler runs without injected collaborators
         def deliver(body: bytes) -> dict[str, Any]:
             event = rest_event(headers=signed(body, timestamp=now), body=body.decode())
-            response: dict[str, Any] = webhook_module.handler(event, Context())
+            response: dict[str, Any] = webhook_module.handler(
+                event, lambda_context("WebhookFunction")
+            )
             return response
 
         small = b"Ports busier\n\n(MENAFN) Volumes grew by nine percent."
