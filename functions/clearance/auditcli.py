@@ -23,6 +23,7 @@ from clearance.aws.auditlog import AuditLog, DigestStore
 from clearance.aws.kms import KmsVerifier
 from clearance.aws.store import Bucket
 from clearance.digest import Verification, period_of_key, verify_log
+from clearance.findings import Finding, main_finding
 from clearance.local.resources import Names
 from clearance.report import render_report
 
@@ -173,9 +174,8 @@ def verification_text(result: Verification) -> str:
 
 
 def summary(record: dict[str, Any]) -> str:
-    findings = record["findings"]
-    main = next((f for f in findings if f["severity"] != "info"), findings[0] if findings else None)
-    reason = f"  {main['rule_id']}: {main['message']}" if main else ""
+    main = main_finding(Finding.from_dict(f) for f in record["findings"])
+    reason = f"  {main.rule_id}: {main.message}" if main else ""
     headline = (record["article"]["headline"] or "-")[:60]
     provider = record["provider"] or "-"
     return f"{record['decided_at']}  {provider:16} {record['outcome']:9} {headline}{reason}"

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from clearance.audit import AUDIT_PREFIX
+from clearance.findings import Finding, main_finding
 from clearance.local.stack import DEV_SECRET, LocalStack, StackError
 from clearance.signature import signed_headers
 
@@ -44,8 +45,6 @@ PROVIDER_PREFIXES = {
     "tt": "tt",
 }
 """A sender knows who it is: file-name prefixes name the provider; others are dropped unnamed."""
-
-_SEVERITY = {"critical": 0, "major": 1, "info": 2}
 
 
 @dataclass(frozen=True)
@@ -218,12 +217,9 @@ def wait_for(stack: LocalStack, expected: int, timeout: float) -> int:
     return count
 
 
-def main_finding(record: dict[str, Any]) -> str:
-    findings = record.get("findings") or []
-    if not findings:
-        return ""
-    first = min(findings, key=lambda f: _SEVERITY.get(f.get("severity"), 3))
-    return f"{first['rule_id']}: {first['message']}"
+def main_finding_text(record: dict[str, Any]) -> str:
+    first = main_finding(Finding.from_dict(f) for f in record.get("findings") or [])
+    return f"{first.rule_id}: {first.message}" if first else ""
 
 
 def table(sent: Sequence[Sent], records: dict[str, dict[str, Any]]) -> list[str]:
@@ -235,7 +231,7 @@ def table(sent: Sequence[Sent], records: dict[str, dict[str, Any]]) -> list[str]
             record = records.get(delivery.sha256)
             provider = (record or {}).get("provider") or delivery.provider or "-"
             outcome = record["outcome"] if record else "(no decision yet)"
-            finding = main_finding(record) if record else ""
+            finding = main_finding_text(record) if record else ""
         else:
             error = item.answer.get("error", {})
             provider = delivery.provider or "-"

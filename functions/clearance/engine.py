@@ -14,7 +14,14 @@ from typing import Any, cast
 
 from clearance.article import Article, ArticleError
 from clearance.evaluate import AttachedNotice, Licensee, evaluate
-from clearance.findings import Finding, Outcome, Severity, outcome_of, schema_findings
+from clearance.findings import (
+    Finding,
+    Outcome,
+    Severity,
+    main_finding,
+    outcome_of,
+    schema_findings,
+)
 from clearance.jsonbody import JsonBodyError, parse_json
 from clearance.ninjs import parse_ninjs
 from clearance.plaintext import parse_plain_text
@@ -41,9 +48,7 @@ class Decision:
 
     @property
     def main_finding(self) -> Finding | None:
-        """The finding that decided the outcome, for one-line summaries."""
-        order = {Severity.CRITICAL: 0, Severity.MAJOR: 1, Severity.INFO: 2}
-        return min(self.findings, key=lambda f: order[f.severity], default=None)
+        return main_finding(self.findings)
 
     def to_dict(self) -> dict[str, Any]:
         article = self.article or {}
@@ -71,6 +76,7 @@ def clear(
     max_bytes: int = MAX_INPUT_BYTES,
 ) -> Decision:
     """Decide one delivery. `provider` is the sender's word for who sent it, when it has one."""
+    licensee = licensee or Licensee()
     digest = hashlib.sha256(data).hexdigest()
 
     def refuse(rule_id: str, message: str, pointer: str = "", **kw: Any) -> Decision:
@@ -111,7 +117,7 @@ def clear(
         return Decision(Outcome.WITHDRAWN, digest, _kill_notice(policy), **context)
 
     body = prepare_body(article)
-    evaluation = evaluate(article, policy, now, licensee or Licensee(), body.altered)
+    evaluation = evaluate(article, policy, now, licensee, body.altered)
     findings = [*recognition, *evaluation.findings]
     outcome = outcome_of(findings)
     context["notices"] = evaluation.notices
@@ -124,7 +130,7 @@ def clear(
         evaluation.notices,
         policy=policy,
         now=now,
-        licensee=licensee or Licensee(),
+        licensee=licensee,
         input_sha256=digest,
     )
     problems = _check_cleared(cleared, renditions, policy)

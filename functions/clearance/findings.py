@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -43,6 +43,25 @@ class Finding:
         if self.detail is not None:
             data["detail"] = self.detail
         return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        """A finding read back from a stored record or decision summary."""
+        return cls(
+            data["rule_id"],
+            data["pointer"],
+            Severity(data["severity"]),
+            data["message"],
+            data.get("detail"),
+        )
+
+
+_RANK = {Severity.CRITICAL: 0, Severity.MAJOR: 1, Severity.INFO: 2}
+
+
+def main_finding(findings: Iterable[Finding]) -> Finding | None:
+    """The finding that decided the outcome, for one-line summaries."""
+    return min(findings, key=lambda finding: _RANK[finding.severity], default=None)
 
 
 def outcome_of(findings: Iterable[Finding]) -> Outcome:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
 _DOUBLE_QUOTES = re.compile("[\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb]")
@@ -18,7 +17,6 @@ _SPACE = re.compile(r"\s+")
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
-@lru_cache(maxsize=512)
 def normalise(text: str) -> str:
     text = _SINGLE_QUOTES.sub("'", _DOUBLE_QUOTES.sub('"', text))
     return _SPACE.sub(" ", text).strip()

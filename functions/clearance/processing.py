@@ -63,9 +63,13 @@ def provider_from_key(key: str) -> str | None:
     return None
 
 
+def extension_of(key: str) -> str:
+    name = key.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
 def media_type_from_key(key: str) -> str | None:
-    extension = key.rsplit(".", 1)[-1].lower() if "." in key.rsplit("/", 1)[-1] else ""
-    return _MEDIA_TYPES.get(extension)
+    return _MEDIA_TYPES.get(extension_of(key))
 
 
 def article_prefix(provider: str, uri: str) -> str:
@@ -128,7 +132,7 @@ def plan(decision: Decision, source: Source, data: bytes, buckets: dict[BucketRo
         day = source.arrived_at.strftime("%Y-%m-%d")
         folder = f"quarantine/{safe_segment(decision.provider or 'unknown')}/{day}/"
         stem = decision.input_sha256
-        extension = source.key.rsplit(".", 1)[-1] if "." in source.key.rsplit("/", 1)[-1] else "bin"
+        extension = extension_of(source.key) or "bin"
         findings = {
             "source": {"bucket": source.bucket, "key": source.key, "version_id": source.version_id},
             **decision.to_dict(),

@@ -121,8 +121,7 @@ def test_changed_digest_is_named(log: Log, capsys: pytest.CaptureFixture[str]) -
     log.rewrite(target, lambda digest: digest.update(record_count=2, records=digest["records"][:2]))
     code, out = log.verify(capsys)
     assert code == 1
-    assert target in out
-    assert "digest_changed" in out or "signature_forged" in out
+    assert f"digest_changed: {target}" in out
 
 
 def test_digest_signed_with_another_key_is_named(

@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 
 from clearance.engine import Decision, clear
 from clearance.evaluate import Licensee
-from clearance.findings import Outcome, Severity
+from clearance.findings import Finding, Outcome, Severity, main_finding
 from clearance.policy import PolicySet
 from tests.conftest import DEMO_ARTICLES, NOW, SAMPLES, needs_samples
 
@@ -376,3 +376,15 @@ def test_one_megabyte_article_is_cleared(policies: PolicySet) -> None:
     decision = decide(data, policies)
     assert decision.outcome is Outcome.CLEARED
     assert rendition(decision, "text").endswith(f"{MENAFN_DISCLAIMER}\n")
+
+
+def test_main_finding_is_the_most_severe_whether_live_or_read_back(policies: PolicySet) -> None:
+    # Given a held article whose findings also include notes of lower severity
+    decision = decide(
+        demo("menafn-ports-disclaimer-altered.txt").replace(b"(MENAFN) ", b""), policies
+    )
+    assert [f.severity for f in decision.findings] == [Severity.INFO, Severity.MAJOR]
+    # Then the decision and the stored record both name the finding that held it
+    assert decision.main_finding == decision.findings[1]
+    stored = [Finding.from_dict(f) for f in decision.to_dict()["findings"]]
+    assert main_finding(stored) == decision.findings[1]
