@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLES ?= ../shared/samples
 
-.PHONY: demo test lint typecheck unit bench clean browser
+.PHONY: demo test lint imports typecheck unit tests bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,17 +14,26 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m clearance.demo --samples $(SAMPLES) --out build/demo
+	$(BIN)/python -m clearance.cli.demo --samples $(SAMPLES) --out build/demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/clearance policy lint
 
+# The wings import one way, the core stays pure (contracts in pyproject.toml).
+imports: $(STAMP)
+	$(BIN)/lint-imports --no-cache
+
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Fast: plain functions on plain data, no AWS endpoint of any kind (seconds).
 unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+# Every test: unit, integration (moto in this process) and end-to-end (the local stack over HTTP).
+tests: $(STAMP)
 	$(BIN)/pytest -q
 
 # The report test opens the HTML report in Debian's Chromium; install it where we may (root).
@@ -33,7 +42,7 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 		echo "chromium is not installed: the browser test will be skipped"
 
-test: lint typecheck browser unit
+test: lint imports typecheck browser tests
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py

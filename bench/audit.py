@@ -18,14 +18,16 @@ from typing import Any
 
 import boto3
 
-from clearance.audit import audit_key, record_bytes
-from clearance.auditquery import AuditQuery, parse_query
-from clearance.aws.auditlog import AuditLog, DigestStore
+from clearance.audit.query import AuditQuery, parse_query
+from clearance.audit.verify import verify_log
+from clearance.aws.auditlog import AuditLog
+from clearance.aws.digeststore import DigestStore
 from clearance.aws.kms import KmsSigner, KmsVerifier
 from clearance.aws.store import Bucket
-from clearance.digest import verify_log
-from clearance.handlers.audit_digest import Digester
+from clearance.contracts.encoding import json_line
+from clearance.contracts.keys import record_key
 from clearance.local.stack import LocalStack
+from clearance.services.digester import Digester
 
 RECORDS = 10_000
 DAYS = 10
@@ -103,8 +105,8 @@ def main() -> int:
         def put(record: dict[str, Any]) -> None:
             stack.s3.put_object(
                 Bucket=audit,
-                Key=audit_key(record),
-                Body=record_bytes(record),
+                Key=record_key(record),
+                Body=json_line(record),
                 ChecksumAlgorithm="SHA256",
             )
 

@@ -4,6 +4,10 @@ Each import runs in a fresh interpreter, timed from outside, minus the median st
 interpreter that imports nothing; medians over RUNS runs, taken in interleaved rounds so a noisy
 neighbour slows every module alike. Prints the ratio to boto3 (target <= 1.5x) and, from one
 `python -X importtime` run per handler, the packages whose modules take the most time.
+
+Measured twice: as the functions start where no traces are sent (tests, the local stack, a stage
+with tracing disabled), and as they start on Lambda with tracing active, where Powertools'
+Tracer loads the X-Ray SDK.
 """
 
 from __future__ import annotations
@@ -19,22 +23,31 @@ from collections import defaultdict
 from clearance.local.resources import Names
 
 BASELINE = "boto3"
-HANDLERS = ("clearance.handlers.processor", "clearance.handlers.webhook")
+HANDLERS = (
+    "clearance.handlers.processor",
+    "clearance.handlers.webhook",
+    "clearance.handlers.audit_review",
+    "clearance.handlers.audit_digest",
+)
 RUNS = 7
 TOP = 8
 
 
-def environment() -> dict[str, str]:
-    """What the template gives the functions (tracing off: no X-Ray daemon here)."""
+def environment(*, traced: bool) -> dict[str, str]:
+    """What the template gives the functions; `traced`: as on Lambda with tracing active."""
     names = Names()
-    return {
-        **os.environ,
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "POWERTOOLS_TRACE_DISABLED"},
         **names.environment(),
         "AWS_DEFAULT_REGION": names.region,
         "POWERTOOLS_SERVICE_NAME": "clearance",
         "POWERTOOLS_METRICS_NAMESPACE": "Clearance",
-        "POWERTOOLS_TRACE_DISABLED": "true",
     }
+    if traced:
+        env["AWS_LAMBDA_FUNCTION_NAME"] = "clearance-bench"
+    else:
+        env.pop("AWS_LAMBDA_FUNCTION_NAME", None)
+    return env
 
 
 def timed(code: str, env: dict[str, str]) -> float:
@@ -75,19 +88,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=RUNS)
     args = parser.parse_args(argv)
-    env = environment()
-    times = import_times([BASELINE, *HANDLERS], args.runs, env)
-    base = statistics.median(times[BASELINE])
     print(f"python {sys.version.split()[0]}, {args.runs} fresh processes per module, medians")
-    print(f"{'module':34} {'import ms':>10} {'vs boto3':>9}")
-    for module in (BASELINE, *HANDLERS):
-        median = statistics.median(times[module])
-        print(f"{module:34} {median * 1e3:>10.0f} {median / base:>8.2f}x")
+    for traced in (False, True):
+        env = environment(traced=traced)
+        times = import_times([BASELINE, *HANDLERS], args.runs, env)
+        base = statistics.median(times[BASELINE])
+        print("on Lambda with tracing active" if traced else "where no traces are sent")
+        print(f"  {'module':34} {'import ms':>10} {'vs boto3':>9}")
+        for module in (BASELINE, *HANDLERS):
+            median = statistics.median(times[module])
+            print(f"  {module:34} {median * 1e3:>10.0f} {median / base:>8.2f}x")
+        for module in HANDLERS[:2]:
+            top = dominant_imports(module, env)
+            listed = ", ".join(f"{name} {seconds * 1e3:.0f}" for name, seconds in top)
+            print(f"  {module}, own import ms by package: {listed}")
     print("target: each handler <= 1.5x boto3")
-    for module in HANDLERS:
-        top = dominant_imports(module, env)
-        listed = ", ".join(f"{name} {seconds * 1e3:.0f}" for name, seconds in top)
-        print(f"{module}, own import ms by package: {listed}")
     return 0
 
 

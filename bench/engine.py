@@ -18,10 +18,10 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from clearance.engine import clear
-from clearance.findings import Outcome
-from clearance.policy import PolicySet
-from clearance.schemas import load_schema
+from clearance.contracts.schemas import load_schema
+from clearance.decide.engine import clear
+from clearance.decide.findings import Outcome
+from clearance.terms.policy import PolicySet
 
 PROJECT = Path(__file__).resolve().parents[1]
 MENAFN = PROJECT.parent / "shared" / "samples" / "menafn" / "000_3ffd96728f458706.txt"

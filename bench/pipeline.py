@@ -21,8 +21,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from clearance.audit import AUDIT_PREFIX
 from clearance.aws import clients
+from clearance.contracts.keys import DECISIONS
 from clearance.local.stack import LocalStack
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -48,7 +48,7 @@ def wait(condition: Any, timeout: float) -> None:
 
 def audit_count(stack: LocalStack) -> int:
     pages = stack.s3.get_paginator("list_objects_v2").paginate(
-        Bucket=stack.names.bucket("audit"), Prefix=AUDIT_PREFIX
+        Bucket=stack.names.bucket("audit"), Prefix=DECISIONS
     )
     return sum(page.get("KeyCount", 0) for page in pages)
 
@@ -58,7 +58,7 @@ def floor_per_article(stack: LocalStack, keys: list[str]) -> list[float]:
     s3 = stack.s3
     audit = stack.names.bucket("audit")
     records = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=audit, Prefix=AUDIT_PREFIX):
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=audit, Prefix=DECISIONS):
         for item in page.get("Contents", []):
             body = s3.get_object(Bucket=audit, Key=item["Key"])["Body"].read()
             record = json.loads(body)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clearance.policy import PolicySet
+from clearance.terms.policy import PolicySet
 
 PROJECT = Path(__file__).resolve().parents[1]
 SAMPLES = PROJECT.parent / "shared" / "samples"

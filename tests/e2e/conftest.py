@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from clearance.audit import AUDIT_PREFIX
+from clearance.contracts.keys import DECISIONS
+from clearance.ingest.signature import signed_headers
 from clearance.local.stack import LocalStack
-from clearance.signature import signed_headers
 from tests.conftest import DEMO_ARTICLES
 
 MENAFN = (DEMO_ARTICLES / "menafn-ports.txt").read_bytes()
@@ -110,13 +110,13 @@ def versions(stack: LocalStack, role: str) -> int:
 
 def decision_count(stack: LocalStack) -> int:
     pages = stack.s3.get_paginator("list_objects_v2").paginate(
-        Bucket=stack.names.bucket("audit"), Prefix=AUDIT_PREFIX
+        Bucket=stack.names.bucket("audit"), Prefix=DECISIONS
     )
     return sum(page.get("KeyCount", 0) for page in pages)
 
 
 def decisions(stack: LocalStack) -> list[dict[str, Any]]:
-    return [json.loads(data) for data in objects(stack, "audit", AUDIT_PREFIX).values()]
+    return [json.loads(data) for data in objects(stack, "audit", DECISIONS).values()]
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:

@@ -17,11 +17,11 @@ from typing import IO
 import boto3
 import pytest
 
-from clearance.audit import AUDIT_PREFIX
-from clearance.cli import main
+from clearance.cli.main import main
+from clearance.contracts.keys import DECISIONS
+from clearance.ingest.signature import signed_headers
 from clearance.local.resources import Names
 from clearance.local.stack import DEV_SECRET
-from clearance.signature import signed_headers
 from tests.conftest import PROJECT
 from tests.e2e.conftest import MENAFN, TEXT, Response, request, wait_until
 
@@ -137,7 +137,7 @@ def test_serve_keeps_state_across_a_restart_without_processing_anything_twice(
     # Then only the first is accepted, and it is decided
     assert accepted.status == 202
     assert refused.status == 401
-    wait_until(lambda: first.count("audit", AUDIT_PREFIX) == 1, 20, "one decision")
+    wait_until(lambda: first.count("audit", DECISIONS) == 1, 20, "one decision")
     # When serve is stopped with SIGTERM
     assert first.stop() == 0
     assert any("state saved" in line for line in first.output)
@@ -146,7 +146,7 @@ def test_serve_keeps_state_across_a_restart_without_processing_anything_twice(
     serve_processes.append(second)
     second.wait_for("webhook")
     # Then the decision, the copies and the delivery receipt are back, each written once
-    assert second.count("audit", AUDIT_PREFIX) == 1
+    assert second.count("audit", DECISIONS) == 1
     assert second.count("cleared") == 3
     replay = second.deliver(MENAFN, "msg-serve-1")
     assert (replay.status, replay.json) == (202, accepted.json)
@@ -154,7 +154,7 @@ def test_serve_keeps_state_across_a_restart_without_processing_anything_twice(
     time.sleep(1.5)
     assert not [line for line in second.printed() if '"message":"decided"' in line]
     assert any('"message":"decided"' in line for line in first.output)
-    assert second.count("audit", AUDIT_PREFIX) == 1
+    assert second.count("audit", DECISIONS) == 1
     assert second.count("cleared") == 3
     assert second.stop() == 0
 

@@ -11,14 +11,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from clearance.audit import Source
 from clearance.aws.auditlog import AuditLog
 from clearance.aws.store import Bucket
-from clearance.engine import clear
+from clearance.decide.engine import clear
 from clearance.handlers import audit_review
+from clearance.lifecycle.plan import plan
+from clearance.lifecycle.record import Source
 from clearance.local.resources import Names, create_buckets
-from clearance.policy import PolicySet
-from clearance.processing import plan
+from clearance.terms.policy import PolicySet
 from tests.conftest import DEMO_ARTICLES, lambda_context
 
 NAMES = Names()

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from clearance.local.resources import Names
 from tests.conftest import PROJECT
 
 RUN_HANDLER = """
 import json, sys
-from clearance import schemas
+from clearance.contracts import schemas
 from {module} import handler
 
 class Context:
@@ -52,7 +53,10 @@ def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def run_from_artifact(artifact: Path, module: str, function: str, event: Path) -> dict[str, object]:
+def python_in_artifact(
+    artifact: Path, code: str, *args: str, unset: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """`python -S -c code` with only the artifact on the path, in the template's environment."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(artifact),
@@ -60,23 +64,23 @@ def run_from_artifact(artifact: Path, module: str, function: str, event: Path) -
         "AWS_ACCESS_KEY_ID": "artifact",
         "AWS_SECRET_ACCESS_KEY": "artifact",
         "POWERTOOLS_TRACE_DISABLED": "true",
-        "INBOUND_BUCKET": "clearance-inbound-123456789012-us-east-1",
+        **Names().environment(),
+        "DIGEST_KEY_ID": "alias/clearance-digests",
     }
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-S",
-            "-c",
-            RUN_HANDLER.format(module=module, function=function),
-            str(event),
-        ],
-        env=env,
+    return subprocess.run(
+        [sys.executable, "-S", "-c", code, *args],
+        env={name: value for name, value in env.items() if name not in unset},
         cwd=artifact,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def run_from_artifact(artifact: Path, module: str, function: str, event: Path) -> dict[str, object]:
+    code = RUN_HANDLER.format(module=module, function=function)
+    completed = python_in_artifact(artifact, code, str(event))
     assert completed.returncode == 0, completed.stderr
     result: dict[str, object] = json.loads(completed.stdout.strip().splitlines()[-1])
     return result
@@ -100,3 +104,49 @@ def test_processor_imports_and_runs_from_the_artifact_alone(artifact: Path) -> N
     # Then it answers as Lambda expects, using the schemas inside the artifact
     assert result["response"] == {"batchItemFailures": []}
     assert result["schemas"] == str(artifact / "clearance" / "schemas")
+
+
+def test_webhook_runs_from_the_artifact_alone(artifact: Path, tmp_path: Path) -> None:
+    # Given a delivery for a provider that has no policy (answered before any AWS call)
+    event = json.loads((PROJECT / "events" / "webhook_menafn_signed.json").read_text())
+    event["path"] = event["path"].replace("/menafn/", "/nobody/")
+    event["pathParameters"] = {"provider": "nobody"}
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    # When the webhook runs with only the artifact on the path
+    result = run_from_artifact(artifact, "clearance.handlers.webhook", "WebhookFunction", path)
+    # Then it answers with the documented JSON error
+    response = result["response"]
+    assert isinstance(response, dict)
+    assert response["statusCode"] == 404
+    assert json.loads(response["body"])["error"]["code"] == "provider.unknown"
+
+
+def test_audit_review_runs_from_the_artifact_alone(artifact: Path, tmp_path: Path) -> None:
+    # Given a review request with a bad filter (answered before the log is read)
+    event = json.loads((PROJECT / "events" / "audit_review_list.json").read_text())
+    event["queryStringParameters"] = {"outcome": "maybe"}
+    event["multiValueQueryStringParameters"] = {"outcome": ["maybe"]}
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    # When the audit review function runs with only the artifact on the path
+    result = run_from_artifact(
+        artifact, "clearance.handlers.audit_review", "AuditReviewFunction", path
+    )
+    # Then the 400 names the parameter
+    response = result["response"]
+    assert isinstance(response, dict)
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["error"]["parameter"] == "outcome"
+
+
+def test_digest_function_without_its_key_stops_with_one_line_naming_it(artifact: Path) -> None:
+    # Given the digest function deployed without DIGEST_KEY_ID
+    event = PROJECT / "events" / "audit_digest_schedule.json"
+    code = RUN_HANDLER.format(module="clearance.handlers.audit_digest", function="Digest")
+    # When its first invocation runs with only the artifact on the path
+    completed = python_in_artifact(artifact, code, str(event), unset=("DIGEST_KEY_ID",))
+    # Then it stops before touching AWS, and the last line names the missing setting
+    assert completed.returncode != 0
+    last = completed.stderr.strip().splitlines()[-1]
+    assert last == "clearance.services.config.ConfigError: DIGEST_KEY_ID is not set"

@@ -10,12 +10,12 @@ from typing import Any
 import boto3
 import pytest
 
-from clearance.aws.auditlog import DigestStore
+from clearance.aws.digeststore import DigestStore
 from clearance.aws.kms import KmsSigner
-from clearance.cli import main
-from clearance.digest import canonical
+from clearance.cli.main import main
+from clearance.contracts.encoding import canonical
 from clearance.handlers import audit_digest
-from clearance.handlers.audit_digest import Digester
+from clearance.services.digester import Digester
 from tests.conftest import PROJECT, lambda_context
 from tests.integration.conftest import DAY_ONE, NAMES, AuditStack, article
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from clearance.cli import main
+from clearance.cli.main import main
 from tests.conftest import PROJECT
 from tests.integration.conftest import DAY_ONE, NAMES, AuditStack, article
 

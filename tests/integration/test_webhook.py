@@ -25,13 +25,12 @@ from hypothesis import strategies as st
 from clearance.aws import clients
 from clearance.aws.secrets import WebhookSecrets
 from clearance.aws.store import Bucket
-from clearance.handlers import observability
 from clearance.handlers import webhook as webhook_module
-from clearance.handlers.webhook import Webhook
+from clearance.ingest.signature import sign, signed_headers
 from clearance.local.resources import Names, create_secrets
-from clearance.policy import PolicySet
-from clearance.settings import settings as env_settings
-from clearance.signature import sign, signed_headers
+from clearance.services import observability
+from clearance.services.webhook import Webhook, default_webhook
+from clearance.terms.policy import PolicySet
 from tests.conftest import DEMO_ARTICLES, PROJECT, lambda_context
 
 NAMES = Names()
@@ -1050,7 +1049,7 @@ def test_handler_builds_its_collaborators_from_the_environment(
     create_secrets(
         boto3.client("secretsmanager", region_name=NAMES.region), NAMES, {"menafn": SECRET}
     )
-    caches = (env_settings, clients.s3, clients.secretsmanager, webhook_module.default_webhook)
+    caches = (clients.s3, clients.secretsmanager, default_webhook)
     for cached in caches:
         cached.cache_clear()
     now = int(datetime.now(UTC).timestamp())

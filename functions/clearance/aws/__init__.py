@@ -1,1 +1,1 @@
-"""The only package that talks to AWS (boto3); everything else is plain data and functions."""
+"""The only place that imports boto3: S3, Secrets Manager, KMS and the audit log in S3."""

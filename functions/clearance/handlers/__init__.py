@@ -1,1 +1,1 @@
-"""Lambda entry points: translate an event, call the core, write the results."""
+"""Lambda entry points: translate an event, call a service, return its answer."""

@@ -1,69 +1,16 @@
-"""AuditDigestFunction (hourly): a signed digest for every complete hour since the last one.
-
-Digests chain by hash, and a quiet hour gets an empty digest, so a deleted or altered digest,
-or a record changed after its hour, is visible to `clearance audit verify`.
-"""
+"""AuditDigestFunction (hourly): a signed digest for every complete hour since the last one."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clearance.aws import clients
-from clearance.aws.auditlog import DigestStore
-from clearance.aws.kms import KmsSigner
-from clearance.aws.store import Bucket
-from clearance.digest import HOUR, DigestRef, Signer, build_digest, period_of_key, periods_between
-from clearance.handlers.observability import logger, metrics, tracer
-from clearance.settings import settings
-
-
-@dataclass
-class Digester:
-    store: DigestStore
-    signer: Signer
-    clock: Callable[[], datetime]
-
-    def run(self) -> list[str]:
-        """Digest every complete hour not yet digested; the keys written, oldest first."""
-        now = self.clock()
-        previous, chain_end = self._chain_end(now)
-        written = []
-        for period in periods_between(chain_end, now):
-            records = self.store.written_between(period.start, period.end)
-            key, data = build_digest(period.start, records, previous, now, self.signer)
-            previous = DigestRef.of(key, self.store.put_digest(key, data))
-            written.append(key)
-            logger.info("digested", extra={"key": key, "records": len(records)})
-        return written
-
-    def _chain_end(self, now: datetime) -> tuple[DigestRef | None, datetime]:
-        last = self.store.last_digest()
-        if last is not None:
-            key, data = last
-            start = period_of_key(key)
-            if start is None:
-                raise ValueError(f"{key} is not a digest key")
-            return DigestRef.of(key, data), start + HOUR
-        first = self.store.first_write()
-        genesis = first if first is not None else now - HOUR
-        return None, genesis.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-@cache
-def default_digester() -> Digester:
-    return Digester(
-        store=DigestStore(Bucket(clients.s3(), settings().audit_bucket)),
-        signer=KmsSigner(clients.kms(), os.environ["DIGEST_KEY_ID"]),
-        clock=lambda: datetime.now(UTC),
-    )
+from clearance.services.config import DigestConfig
+from clearance.services.digester import Digester, default_digester
+from clearance.services.observability import logger, metrics, tracer
 
 
 @logger.inject_lambda_context
@@ -72,6 +19,6 @@ def default_digester() -> Digester:
 def handler(
     event: dict[str, Any], context: LambdaContext, digester: Digester | None = None
 ) -> dict[str, Any]:
-    written = (digester or default_digester()).run()
+    written = (digester or default_digester(DigestConfig.from_env(os.environ))).run()
     metrics.add_metric(name="DigestsWritten", unit=MetricUnit.Count, value=len(written))
     return {"digests": written}

@@ -6,6 +6,7 @@ IAM-authorised in the template; answers are JSON, and a bad parameter is a 400 n
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from typing import Any
 
@@ -15,20 +16,20 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clearance.auditquery import QueryError, parse_query
+from clearance.audit.query import QueryError, parse_query
 from clearance.aws import clients
 from clearance.aws.auditlog import AuditLog
 from clearance.aws.store import Bucket
-from clearance.handlers.observability import logger, metrics, tracer
-from clearance.keys import safe_segment
-from clearance.settings import settings
+from clearance.contracts import keys
+from clearance.services.config import AuditConfig
+from clearance.services.observability import logger, metrics, tracer
 
 app = APIGatewayRestResolver()
 
 
 @cache
-def default_log() -> AuditLog:
-    return AuditLog(Bucket(clients.s3(), settings().audit_bucket))
+def default_log(config: AuditConfig) -> AuditLog:
+    return AuditLog(Bucket(clients.s3(), config.audit_bucket))
 
 
 def _json(status: int, body: dict[str, Any]) -> Response[str]:
@@ -45,7 +46,7 @@ def _error(status: int, code: str, message: str, **details: str) -> Response[str
 
 def _log() -> AuditLog:
     log: AuditLog | None = app.context.get("log")
-    return log or default_log()
+    return log or default_log(AuditConfig.from_env(os.environ))
 
 
 @app.get("/v1/audit")
@@ -63,7 +64,7 @@ def list_decisions() -> Response[str]:
 
 @app.get("/v1/audit/articles/<article_id>")
 def article_decisions(article_id: str) -> Response[str]:
-    if safe_segment(article_id, 200) != article_id:
+    if keys.safe_segment(article_id, 200) != article_id:
         return _error(400, "article.invalid", "not an article id", parameter="id")
     decisions = _log().article(article_id)
     if not decisions:

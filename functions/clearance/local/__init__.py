@@ -1,1 +1,1 @@
-"""The one-machine stack: the same handlers against a local AWS endpoint, no cloud account."""
+"""The one-machine stack: moto's server as AWS, an HTTP gateway, a queue dispatcher."""

@@ -30,6 +30,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from moto.server import ThreadedMotoServer
 
+from clearance.ingest.signature import SecretError, sign
 from clearance.local.dispatcher import dispatch_once
 from clearance.local.gateway import (
     ROUTES,
@@ -48,8 +49,7 @@ from clearance.local.resources import (
     create_secrets,
     create_signing_key,
 )
-from clearance.policy import PolicySet
-from clearance.signature import SecretError, sign
+from clearance.terms.policy import PolicySet
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -567,9 +567,7 @@ class LocalStack:
 def _new_container() -> None:
     """As in a new Lambda container, the handlers' cached clients and settings start empty."""
     for name, module in list(sys.modules.items()):
-        if name != "clearance.settings" and not name.startswith(
-            ("clearance.handlers.", "clearance.aws.")
-        ):
+        if not name.startswith(("clearance.handlers.", "clearance.services.", "clearance.aws.")):
             continue
         for value in list(vars(module).values()):
             clear = getattr(value, "cache_clear", None)

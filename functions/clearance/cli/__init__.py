@@ -1,0 +1,1 @@
+"""`clearance` command line: check, policy lint, serve, audit and the demo."""

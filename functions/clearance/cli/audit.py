@@ -1,0 +1,222 @@
+"""`clearance audit list|show|export|verify|report`: the audit log for a compliance officer.
+
+Runs against the local stack or a real account with the same code: the endpoint comes from
+AWS_ENDPOINT_URL (and credentials from the usual AWS variables), the bucket from AUDIT_BUCKET
+or `--bucket`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TextIO
+
+from clearance.audit.digest import period_of_key
+from clearance.audit.query import PARAMETERS, AuditQuery, QueryError, parse_query
+from clearance.audit.report import render_report
+from clearance.audit.verify import Verification, verify_log
+from clearance.aws import clients
+from clearance.aws.auditlog import AuditLog
+from clearance.aws.digeststore import DigestStore
+from clearance.aws.kms import KmsVerifier
+from clearance.aws.store import Bucket
+from clearance.decide.findings import Finding, main_finding
+from clearance.local.resources import Names
+
+# The digest of an hour is written a few minutes after it ends (the schedule runs at :05).
+DIGEST_GRACE = timedelta(hours=1, minutes=15)
+EXPORT_COLUMNS = (
+    "decided_at",
+    "provider",
+    "outcome",
+    "article_id",
+    "headline",
+    "uri",
+    "version",
+    "policy",
+    "rules",
+    "source_key",
+    "input_sha256",
+    "decision_id",
+)
+
+
+def add_audit_commands(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    audit = commands.add_parser("audit", help="review the compliance audit log")
+    actions = audit.add_subparsers(dest="audit_command", required=True, parser_class=parser_class)
+    for name, text in (
+        ("list", "decisions, newest first"),
+        ("export", "decisions as CSV or JSON lines"),
+        ("report", "an HTML report"),
+        ("verify", "check the digest chain and every record"),
+    ):
+        action = actions.add_parser(name, help=text)
+        _filters(action, paging=name == "list")
+        action.add_argument(
+            "--bucket", default=os.environ.get("AUDIT_BUCKET") or Names().bucket("audit")
+        )
+        if name == "list":
+            action.add_argument(
+                "--json", action="store_true", help="one decision per line, as JSON"
+            )
+        if name == "export":
+            action.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+            action.add_argument("--out", help="file to write (default: standard output)")
+        if name == "report":
+            action.add_argument("--html", required=True, help="the report file to write")
+        if name in ("report", "verify"):
+            action.add_argument(
+                "--key",
+                default=os.environ.get("DIGEST_KEY_ID"),
+                help="the KMS key that signs digests (default: DIGEST_KEY_ID)",
+            )
+    show = actions.add_parser("show", help="every decision about one article")
+    show.add_argument("article_id", metavar="ID")
+    show.add_argument("--bucket", default=os.environ.get("AUDIT_BUCKET") or Names().bucket("audit"))
+
+
+def _filters(parser: argparse.ArgumentParser, *, paging: bool) -> None:
+    for name in PARAMETERS:
+        if name in ("limit", "next") and not paging:
+            continue
+        parser.add_argument(f"--{name}", dest=f"q_{name}")
+
+
+def query_from(args: argparse.Namespace) -> AuditQuery:
+    params = {name: getattr(args, f"q_{name}", None) for name in PARAMETERS}
+    return parse_query({name: value for name, value in params.items() if value is not None})
+
+
+def open_log(bucket: str) -> AuditLog:
+    return AuditLog(Bucket(clients.s3(), bucket))
+
+
+def run_audit(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Exit 0, or 1 when `verify` finds a problem or `show` finds nothing."""
+    out = out or sys.stdout
+    log = open_log(args.bucket)
+    if args.audit_command == "show":
+        decisions = log.article(args.article_id)
+        out.write(json.dumps({"article": args.article_id, "decisions": decisions}, indent=2) + "\n")
+        return 0 if decisions else 1
+    query = query_from(args)
+    if args.audit_command == "list":
+        page = log.page(query)
+        for record in page.records:
+            out.write(
+                (json.dumps(record, ensure_ascii=False) if args.json else summary(record)) + "\n"
+            )
+        if page.next_token:
+            out.write(f"more: --next {page.next_token}\n")
+        return 0
+    if args.audit_command == "export":
+        target = open(args.out, "w", encoding="utf-8", newline="") if args.out else out  # noqa: SIM115
+        try:
+            export(log.records(query), args.format, target)
+        finally:
+            if args.out:
+                target.close()
+        return 0
+    if args.audit_command == "verify":
+        result = verify(args, query)
+        out.write(verification_text(result) + "\n")
+        return 0 if result.ok else 1
+    if args.audit_command == "report":
+        checked = verify(args, query) if args.key else None
+        html = render_report(
+            list(log.records(query)),
+            checked,
+            title="Compliance audit report",
+            generated_at=datetime.now(UTC),
+            filters=query.filters(),
+        )
+        with open(args.html, "w", encoding="utf-8") as handle:
+            handle.write(html)
+        out.write(f"wrote {args.html}\n")
+        return 0
+    raise QueryError("command", f"unknown audit command {args.audit_command}")
+
+
+def verify(args: argparse.Namespace, query: AuditQuery) -> Verification:
+    """Check the digest chain over the query's period (default: the whole log)."""
+    if not args.key:
+        raise QueryError("key", "give the digest signing key with --key or DIGEST_KEY_ID")
+    store = DigestStore(Bucket(clients.s3(), args.bucket))
+    digests = store.digests()
+    now = datetime.now(UTC)
+    first = min((p for d in digests if (p := period_of_key(d.key))), default=now)
+    start = query.start or first
+    end = query.end or now
+    return verify_log(
+        digests,
+        store.records_to_verify(digests, start, end),
+        KmsVerifier(clients.kms(), [args.key]),
+        start=start,
+        end=end,
+        expect_digests_until=now - DIGEST_GRACE if query.end is None else None,
+    )
+
+
+def verification_text(result: Verification) -> str:
+    if result.ok:
+        return (
+            f"verified {_count(result.verified_records, 'record')} in "
+            f"{_count(result.verified_digests, 'digest')}"
+            f" ({result.not_yet_digested} not yet digested)"
+        )
+    lines = [f"{len(result.problems)} problems:"]
+    lines += [f"  {problem.kind}: {problem.key}: {problem.message}" for problem in result.problems]
+    return "\n".join(lines)
+
+
+def summary(record: dict[str, Any]) -> str:
+    main = main_finding(Finding.from_dict(f) for f in record["findings"])
+    reason = f"  {main.rule_id}: {main.message}" if main else ""
+    headline = (record["article"]["headline"] or "-")[:60]
+    provider = record["provider"] or "-"
+    return f"{record['decided_at']}  {provider:16} {record['outcome']:9} {headline}{reason}"
+
+
+def export_row(record: dict[str, Any]) -> dict[str, str]:
+    policy = record["policy"]
+    return {
+        "decided_at": record["decided_at"],
+        "provider": record["provider"] or "",
+        "outcome": record["outcome"],
+        "article_id": record["article"]["id"] or "",
+        "headline": record["article"]["headline"] or "",
+        "uri": record["article"]["uri"] or "",
+        "version": record["article"]["version"] or "",
+        "policy": f"{policy['id']}@{policy['version']}" if policy else "",
+        "rules": " ".join(f["rule_id"] for f in record["findings"]),
+        "source_key": record["source"]["key"],
+        "input_sha256": record["source"]["sha256"],
+        "decision_id": record["decision_id"],
+    }
+
+
+def export(records: Iterable[dict[str, Any]], fmt: str, out: TextIO) -> int:
+    count = 0
+    if fmt == "jsonl":
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            count += 1
+        return count
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow(export_row(record))
+        count += 1
+    out.write(buffer.getvalue())
+    return count
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

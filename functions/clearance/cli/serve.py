@@ -1,0 +1,150 @@
+"""`clearance serve`: the whole service on this machine.
+
+Runs until Ctrl-C or SIGTERM, then stops cleanly. Errors are one line on stderr; a port in use,
+a non-loopback host or an unreadable file exits 2 before anything has started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from clearance.local.stack import LocalStack
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
+    parser.add_argument("--port", type=_port, default=8080, help="HTTP API port (default 8080)")
+    parser.add_argument(
+        "--aws-port", type=_port, default=5000, help="local AWS endpoint port (default 5000)"
+    )
+    parser.add_argument(
+        "--secrets",
+        type=Path,
+        metavar="FILE",
+        help='webhook secrets as JSON {"<provider>": "whsec_..."}; others get the development one',
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="keep buckets and secrets here across restarts (default: in memory only)",
+    )
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}")
+    return port
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start, print where everything is, serve until told to stop."""
+    from clearance.local.stack import (  # noqa: PLC0415 - keeps `clearance check` light
+        DEV_SECRET,
+        LocalStack,
+        StackError,
+        check_loopback,
+        read_secrets_file,
+    )
+    from clearance.terms.policy import PolicySet  # noqa: PLC0415
+
+    try:
+        check_loopback(args.host)
+        secrets = None
+        if args.secrets is not None:
+            policies = PolicySet.load()
+            known = set(policies.policies) | set(policies.broken)
+            secrets = read_secrets_file(args.secrets, known)
+        if args.data is not None and args.data.exists() and not args.data.is_dir():
+            raise StackError(f"--data {args.data} is not a directory")
+        if args.data is not None:
+            args.data.mkdir(parents=True, exist_ok=True)
+        stack = LocalStack(
+            args.host,
+            args.port,
+            args.aws_port,
+            secrets=secrets,
+            data=args.data,
+            access_log=_log,
+        )
+        stack.start()
+    except StackError as error:
+        print(f"clearance serve: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("clearance serve: interrupted while starting", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - one line on the console, never a traceback
+        print(f"clearance serve: could not start: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        _describe(stack, DEV_SECRET, args.data)
+        while not stopping.wait(0.2):
+            pass
+        print("clearance serve: stopping", flush=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    try:
+        stack.stop()
+    except Exception as error:  # noqa: BLE001 - one line on the console, never a traceback
+        print(f"clearance serve: stopped uncleanly: {error}", file=sys.stderr)
+        return 1
+    print("clearance serve: stopped" + (f"; state saved in {args.data}" if args.data else ""))
+    return 0
+
+
+def _describe(stack: LocalStack, dev_secret: str, data: Path | None) -> None:
+    names = stack.names
+    width = max(len(role) for role in ("inbound", "cleared", "quarantine", "audit"))
+    lines = [
+        "clearance serve: the service on this machine; Ctrl-C stops it",
+        f"  webhook       POST {stack.webhook_url}",
+        f"  AWS endpoint  {stack.endpoint_url}  (S3, SQS, Secrets Manager, KMS; any credentials)",
+        "  buckets",
+        *(
+            f"    {role.ljust(width)}  {names.bucket(role)}"
+            for role in ("inbound", "cleared", "quarantine", "audit")
+        ),
+        f"  queue         {names.queue} (dead letters: {names.dead_letter_queue})",
+        f"  secrets       {names.secret_prefix}<provider>",
+    ]
+    if stack.development_secret:
+        lines.append(
+            f"  development secret {dev_secret} (not for production) signs for: "
+            + ", ".join(stack.development_secret)
+        )
+    lines.append(
+        f"  state         saved in {data} on stop" if data else "  state         in memory only"
+    )
+    lines += [
+        f"  audit review  GET {stack.base_url}/v1/audit?provider=...  (no IAM check here)",
+        "  for the CLIs  export AWS_ENDPOINT_URL="
+        f"{stack.endpoint_url} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local"
+        f" AWS_DEFAULT_REGION={names.region} DIGEST_KEY_ID={stack.digest_key_id}",
+        "  digests       signed hourly with that KMS key; checked by clearance audit verify",
+        "                then: clearance audit list, or"
+        f" aws s3 ls s3://{names.bucket('audit')}/audit/decisions/ --recursive",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def _log(line: str) -> None:
+    print(f"gateway: {line}", file=sys.stderr, flush=True)

@@ -1,0 +1,6 @@
+"""What every wing agrees on: the project's JSON Schemas and where things live in S3.
+
+Owns the schema registry (never a network `$ref`), the RE2-backed validator, schema-error
+pointers, canonical JSON, media types and every S3 key, built and parsed in one place.
+Imports nothing of the project.
+"""

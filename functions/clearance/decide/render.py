@@ -1,0 +1,200 @@
+"""Cleared copies: ninjs 3.x JSON, an HTML page and plain text, with the notices the terms require.
+
+Deterministic by construction: the same article, policy, notices and time give the same bytes
+(no dict-order, clock or locale dependence), so content hashes identify a copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from clearance.decide.evaluate import AttachedNotice
+from clearance.decide.licensee import Licensee
+from clearance.decide.markup import html_to_text, sanitise, text_to_html
+from clearance.ingest.article import Article
+from clearance.terms.policy import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """The body ready to publish: safe HTML, its text, and whether making it safe lost text."""
+
+    html: str
+    text: str
+    altered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rendition:
+    name: str
+    extension: str
+    media_type: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def prepare_body(article: Article) -> Body:
+    source_html = article.get("body_html")
+    if source_html:
+        clean = sanitise(source_html)
+        text = html_to_text(clean)
+        altered = clean != source_html and _folded(html_to_text(source_html)) != _folded(text)
+        return Body(clean, text, altered)
+    text = (article.get("body_text") or "").strip()
+    return Body(text_to_html(text), text, False)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split())
+
+
+def render(
+    article: Article,
+    body: Body,
+    notices: Sequence[AttachedNotice],
+    *,
+    policy: Policy,
+    now: datetime,
+    licensee: Licensee,
+    input_sha256: str,
+) -> tuple[dict[str, Any], tuple[Rendition, ...]]:
+    """The cleared ninjs document and its three renditions (JSON last, as it names the others)."""
+    fragment = _html_fragment(article, body, notices, policy)
+    page = _html_page(article, fragment)
+    text = _text(article, body, notices)
+    html_rendition = Rendition("html", "html", "text/html; charset=utf-8", page.encode())
+    text_rendition = Rendition("text", "txt", "text/plain; charset=utf-8", text.encode())
+    document = _ninjs(article, notices, fragment, text)
+    document["clearance"] = {
+        "provider": policy.id,
+        "policy": policy.ref,
+        "cleared_at": now.isoformat(),
+        "licensee": {"territory": licensee.territory, "use": licensee.use},
+        "input_sha256": input_sha256,
+        "source_url": article.get("source_url"),
+        "notices": [notice.to_dict() for notice in notices],
+        "renditions": {
+            rendition.name: {"media_type": rendition.media_type, "sha256": rendition.sha256}
+            for rendition in (html_rendition, text_rendition)
+        },
+    }
+    data = (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    json_rendition = Rendition("json", "json", "application/json", data)
+    return document, (json_rendition, html_rendition, text_rendition)
+
+
+def _ninjs(
+    article: Article, notices: Sequence[AttachedNotice], fragment: str, text: str
+) -> dict[str, Any]:
+    """ninjs 3.x; the copyright and usage-terms members carry the notices actually attached."""
+    attached = {notice.kind: notice.text for notice in notices}
+    document: dict[str, Any] = {
+        "uri": article["uri"],
+        "type": article["type"],
+        "version": article["version"],
+        "pubStatus": "usable",
+    }
+    optional = {
+        "versionCreated": article.get("version_created"),
+        "firstCreated": article.get("first_created"),
+        "language": article.get("language"),
+        "copyrightHolder": article.get("copyright_holder"),
+        "copyrightNotice": attached.get("copyright") or article.get("copyright_notice"),
+        "usageTerms": attached.get("usage-terms") or article.get("usage_terms"),
+        "by": article.get("byline"),
+    }
+    document.update({key: value for key, value in optional.items() if value})
+    document["headlines"] = [{"role": "main", "value": article["headline"]}]
+    if article.get("info_sources"):
+        document["infoSources"] = [{"name": name} for name in article["info_sources"]]
+    document["bodies"] = [
+        {"role": "main", "contentType": "text/html", "value": fragment},
+        {"role": "main", "contentType": "text/plain", "value": text},
+    ]
+    return document
+
+
+def _placed(notices: Sequence[AttachedNotice], placement: str) -> list[AttachedNotice]:
+    return [notice for notice in notices if notice.placement == placement]
+
+
+def _dateline(notices: Sequence[AttachedNotice]) -> str:
+    """Credits the delivery lacked; a delivered dateline credit already opens the body."""
+    return " ".join(n.text for n in _placed(notices, "dateline") if not n.delivered)
+
+
+def _notice_html(notice: AttachedNotice, tag: str) -> str:
+    text = html.escape(notice.text)
+    if notice.link:
+        href = html.escape(notice.link, quote=True)
+        text = f'<a href="{href}" rel="noopener">{text}</a>'
+    heading = f"<strong>{html.escape(notice.heading)}</strong> " if notice.heading else ""
+    return (
+        f'<{tag} class="notice notice-{notice.kind}" data-notice="{html.escape(notice.id)}">'
+        f"{heading}{text}</{tag}>"
+    )
+
+
+def _html_fragment(
+    article: Article, body: Body, notices: Sequence[AttachedNotice], policy: Policy
+) -> str:
+    parts = [
+        f'<article data-provider="{html.escape(policy.id)}" '
+        f'data-policy-version="{html.escape(policy.version)}">',
+        f"<h1>{html.escape(article['headline'])}</h1>",
+    ]
+    byline = [html.escape(article.get("byline") or "")] if article.get("byline") else []
+    byline += [_notice_html(n, "span") for n in _placed(notices, "byline")]
+    if byline:
+        parts.append('<p class="byline">' + "<br>".join(byline) + "</p>")
+    parts += [_notice_html(n, "aside") for n in _placed(notices, "start")]
+    credit = _dateline(notices)
+    if credit:
+        parts.append(f'<p class="dateline-credit">{html.escape(credit)}</p>')
+    parts.append(f'<div class="body">{body.html}</div>')
+    parts += [_notice_html(n, "aside") for n in _placed(notices, "end")]
+    parts.append("</article>")
+    return "\n".join(parts)
+
+
+def _html_page(article: Article, fragment: str) -> str:
+    head = ['<meta charset="utf-8">', f"<title>{html.escape(article['headline'])}</title>"]
+    if article.get("source_url"):
+        head.append(f'<link rel="canonical" href="{html.escape(article["source_url"] or "")}">')
+    lang = html.escape(article.get("language") or "und")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n'
+        + "\n".join(head)
+        + f"\n</head>\n<body>\n{fragment}\n</body>\n</html>\n"
+    )
+
+
+def _text(article: Article, body: Body, notices: Sequence[AttachedNotice]) -> str:
+    blocks = [article["headline"]]
+    byline = [article["byline"]] if article.get("byline") else []
+    byline += [n.text for n in _placed(notices, "byline")]
+    if byline:
+        blocks.append("\n".join(line for line in byline if line))
+    blocks += [_notice_text(n) for n in _placed(notices, "start")]
+    credit = _dateline(notices)
+    blocks.append(f"{credit} {body.text}" if credit else body.text)
+    blocks += [_notice_text(n) for n in _placed(notices, "end")]
+    return "\n\n".join(blocks) + "\n"
+
+
+def _notice_text(notice: AttachedNotice) -> str:
+    text = (
+        f"{notice.text} <{notice.link}>"
+        if notice.link and notice.link not in notice.text
+        else notice.text
+    )
+    return f"{notice.heading}\n{text}" if notice.heading else text

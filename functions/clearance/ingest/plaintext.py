@@ -1,0 +1,68 @@
+"""Provider plain text as syndicators send it: a headline line, the body, a trailing notice block.
+
+Which headings open a disclaimer block is policy data (`recognise.disclaimer_headings`), passed
+in by the caller, so a new provider's layout needs no code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from clearance.ingest.article import Article, ArticleError, dateline_credit
+
+
+def parse_plain_text(text: str, disclaimer_headings: Iterable[str]) -> Article:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    start = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if start is None:
+        raise ArticleError("empty", "the article has no text", "")
+    headline = lines[start].strip()
+    rest = lines[start + 1 :]
+    disclaimer = None
+    split = _disclaimer_start(rest, tuple(h.strip() for h in disclaimer_headings if h.strip()))
+    if split is not None:
+        index, inline = split
+        disclaimer = "\n".join([inline, *rest[index + 1 :]]).strip() or None
+        rest = rest[:index]
+    body = "\n".join(rest).strip()
+    if not body:
+        raise ArticleError("no-body", "the article has a headline but no body", "/body_text")
+    identity = hashlib.sha256(f"{headline}\n{body}".encode()).hexdigest()[:32]
+    return {
+        "format": "text",
+        "provider": None,
+        "uri": f"urn:clearance:text:{identity}",
+        "version": "1",
+        "type": "text",
+        "pub_status": "usable",
+        "version_created": None,
+        "first_created": None,
+        "embargoed_until": None,
+        "expires": None,
+        "language": None,
+        "headline": headline,
+        "byline": None,
+        "credit_line": None,
+        "dateline_credit": dateline_credit(body),
+        "body_text": body,
+        "body_html": None,
+        "disclaimer": disclaimer,
+        "copyright_holder": None,
+        "copyright_notice": None,
+        "usage_terms": None,
+        "ed_note": None,
+        "info_sources": [],
+        "source_url": None,
+    }
+
+
+def _disclaimer_start(lines: list[str], headings: tuple[str, ...]) -> tuple[int, str] | None:
+    """The last line that opens a disclaimer block, and any text after the heading on it."""
+    folded = tuple(heading.casefold() for heading in headings)
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index].strip()
+        for heading in folded:
+            if line.casefold().startswith(heading):
+                return index, line[len(heading) :].strip()
+    return None

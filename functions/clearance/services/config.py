@@ -1,0 +1,108 @@
+"""Each function's settings, read from its environment at the edge and checked once.
+
+A missing or malformed setting raises `ConfigError` with one line naming the variable, on the
+first invocation of a container, before any event is touched. The core never reads the
+environment: it receives what is read here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from clearance.decide.licensee import USES, Licensee
+
+DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_TERRITORY = re.compile(r"[A-Z]{2}")
+
+
+class ConfigError(RuntimeError):
+    """A setting this function needs is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    inbound_bucket: str
+    secret_prefix: str
+    max_body_bytes: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> WebhookConfig:
+        return cls(
+            inbound_bucket=bucket(env, "INBOUND_BUCKET"),
+            secret_prefix=required(env, "WEBHOOK_SECRET_PREFIX"),
+            max_body_bytes=positive(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessorConfig:
+    inbound_bucket: str
+    cleared_bucket: str
+    quarantine_bucket: str
+    audit_bucket: str
+    licensee: Licensee
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ProcessorConfig:
+        territory = env.get("LICENSEE_TERRITORY", "GB")
+        if not _TERRITORY.fullmatch(territory):
+            raise ConfigError(
+                f"LICENSEE_TERRITORY={territory!r} is not an ISO 3166-1 alpha-2 code such as GB"
+            )
+        use = env.get("LICENSEE_USE", "editorial")
+        if use not in USES:
+            raise ConfigError(f"LICENSEE_USE={use!r} is not one of {', '.join(USES)}")
+        return cls(
+            inbound_bucket=bucket(env, "INBOUND_BUCKET"),
+            cleared_bucket=bucket(env, "CLEARED_BUCKET"),
+            quarantine_bucket=bucket(env, "QUARANTINE_BUCKET"),
+            audit_bucket=bucket(env, "AUDIT_BUCKET"),
+            licensee=Licensee(territory=territory, use=use),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditConfig:
+    audit_bucket: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> AuditConfig:
+        return cls(audit_bucket=bucket(env, "AUDIT_BUCKET"))
+
+
+@dataclass(frozen=True, slots=True)
+class DigestConfig:
+    audit_bucket: str
+    digest_key_id: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> DigestConfig:
+        return cls(
+            audit_bucket=bucket(env, "AUDIT_BUCKET"), digest_key_id=required(env, "DIGEST_KEY_ID")
+        )
+
+
+def required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set")
+    return value
+
+
+def bucket(env: Mapping[str, str], name: str) -> str:
+    value = required(env, name)
+    if not _BUCKET.fullmatch(value):
+        raise ConfigError(f"{name}={value!r} is not an S3 bucket name")
+    return value
+
+
+def positive(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) == 0:
+        raise ConfigError(f"{name}={raw!r} is not a positive whole number")
+    return int(raw)

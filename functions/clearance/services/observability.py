@@ -1,0 +1,50 @@
+"""Powertools Logger, Metrics and Tracer shared by every function, named as the template names them.
+
+The environment (POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE) may rename them; the
+defaults keep metrics publishable wherever a module is imported first and configured later.
+
+The Tracer is real only where traces can go: on Lambda (AWS_LAMBDA_FUNCTION_NAME is set) with
+tracing not disabled (POWERTOOLS_TRACE_DISABLED). Elsewhere a stand-in with the same decorators
+is used, so the X-Ray SDK (about 100 ms of every cold start) is never imported for nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger, Metrics
+
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "clearance")
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Clearance")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Untraced:
+    """Tracer's decorators, doing nothing: for processes that send no traces."""
+
+    def capture_lambda_handler(self, function: F) -> F:
+        return function
+
+    def capture_method(self, function: F) -> F:
+        return function
+
+
+def tracing_wanted(env: Mapping[str, str]) -> bool:
+    disabled = env.get("POWERTOOLS_TRACE_DISABLED", "").strip().lower() in ("1", "true", "yes")
+    return bool(env.get("AWS_LAMBDA_FUNCTION_NAME")) and not disabled
+
+
+def _tracer() -> Any:
+    if not tracing_wanted(os.environ):
+        return Untraced()
+    from aws_lambda_powertools import Tracer  # noqa: PLC0415 - only where traces are sent
+
+    return Tracer(service=SERVICE)
+
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+tracer: Untraced = _tracer()

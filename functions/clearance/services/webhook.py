@@ -1,0 +1,106 @@
+"""The webhook's work on one delivery: verify and read it (pure, in `ingest.intake`), then store
+it once, answering a replay as the first delivery was answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from clearance.aws import clients
+from clearance.aws.secrets import WebhookSecrets
+from clearance.aws.store import Bucket, StoredObject
+from clearance.contracts import media
+from clearance.ingest import intake
+from clearance.ingest.intake import Accepted, Answer, Receipt, Refusal, Request, SecretSource
+from clearance.services.config import WebhookConfig
+from clearance.services.observability import logger, metrics, tracer
+from clearance.terms.policy import PolicySet
+
+_JSON = media.JSON
+
+
+class ObjectStore(Protocol):
+    def put_once(self, key: str, data: bytes, content_type: str) -> bool: ...
+
+    def get(self, key: str, version_id: str | None = None) -> StoredObject | None: ...
+
+
+@dataclass
+class Webhook:
+    """The webhook's collaborators; tests pass fakes or moto-backed ones to `handler`."""
+
+    store: ObjectStore
+    secrets: SecretSource
+    policies: PolicySet
+    clock: Callable[[], datetime]
+    max_body_bytes: int
+
+    def deliver(self, request: Request) -> Answer:
+        outcome = intake.accept(
+            request,
+            policies=self.policies,
+            secrets=self.secrets,
+            now=self.clock(),
+            max_body_bytes=self.max_body_bytes,
+        )
+        if isinstance(outcome, Refusal):
+            return refused(outcome)
+        logger.append_keys(provider=outcome.provider, article_id=outcome.article_id)
+        answer = self.store_once(outcome)
+        if isinstance(answer, Refusal):
+            return refused(answer)
+        logger.info("accepted", extra={"key": answer.body.get("key"), "status": answer.status})
+        count(outcome.provider, answer.status)
+        return answer
+
+    @tracer.capture_method
+    def store_once(self, accepted: Accepted) -> Answer | Refusal:
+        """Receipt first, then the article; a replay rewrites the article, which is a no-op."""
+        if self.store.put_once(accepted.receipt_key, accepted.receipt.to_bytes(), _JSON):
+            self.store.put_once(accepted.key, accepted.body, accepted.content_type)
+            return accepted.answer
+        stored = self.store.get(accepted.receipt_key)
+        if stored is None:
+            raise LookupError(f"receipt {accepted.receipt_key} vanished after a conflicting put")
+        earlier = Receipt.from_bytes(stored.data)
+        answer = intake.replay(accepted, earlier)
+        if isinstance(answer, Answer):
+            logger.info("replayed", extra={"key": earlier.key})
+            self.store.put_once(earlier.key, accepted.body, accepted.content_type)
+        return answer
+
+
+@cache
+def default_webhook(config: WebhookConfig) -> Webhook:
+    return Webhook(
+        store=Bucket(clients.s3(), config.inbound_bucket),
+        secrets=WebhookSecrets(clients.secretsmanager(), config.secret_prefix),
+        policies=PolicySet.load(),
+        clock=lambda: datetime.now(UTC),
+        max_body_bytes=config.max_body_bytes,
+    )
+
+
+def refused(refusal: Refusal) -> Answer:
+    """Log and count a refusal; the answer the sender gets."""
+    if refusal.provider:
+        logger.append_keys(provider=refusal.provider)
+    extra = {"status": refusal.status, "code": refusal.code}
+    if refusal.note:
+        logger.warning(f"refused: {refusal.note}", extra=extra)
+    else:
+        logger.info("refused", extra=extra)
+    count(refusal.provider, refusal.status)
+    return refusal.answer
+
+
+def count(provider: str | None, status: int) -> None:
+    metrics.add_dimension(name="provider", value=provider or "unknown")
+    metrics.add_dimension(name="status_class", value=f"{status // 100}xx")
+    metrics.add_metric(name="WebhookDeliveries", unit=MetricUnit.Count, value=1)
