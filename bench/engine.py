@@ -18,7 +18,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from clearance.contracts.schemas import load_schema
+from clearance.contracts.schemas import load_schema, registry
 from clearance.decide.engine import clear
 from clearance.decide.findings import Outcome
 from clearance.terms.policy import PolicySet
@@ -61,7 +61,9 @@ def main() -> int:
     sample = path.read_bytes()
     large = one_megabyte(sample.decode()).encode()
     floor_validator = Draft202012Validator(
-        load_schema("article.schema.json"), format_checker=Draft202012Validator.FORMAT_CHECKER
+        load_schema("article.schema.json"),
+        registry=registry(),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
     )
     rows = []
     for name, data, repeats in (("sample", sample, 500), ("1 MB", large, 3)):
