@@ -26,7 +26,9 @@ define lambda_artifact
 		--target "$(ARTIFACTS_DIR)" $(LAMBDA_PIP_TARGET_FLAGS) -r $(LAMBDA_REQUIREMENTS)
 endef
 
-.PHONY: build-WebhookFunction build-ProcessorFunction build-AuditReviewFunction build-AuditDigestFunction
+.PHONY: build-WebhookFunction build-ProcessorFunction build-AuditReviewFunction build-AuditDigestFunction \
+	build-LifecycleFunction build-KillFunction build-ReviewFunction
 
-build-WebhookFunction build-ProcessorFunction build-AuditReviewFunction build-AuditDigestFunction:
+build-WebhookFunction build-ProcessorFunction build-AuditReviewFunction build-AuditDigestFunction \
+build-LifecycleFunction build-KillFunction build-ReviewFunction:
 	$(lambda_artifact)

@@ -15,8 +15,9 @@ from clearance.aws.auditlog import AuditLog
 from clearance.aws.store import Bucket
 from clearance.decide.engine import clear
 from clearance.handlers import audit_review
-from clearance.lifecycle.plan import plan
+from clearance.lifecycle.events import Delivered
 from clearance.lifecycle.record import Source
+from clearance.lifecycle.transition import transition
 from clearance.local.resources import Names, create_buckets
 from clearance.terms.policy import PolicySet
 from tests.conftest import DEMO_ARTICLES, lambda_context
@@ -52,11 +53,11 @@ class AuditStack:
         source = Source(NAMES.bucket("inbound"), key, None, at, f"req-{key}")
         decision = clear(data, policies=self.policies, now=at)
         names = {role: NAMES.bucket(role) for role in ("cleared", "quarantine", "audit")}
-        work = plan(decision, source, data, names)  # type: ignore[arg-type]
-        for write in work.writes:
-            if write.bucket == "audit":
-                self.bucket.put_once(write.key, write.data, write.content_type)
-        record: dict[str, Any] = json.loads(work.writes[-1].data)
+        policy = self.policies.policies.get(decision.provider or "")
+        change = transition(None, Delivered(decision, source, data), at, policy, names)  # type: ignore[arg-type]
+        record, _ = change.plan.records[0]
+        for write in change.plan.record_writes(record):
+            self.bucket.put_once(write.key, write.data, write.content_type)
         return record
 
     def get(self, path: str, **params: str) -> tuple[int, dict[str, Any]]:

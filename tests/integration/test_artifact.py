@@ -106,6 +106,15 @@ def test_processor_imports_and_runs_from_the_artifact_alone(artifact: Path) -> N
     assert result["schemas"] == str(artifact / "clearance" / "schemas")
 
 
+def test_state_handlers_import_from_the_artifact_alone(artifact: Path) -> None:
+    # Given the lifecycle, kill and review functions, built like every other
+    code = "import clearance.handlers.lifecycle, clearance.handlers.kill, clearance.handlers.review"
+    # When their handler modules are imported with only the artifact on the path
+    completed = python_in_artifact(artifact, code)
+    # Then everything they import is inside the artifact
+    assert completed.returncode == 0, completed.stderr
+
+
 def test_webhook_runs_from_the_artifact_alone(artifact: Path, tmp_path: Path) -> None:
     # Given a delivery for a provider that has no policy (answered before any AWS call)
     event = json.loads((PROJECT / "events" / "webhook_menafn_signed.json").read_text())

@@ -19,6 +19,8 @@ from samtranslator.translator.arn_generator import ArnGenerator
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
+from clearance.local.resources import Names, create_state_table
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 BUILD_MK = ROOT / "build.mk"
@@ -33,18 +35,32 @@ XRAY_WRITE_ONLY = MANAGED_POLICY + "AWSXrayWriteOnlyAccess"
 SQS_QUEUE_EXECUTION = MANAGED_POLICY + "service-role/AWSLambdaSQSQueueExecutionRole"
 
 BUCKETS = ("InboundBucket", "ClearedBucket", "QuarantineBucket", "AuditBucket")
-FUNCTIONS = ("WebhookFunction", "ProcessorFunction", "AuditReviewFunction", "AuditDigestFunction")
+FUNCTIONS = (
+    "WebhookFunction",
+    "ProcessorFunction",
+    "AuditReviewFunction",
+    "AuditDigestFunction",
+    "LifecycleFunction",
+    "KillFunction",
+    "ReviewFunction",
+)
+NEW_STATE_FUNCTIONS = ("LifecycleFunction", "KillFunction", "ReviewFunction")
+STATE_FUNCTIONS = ("ProcessorFunction", *NEW_STATE_FUNCTIONS)
+"""The functions that carry events through an article's state, and may finish its outbox."""
 AUDIT_RECORD_SCHEMA = ROOT / "schemas" / "audit-record.schema.json"
 WEBHOOK_PATH = "/v1/providers/{provider}/articles"
+KILL_PATH = "/v1/providers/{provider}/articles/{id}/kill"
 REVIEW_PATHS = ("/v1/audit", "/v1/audit/articles/{id}")
+HELD_REVIEW_ROUTES = {"/v1/review": "get", "/v1/review/articles/{id}": "post"}
+STATE_BUCKETS = {
+    "INBOUND_BUCKET": "InboundBucket",
+    "CLEARED_BUCKET": "ClearedBucket",
+    "QUARANTINE_BUCKET": "QuarantineBucket",
+    "AUDIT_BUCKET": "AuditBucket",
+}
 BUCKET_VARIABLES = {
     "WebhookFunction": {"INBOUND_BUCKET": "InboundBucket"},
-    "ProcessorFunction": {
-        "INBOUND_BUCKET": "InboundBucket",
-        "CLEARED_BUCKET": "ClearedBucket",
-        "QUARANTINE_BUCKET": "QuarantineBucket",
-        "AUDIT_BUCKET": "AuditBucket",
-    },
+    **{function: STATE_BUCKETS for function in STATE_FUNCTIONS},
     "AuditReviewFunction": {"AUDIT_BUCKET": "AuditBucket"},
     "AuditDigestFunction": {"AUDIT_BUCKET": "AuditBucket"},
 }
@@ -170,6 +186,30 @@ def _bucket_name(resources: dict[str, Any], bucket: str) -> str:
 
 def _bucket_arn(resources: dict[str, Any], bucket: str) -> str:
     return "arn:${AWS::Partition}:s3:::" + _bucket_name(resources, bucket)
+
+
+def _state_table_arn(resources: dict[str, Any]) -> str:
+    name = resources["ArticleStateTable"]["Properties"]["TableName"]
+    assert isinstance(name, dict), "the state table must have a fixed name built with Fn::Sub"
+    return "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/" + _text(name)
+
+
+def _bus_arn(resources: dict[str, Any]) -> str:
+    name = _text(resources["PublishedEventBus"]["Properties"]["Name"])
+    return "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/" + name
+
+
+def _granting(
+    resources: dict[str, Any], prefix: str
+) -> dict[str, list[tuple[set[str], list[str]]]]:
+    """Per role: (actions, resources as text) of every Allow statement with an action in prefix."""
+    found: dict[str, list[tuple[set[str], list[str]]]] = {}
+    for function in _of_type(resources, "AWS::Lambda::Function"):
+        role = _role_of(resources, function)
+        for actions, targets in _allowed(resources, role):
+            if any(action.startswith(prefix) for action in actions):
+                found.setdefault(function, []).append((actions, targets))
+    return found
 
 
 def _touches_bucket(resource_text: str, resources: dict[str, Any], bucket: str) -> bool:
@@ -298,6 +338,9 @@ def test_roles_attach_only_the_managed_policies_sam_adds_for_logs_tracing_and_sq
         "ProcessorFunction": [BASIC_EXECUTION, XRAY_WRITE_ONLY, SQS_QUEUE_EXECUTION],
         "AuditReviewFunction": [BASIC_EXECUTION, XRAY_WRITE_ONLY],
         "AuditDigestFunction": [BASIC_EXECUTION, XRAY_WRITE_ONLY],
+        "LifecycleFunction": [BASIC_EXECUTION, XRAY_WRITE_ONLY],
+        "KillFunction": [BASIC_EXECUTION, XRAY_WRITE_ONLY],
+        "ReviewFunction": [BASIC_EXECUTION, XRAY_WRITE_ONLY],
     }
 
     for function, arns in expected.items():
@@ -346,7 +389,7 @@ def test_processor_only_reads_inbound_objects(resources: dict[str, Any]) -> None
 
 def test_processor_may_delete_only_cleared_copies(resources: dict[str, Any]) -> None:
     role = _role_of(resources, "ProcessorFunction")
-    cleared_objects = _bucket_arn(resources, "ClearedBucket") + "/*"
+    cleared_objects = _bucket_arn(resources, "ClearedBucket") + "/cleared/*"
 
     for actions, targets in _allowed(resources, role):
         deletes = {action for action in actions if action.startswith("s3:Delete")}
@@ -947,6 +990,13 @@ def test_decisions_table_columns_are_the_audit_record_fields(resources: dict[str
         "copies": "array<struct<bucket:string,key:string,sha256:string,kind:string>>",
         "withdrawn_prefix": "string",
         "record_version": "int",
+        "event": "struct<kind:string,timer:string,by:string,reason:string>",
+        "removed": (
+            "array<struct<bucket:string,key:string,version_id:string,sha256:string,"
+            "removed_at:string>>"
+        ),
+        "deadline": "string",
+        "review": "struct<reviewer:string,verdict:string,reason:string,held_decision:string>",
     }
     assert set(columns) == set(schema["properties"])
     # And each struct has exactly the fields of the schema's object
@@ -964,6 +1014,353 @@ def test_outputs_name_the_key_database_and_table(translated: Template) -> None:
     assert outputs["DigestSigningKeyArn"]["Value"] == {"Fn::GetAtt": ["DigestSigningKey", "Arn"]}
     assert outputs["AuditDatabaseName"]["Value"] == {"Ref": "AuditDatabase"}
     assert outputs["AuditDecisionsTableName"]["Value"] == {"Ref": "AuditDecisionsTable"}
+
+
+# ------------------------------------------------------------ article state
+
+
+class _TableRecorder:
+    """Stands in for the DynamoDB client: keeps what create_state_table asks for."""
+
+    def __init__(self) -> None:
+        self.created: dict[str, Any] = {}
+
+    def create_table(self, **request: Any) -> None:
+        self.created = request
+
+
+def test_state_table_is_on_demand_recoverable_protected_and_encrypted(
+    resources: dict[str, Any],
+) -> None:
+    table = resources["ArticleStateTable"]
+    properties = table["Properties"]
+
+    assert table["Type"] == "AWS::DynamoDB::Table"
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["DeletionProtectionEnabled"] is True
+    assert properties["SSESpecification"]["SSEEnabled"] is True
+    # And the states, kills and timers outlive the stack, like the audit log
+    assert table.get("DeletionPolicy") == "Retain"
+    assert table.get("UpdateReplacePolicy") == "Retain"
+
+
+def test_state_table_keys_and_indexes_are_those_of_the_local_table(
+    resources: dict[str, Any],
+) -> None:
+    # Given the table that the local stack and the tests create
+    recorder: Any = _TableRecorder()
+    create_state_table(recorder, Names(stack="${AWS::StackName}"))
+    local = recorder.created
+    properties = resources["ArticleStateTable"]["Properties"]
+
+    # Then the deployed table has its name, key, attributes and indexes exactly
+    assert properties["TableName"] == {"Fn::Sub": local["TableName"]}
+    assert properties["BillingMode"] == local["BillingMode"]
+    assert (
+        properties["KeySchema"]
+        == local["KeySchema"]
+        == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    )
+    assert properties["AttributeDefinitions"] == local["AttributeDefinitions"]
+    indexes = {index["IndexName"]: index for index in properties["GlobalSecondaryIndexes"]}
+    assert indexes == {index["IndexName"]: index for index in local["GlobalSecondaryIndexes"]}
+    # And those are the sweep's `due` index (keys only) and the reviewers' `held` index (all)
+    assert indexes["due"]["KeySchema"] == [
+        {"AttributeName": "due_shard", "KeyType": "HASH"},
+        {"AttributeName": "next_due", "KeyType": "RANGE"},
+    ]
+    assert indexes["due"]["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+    assert indexes["held"]["KeySchema"] == [
+        {"AttributeName": "held_partition", "KeyType": "HASH"},
+        {"AttributeName": "held_since", "KeyType": "RANGE"},
+    ]
+    assert indexes["held"]["Projection"] == {"ProjectionType": "ALL"}
+
+
+def test_event_bus_is_the_stages_clearance_bus(resources: dict[str, Any]) -> None:
+    bus = resources["PublishedEventBus"]
+
+    assert bus["Type"] == "AWS::Events::EventBus"
+    assert _text(bus["Properties"]["Name"]) == Names(stage="${Stage}").event_bus
+
+
+@pytest.mark.parametrize("function", STATE_FUNCTIONS)
+def test_state_function_names_the_stacks_table_and_bus_without_referencing_them(
+    resources: dict[str, Any], function: str
+) -> None:
+    variables = resources[function]["Properties"]["Environment"]["Variables"]
+    names = Names(stack="${AWS::StackName}", stage="${Stage}")
+
+    assert variables["STATE_TABLE"] == {"Fn::Sub": names.state_table}
+    assert variables["STATE_TABLE"] == resources["ArticleStateTable"]["Properties"]["TableName"]
+    assert variables["EVENT_BUS"] == {"Fn::Sub": names.event_bus}
+    assert variables["EVENT_BUS"] == resources["PublishedEventBus"]["Properties"]["Name"]
+    assert variables["LICENSEE_TERRITORY"] == {"Ref": "LicenseeTerritory"}
+    assert variables["LICENSEE_USE"] == {"Ref": "LicenseeUse"}
+    assert not {"ArticleStateTable", "PublishedEventBus"} & set(_references(resources[function]))
+
+
+def test_lifecycle_function_runs_every_minute_one_sweep_at_a_time(
+    resources: dict[str, Any],
+) -> None:
+    # Given the scheduled rules that invoke the lifecycle function
+    rules = [
+        body["Properties"]
+        for body in _of_type(resources, "AWS::Events::Rule").values()
+        if any(
+            target["Arn"] == {"Fn::GetAtt": ["LifecycleFunction", "Arn"]}
+            for target in body["Properties"].get("Targets", [])
+        )
+    ]
+    properties = resources["LifecycleFunction"]["Properties"]
+
+    # Then there is one, every minute, and never two sweeps at once
+    assert len(rules) == 1
+    assert rules[0]["ScheduleExpression"] == "rate(1 minute)"
+    assert rules[0].get("State", "ENABLED") == "ENABLED"
+    assert properties["ReservedConcurrentExecutions"] == 1
+    assert properties["Handler"] == "clearance.handlers.lifecycle.handler"
+    assert int(properties["Timeout"]) == 300
+    assert int(properties["MemorySize"]) == 1024
+
+
+def test_kill_route_is_an_open_post_to_the_kill_function(
+    sam_template: Template, resources: dict[str, Any]
+) -> None:
+    # Given the API as SAM renders it
+    paths = resources["ClearanceApi"]["Properties"]["Body"]["paths"]
+    kill_paths = [
+        path
+        for path, methods in paths.items()
+        if any("${KillFunction.Arn}" in _integration_uri(op) for op in methods.values())
+    ]
+
+    # Then the kill order is a POST under the provider's article, HMAC-signed like a delivery
+    # and so, like the webhook, with no authoriser at the API
+    assert kill_paths == [KILL_PATH]
+    assert set(paths[KILL_PATH]) == {"post"}
+    assert "security" not in paths[KILL_PATH]["post"]
+    permissions = [
+        body["Properties"]
+        for body in _of_type(resources, "AWS::Lambda::Permission").values()
+        if body["Properties"]["FunctionName"] == {"Ref": "KillFunction"}
+    ]
+    assert [p["Principal"] for p in permissions] == ["apigateway.amazonaws.com"]
+
+
+def test_kill_function_verifies_orders_like_the_webhook(resources: dict[str, Any]) -> None:
+    kill = resources["KillFunction"]["Properties"]["Environment"]["Variables"]
+    webhook = resources["WebhookFunction"]["Properties"]["Environment"]["Variables"]
+
+    assert kill["WEBHOOK_SECRET_PREFIX"] == webhook["WEBHOOK_SECRET_PREFIX"]
+    assert kill["MAX_BODY_BYTES"] == webhook["MAX_BODY_BYTES"] == {"Ref": "MaxBodyBytes"}
+
+
+def test_held_review_routes_require_iam_signatures(resources: dict[str, Any]) -> None:
+    # Given the API as SAM renders it
+    paths = resources["ClearanceApi"]["Properties"]["Body"]["paths"]
+    review_paths = {
+        path
+        for path, methods in paths.items()
+        if any("${ReviewFunction.Arn}" in _integration_uri(op) for op in methods.values())
+    }
+
+    # Then listing held versions and giving a verdict go to the review function, each needing a
+    # SigV4 (IAM) signature, and API Gateway invokes it through its resource policy
+    assert review_paths == set(HELD_REVIEW_ROUTES)
+    for path, method in HELD_REVIEW_ROUTES.items():
+        assert set(paths[path]) == {method}, path
+        operation = paths[path][method]
+        assert operation["security"] == [{"AWS_IAM": []}], path
+        assert "credentials" not in operation["x-amazon-apigateway-integration"], path
+    permissions = [
+        body["Properties"]
+        for body in _of_type(resources, "AWS::Lambda::Permission").values()
+        if body["Properties"]["FunctionName"] == {"Ref": "ReviewFunction"}
+    ]
+    assert len(permissions) == len(HELD_REVIEW_ROUTES)
+    assert {p["Principal"] for p in permissions} == {"apigateway.amazonaws.com"}
+
+
+@pytest.mark.parametrize(
+    ("function", "handler", "memory"),
+    [
+        ("KillFunction", "clearance.handlers.kill.handler", 512),
+        ("ReviewFunction", "clearance.handlers.review.handler", 1024),
+    ],
+)
+def test_api_state_function_answers_within_api_gateways_timeout(
+    resources: dict[str, Any], function: str, handler: str, memory: int
+) -> None:
+    properties = resources[function]["Properties"]
+
+    assert properties["Handler"] == handler
+    assert int(properties["Timeout"]) <= 29
+    assert int(properties["MemorySize"]) == memory
+
+
+def _state_statements(resources: dict[str, Any]) -> list[tuple[list[str], list[str]]]:
+    """What every state function needs to carry an event through an article's transition."""
+    cleared = _bucket_arn(resources, "ClearedBucket")
+    return [
+        (["dynamodb:GetItem", "dynamodb:PutItem"], [_state_table_arn(resources)]),
+        (["events:PutEvents"], [_bus_arn(resources)]),
+        (["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], [cleared + "/cleared/*"]),
+        (["s3:ListBucket"], [cleared]),
+        (["s3:PutObject"], [cleared + "/tombstones/*"]),
+    ]
+
+
+def test_new_state_roles_hold_only_what_their_function_does(resources: dict[str, Any]) -> None:
+    # Given what each new state function does besides the shared article-state work
+    table = _state_table_arn(resources)
+    inbound = _bucket_arn(resources, "InboundBucket") + "/inbound/*"
+    audit = _bucket_arn(resources, "AuditBucket")
+    secrets = (
+        "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
+        ":secret:clearance/${Stage}/webhook/*"
+    )
+    append_audit = (["s3:PutObject"], [f"{audit}/audit/decisions/*", f"{audit}/audit/articles/*"])
+    redecide = (["s3:GetObject", "s3:GetObjectVersion"], [inbound])
+    extra = {
+        "LifecycleFunction": [redecide, (["dynamodb:Query"], [table + "/index/due"])],
+        "KillFunction": [(["secretsmanager:GetSecretValue"], [secrets])],
+        "ReviewFunction": [redecide, (["dynamodb:Query"], [table + "/index/held"])],
+    }
+
+    for function in NEW_STATE_FUNCTIONS:
+        role = _role_of(resources, function)
+        allowed = sorted((sorted(a), t) for a, t in _allowed(resources, role))
+        # Then its role allows exactly that, and nothing else
+        expected = sorted([*_state_statements(resources), append_audit, *extra[function]])
+        assert allowed == expected, function
+
+
+def test_processor_role_holds_the_article_state_statements(resources: dict[str, Any]) -> None:
+    role = _role_of(resources, "ProcessorFunction")
+    allowed = [(sorted(actions), targets) for actions, targets in _allowed(resources, role)]
+
+    for statement in _state_statements(resources):
+        assert statement in allowed
+
+
+def test_every_role_statement_has_a_sid(resources: dict[str, Any]) -> None:
+    missing = [
+        name
+        for function in FUNCTIONS
+        for name in [_role_of(resources, function)]
+        for statement in _policy_statements(resources[name])
+        if statement["Effect"] == "Allow" and not statement.get("Sid")
+    ]
+
+    assert missing == []
+
+
+@pytest.mark.parametrize("function", NEW_STATE_FUNCTIONS)
+def test_new_state_role_cannot_delete_read_or_rewrite_audit_records(
+    resources: dict[str, Any], function: str
+) -> None:
+    # Given the role's permissions that touch the audit bucket
+    role = _role_of(resources, function)
+    audit = _bucket_arn(resources, "AuditBucket")
+    on_audit = [
+        (actions, targets)
+        for actions, targets in _allowed(resources, role)
+        if any(_touches_bucket(t, resources, "AuditBucket") for t in targets)
+    ]
+
+    # Then it may only put (write-once) decisions and their article pointers, never digests
+    granted = set().union(*(actions for actions, _ in on_audit))
+    assert granted == {"s3:PutObject"}
+    assert not {action for action in granted if FORBIDDEN_ON_AUDIT.match(action)}
+    assert {target for _, targets in on_audit for target in targets} == {
+        f"{audit}/audit/decisions/*",
+        f"{audit}/audit/articles/*",
+    }
+
+
+def test_only_lifecycle_and_review_roles_may_query_each_only_its_own_index(
+    resources: dict[str, Any],
+) -> None:
+    table = _state_table_arn(resources)
+    queries = {
+        function: [targets for actions, targets in statements if "dynamodb:Query" in actions]
+        for function, statements in _granting(resources, "dynamodb:").items()
+    }
+
+    assert {function: found for function, found in queries.items() if found} == {
+        "LifecycleFunction": [[table + "/index/due"]],
+        "ReviewFunction": [[table + "/index/held"]],
+    }
+
+
+def test_only_state_roles_use_the_state_table_and_never_delete_update_or_scan(
+    resources: dict[str, Any],
+) -> None:
+    table = _state_table_arn(resources)
+    dynamodb = _granting(resources, "dynamodb:")
+
+    assert set(dynamodb) == set(STATE_FUNCTIONS)
+    for function, statements in dynamodb.items():
+        for actions, targets in statements:
+            assert actions <= {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"}, function
+            assert all(
+                target == table or target.startswith(table + "/index/") for target in targets
+            )
+
+
+def test_only_state_roles_may_put_events_and_only_clearance_events_on_the_bus(
+    resources: dict[str, Any],
+) -> None:
+    # Given every statement that allows an EventBridge action
+    events = [
+        (name, statement)
+        for name, statement in _identity_statements(resources)
+        if statement["Effect"] == "Allow"
+        and any(str(action).startswith("events:") for action in _as_list(statement["Action"]))
+    ]
+
+    # Then each state role has one, PutEvents on the stack's bus with source "clearance"
+    assert sorted(name for name, _ in events) == sorted(
+        _role_of(resources, function) for function in STATE_FUNCTIONS
+    )
+    for _, statement in events:
+        assert _as_list(statement["Action"]) == ["events:PutEvents"]
+        assert [_text(r) for r in _as_list(statement["Resource"])] == [_bus_arn(resources)]
+        assert statement["Condition"] == {"StringEquals": {"events:source": "clearance"}}
+
+
+def test_only_state_roles_may_delete_and_only_cleared_copies(resources: dict[str, Any]) -> None:
+    cleared_copies = _bucket_arn(resources, "ClearedBucket") + "/cleared/*"
+    deleting = {
+        function: statements
+        for function, statements in _granting(resources, "s3:").items()
+        if any(action.startswith("s3:Delete") for actions, _ in statements for action in actions)
+    }
+
+    assert set(deleting) == set(STATE_FUNCTIONS)
+    for statements in deleting.values():
+        for actions, targets in statements:
+            deletes = {action for action in actions if action.startswith("s3:Delete")}
+            if deletes:
+                assert deletes == {"s3:DeleteObject"}
+                assert targets == [cleared_copies]
+
+
+def test_only_the_webhook_and_kill_roles_read_webhook_secrets(resources: dict[str, Any]) -> None:
+    secrets = _granting(resources, "secretsmanager:")
+
+    assert set(secrets) == {"WebhookFunction", "KillFunction"}
+    assert secrets["KillFunction"] == secrets["WebhookFunction"]
+
+
+def test_outputs_name_the_state_table_and_the_bus(translated: Template) -> None:
+    outputs = translated["Outputs"]
+
+    assert outputs["ArticleStateTableName"]["Value"] == {"Ref": "ArticleStateTable"}
+    assert outputs["PublishedEventBusName"]["Value"] == {"Ref": "PublishedEventBus"}
+    assert outputs["PublishedEventBusArn"]["Value"] == {"Fn::GetAtt": ["PublishedEventBus", "Arn"]}
 
 
 # ------------------------------------------------------------ dependencies

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import boto3
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -32,3 +34,13 @@ def sqs() -> SQSClient:
 @cache
 def kms() -> KMSClient:
     return boto3.client("kms")
+
+
+@cache
+def dynamodb() -> DynamoDBClient:
+    return boto3.client("dynamodb")
+
+
+@cache
+def events() -> EventBridgeClient:
+    return boto3.client("events")

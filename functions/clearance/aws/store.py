@@ -6,6 +6,7 @@ conditional put (`If-None-Match: *`) turns the duplicate into a 412 that we trea
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -115,6 +116,18 @@ class Bucket:
             for item in page.get("Versions", []):
                 counts[item["Key"]] = counts.get(item["Key"], 0) + 1
         return counts
+
+    def describe(self, key: str) -> tuple[str | None, str | None] | None:
+        """The current version id and SHA-256 (hex) of an object, or None when it is absent."""
+        try:
+            head = self.client.head_object(Bucket=self.name, Key=key, ChecksumMode="ENABLED")
+        except ClientError as error:
+            if _code(error) in ("NoSuchKey", "404", "NotFound"):
+                return None
+            raise
+        checksum = head.get("ChecksumSHA256")
+        sha256 = base64.b64decode(checksum).hex() if checksum and "-" not in checksum else None
+        return head.get("VersionId"), sha256
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.name, Key=key)

@@ -12,7 +12,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from clearance.local.stack import LocalStack
@@ -31,6 +31,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help='webhook secrets as JSON {"<provider>": "whsec_..."}; others get the development one',
     )
     parser.add_argument(
+        "--reviewer",
+        default="arn:aws:iam::123456789012:user/local-reviewer",
+        metavar="ARN",
+        help="the IAM identity the review routes see as the caller (no IAM check locally)",
+    )
+    parser.add_argument(
+        "--lifecycle-interval",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="how often the lifecycle sweep runs (default 60, as deployed)",
+    )
+    parser.add_argument(
         "--data",
         type=Path,
         metavar="DIR",
@@ -46,6 +59,28 @@ def _port(value: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"not a port number: {value!r}")
     return port
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not 0.1 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"give 0.1 to 3600 seconds: {value!r}")
+    return seconds
+
+
+def print_event(event: dict[str, Any]) -> None:
+    """One line per event the bus delivered, as the publishing system would receive it."""
+    detail = event.get("detail") or {}
+    reason = f" ({detail['reason']})" if detail.get("reason") else ""
+    print(
+        f"event: {event.get('detail-type')}{reason}: {detail.get('provider')}/"
+        f"{detail.get('article_id')} v{detail.get('version')},"
+        f" {len(detail.get('copies', []))} copies",
+        flush=True,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,6 +112,9 @@ def run(args: argparse.Namespace) -> int:
             secrets=secrets,
             data=args.data,
             access_log=_log,
+            reviewer=args.reviewer,
+            lifecycle_seconds=args.lifecycle_interval,
+            on_event=print_event,
         )
         stack.start()
     except StackError as error:
@@ -136,6 +174,12 @@ def _describe(stack: LocalStack, dev_secret: str, data: Path | None) -> None:
     )
     lines += [
         f"  audit review  GET {stack.base_url}/v1/audit?provider=...  (no IAM check here)",
+        f"  review        GET {stack.base_url}/v1/review, POST .../v1/review/articles/{{id}}"
+        f" as {stack.reviewer}",
+        f"  kill          POST {stack.base_url}/v1/providers/{{provider}}/articles/{{id}}/kill"
+        " (signed)",
+        f"  lifecycle     every {stack.lifecycle_seconds:g} s; state table"
+        f" {names.state_table}, events on {names.event_bus} are printed here",
         "  for the CLIs  export AWS_ENDPOINT_URL="
         f"{stack.endpoint_url} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local"
         f" AWS_DEFAULT_REGION={names.region} DIGEST_KEY_ID={stack.digest_key_id}",

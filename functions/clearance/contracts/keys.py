@@ -111,9 +111,14 @@ def cleared_prefix(provider: str, uri: str) -> str:
     return f"{CLEARED}{safe_segment(provider)}/{article_slug(uri)}/"
 
 
+def cleared_version_prefix(provider: str, uri: str, version: str) -> str:
+    """Every cleared copy of one version of an article, whatever delivery it came from."""
+    return f"{cleared_prefix(provider, uri)}{version_segment(version)}-"
+
+
 def cleared_key(provider: str, uri: str, version: str, input_sha256: str, extension: str) -> str:
-    stem = f"{version_segment(version)}-{input_sha256[:16]}"
-    return f"{cleared_prefix(provider, uri)}{stem}.{extension}"
+    prefix = cleared_version_prefix(provider, uri, version)
+    return f"{prefix}{input_sha256[:16]}.{extension}"
 
 
 def tombstone_key(provider: str, uri: str) -> str:

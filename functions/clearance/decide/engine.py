@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from clearance.contracts.pointers import brief
 from clearance.contracts.schemas import validator_for
 from clearance.decide.evaluate import AttachedNotice, evaluate
 from clearance.decide.findings import (
@@ -63,10 +64,22 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Approval:
+    """A reviewer's approval of a held version: its major findings are accepted, on record."""
+
+    reviewer: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Prior:
-    """What was known about the article before this delivery: read first, then decided on."""
+    """What was known about the article before this decision: read first, then decided on.
+
+    `approval` is set when a reviewer approves the held version being decided again.
+    """
 
     withdrawn: bool = False
+    approval: Approval | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +157,17 @@ def decide(identified: Identified, *, now: datetime, licensee: Licensee, prior: 
     if prior.withdrawn:
         findings.append(_KILLED)
     outcome = outcome_of(findings)
+    if prior.approval is not None and outcome is Outcome.HELD:
+        approval = prior.approval
+        findings.append(
+            Finding(
+                "review.approved",
+                "",
+                Severity.INFO,
+                brief(f"approved by {approval.reviewer}: {approval.reason}"),
+            )
+        )
+        outcome = Outcome.CLEARED
     context["notices"] = evaluation.notices
     if outcome is not Outcome.CLEARED:
         return Decision(outcome, digest, tuple(findings), **context)
@@ -160,7 +184,7 @@ def decide(identified: Identified, *, now: datetime, licensee: Licensee, prior: 
     problems = _check_cleared(cleared, renditions, policy)
     findings += problems
     return Decision(
-        outcome_of(findings),
+        outcome_of(problems) if problems else outcome,
         digest,
         tuple(findings),
         cleared=None if problems else cleared,

@@ -14,10 +14,13 @@ if TYPE_CHECKING:
 
 
 class Outcome(StrEnum):
+    """What a decision or a later event made of one version of an article."""
+
     CLEARED = "cleared"
     HELD = "held"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"
 
 
 class Severity(StrEnum):

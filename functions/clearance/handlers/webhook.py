@@ -6,7 +6,6 @@ included, is a JSON body; what a client sends can only ever earn a 4xx.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from typing import Any
@@ -19,56 +18,16 @@ from aws_lambda_powertools.event_handler import (
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import BotoCoreError, ClientError
 
-from clearance.contracts import media
-from clearance.ingest import intake
-from clearance.ingest.intake import Answer, Refusal, Request
-from clearance.ingest.signature import SecretError
+from clearance.handlers import http
+from clearance.ingest.intake import Refusal
 from clearance.services.config import WebhookConfig
 from clearance.services.observability import logger, metrics, tracer
-from clearance.services.webhook import Webhook, count, default_webhook, refused
+from clearance.services.webhook import Webhook, default_webhook, refused
 
 ROUTE = "/v1/providers/<provider>/articles"
 _ROUTE_SHAPE = re.compile(r"/v1/providers/[^/]+/articles")
-_JSON = media.JSON
-
-
-def _response(answer: Answer) -> Response[str]:
-    return Response(
-        status_code=answer.status,
-        content_type=_JSON,
-        body=json.dumps(answer.body, sort_keys=True),
-        headers=dict(answer.headers),
-    )
-
-
-def _fault(error: Exception) -> Answer:
-    """Our own failure: logged in full, answered without a trace of its text."""
-    if isinstance(error, ClientError | BotoCoreError):
-        logger.exception("AWS call failed")
-        refusal = Refusal(503, "server.unavailable", "Storage is unavailable; retry later.")
-        count(None, 503)
-        return Answer(503, refusal.answer.body, {"Retry-After": "30"})
-    if isinstance(error, SecretError):
-        logger.exception("webhook secret is unusable")
-        refusal = Refusal(500, "server.misconfigured", "The webhook is misconfigured.")
-    else:
-        logger.exception("webhook failed")
-        refusal = Refusal(500, "server.error", "The delivery could not be processed.")
-    count(None, 500)
-    return refusal.answer
-
-
-def _request(event: BaseProxyEvent, provider: str) -> Request:
-    return Request(
-        provider=provider,
-        headers=intake.fold_headers(event.get("headers"), event.get("multiValueHeaders")),
-        body=event.body,
-        base64_encoded=bool(event.is_base64_encoded),
-    )
 
 
 def _resolver(app: ApiGatewayResolver) -> ApiGatewayResolver:
@@ -76,7 +35,7 @@ def _resolver(app: ApiGatewayResolver) -> ApiGatewayResolver:
     def post_article(provider: str) -> Response[str]:
         webhook: Webhook | None = app.context.get("webhook")
         webhook = webhook or default_webhook(WebhookConfig.from_env(os.environ))
-        return _response(webhook.deliver(_request(app.current_event, provider)))
+        return http.response(webhook.deliver(http.request(app.current_event, provider)))
 
     @app.not_found
     def not_found(_: NotFoundError) -> Response[str]:
@@ -85,10 +44,10 @@ def _resolver(app: ApiGatewayResolver) -> ApiGatewayResolver:
             refusal = Refusal(405, "method.not-allowed", "Only POST is allowed here.")
         else:
             refusal = Refusal(404, "route.not-found", f"No such route; POST to {ROUTE}.")
-        return _response(refused(refusal))
+        return http.response(refused(refusal))
 
     def fault(error: Exception) -> Response[str]:
-        return _response(_fault(error))
+        return http.response(http.fault(error))
 
     app.exception_handler(Exception)(fault)
     return app

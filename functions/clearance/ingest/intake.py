@@ -26,7 +26,7 @@ from clearance.contracts import keys, media
 from clearance.contracts.pointers import brief, error_pointer
 from clearance.ingest.article import Article, ArticleError, InvalidArticleError, UnreadableError
 from clearance.ingest.parse import read_article
-from clearance.ingest.signature import ID_HEADER, SignatureError, verify
+from clearance.ingest.signature import ID_HEADER, Delivery, SignatureError, verify
 
 __all__ = [
     "Accepted",
@@ -205,35 +205,13 @@ def accept(
     Raises SecretError when our own secret is unusable, and passes on whatever `secrets`
     raises other than LookupError: both are our faults, never the sender's.
     """
+    checked = verified(
+        request, policies=policies, secrets=secrets, now=now, max_body_bytes=max_body_bytes
+    )
+    if isinstance(checked, Refusal):
+        return checked
     provider = request.provider
-    # Providers with a policy file; a broken one still takes deliveries, which it rejects.
-    if not keys.is_provider_id(provider) or provider not in policies.providers:
-        return Refusal(
-            404,
-            "provider.unknown",
-            "No provider with this id is registered; provider ids are lowercase letters,"
-            " digits and hyphens, and each needs a policy.",
-        )
-
-    body = _body_bytes(request, max_body_bytes)
-    if isinstance(body, Refusal):
-        return replace(body, provider=provider)
-
-    try:
-        provider_secrets = secrets.for_provider(provider)
-    except LookupError:
-        # Answered like a wrong signature, so senders cannot probe which secrets exist.
-        return Refusal(
-            401,
-            "signature.no-matching-signature",
-            "Header webhook-signature has no valid v1 signature for this delivery.",
-            provider=provider,
-            note="no webhook secret is configured for this provider",
-        )
-    try:
-        delivery = verify(provider_secrets, request.headers, body, now)
-    except SignatureError as error:
-        return Refusal(401, f"signature.{error.reason}", str(error), provider=provider)
+    body, delivery = checked
 
     media_type = _media_type(_header(request.headers, "content-type"))
     if isinstance(media_type, Refusal):
@@ -254,6 +232,49 @@ def accept(
     )
     content_type = f"{media_type}; charset=utf-8" if extension == "txt" else media_type
     return Accepted(provider, delivery.id, article_id, key, body, content_type, receipt)
+
+
+def verified(
+    request: Request,
+    *,
+    policies: Terms,
+    secrets: SecretSource,
+    now: datetime,
+    max_body_bytes: int,
+) -> tuple[bytes, Delivery] | Refusal:
+    """A request's body and signed delivery, checked cheapest and least trusting first.
+
+    Raises SecretError when our own secret is unusable, and passes on whatever `secrets`
+    raises other than LookupError: both are our faults, never the sender's.
+    """
+    provider = request.provider
+    # Providers with a policy file; a broken one still takes deliveries, which it rejects.
+    if not keys.is_provider_id(provider) or provider not in policies.providers:
+        return Refusal(
+            404,
+            "provider.unknown",
+            "No provider with this id is registered; provider ids are lowercase letters,"
+            " digits and hyphens, and each needs a policy.",
+        )
+    body = _body_bytes(request, max_body_bytes)
+    if isinstance(body, Refusal):
+        return replace(body, provider=provider)
+    try:
+        provider_secrets = secrets.for_provider(provider)
+    except LookupError:
+        # Answered like a wrong signature, so senders cannot probe which secrets exist.
+        return Refusal(
+            401,
+            "signature.no-matching-signature",
+            "Header webhook-signature has no valid v1 signature for this delivery.",
+            provider=provider,
+            note="no webhook secret is configured for this provider",
+        )
+    try:
+        delivery = verify(provider_secrets, request.headers, body, now)
+    except SignatureError as error:
+        return Refusal(401, f"signature.{error.reason}", str(error), provider=provider)
+    return body, delivery
 
 
 def replay(accepted: Accepted, earlier: Receipt) -> Answer | Refusal:

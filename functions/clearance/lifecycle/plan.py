@@ -1,29 +1,33 @@
-"""What to write for one decision: the processor's plan, computed without touching S3.
+"""What a transition owes the world, computed without touching it, in the order that survives a
+crash.
 
-Read inputs, call a pure function that returns what to do, then do it. Every key is derived from
-content (provider, article, version, input hash), and the audit record comes last, so a
-redelivered or retried event recomputes the same plan and the conditional writes make it a no-op.
+Read inputs, call a pure function that returns what to do, then do it:
+
+1. `writes` (cleared copies, quarantined input, tombstones): content-addressed and written once,
+   before the state is committed, so a crash leaves at most objects nobody points to yet;
+2. the new state, committed only if nobody changed the article since it was read, carrying the
+   rest of the plan as its outbox;
+3. `removals` and every copy under one of the `prefixes`, then the audit `records` (completed with
+   what was removed, and when), then the `notifications`.
+
+Whoever next touches the article finishes an outbox a crash left behind, so every step runs at
+least once and, being idempotent, to the same end.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from clearance.contracts import keys, media
 from clearance.contracts.encoding import json_line
 from clearance.decide.engine import Decision
-from clearance.decide.findings import Outcome
-from clearance.lifecycle.record import (
-    Copy,
-    Source,
-    decision_record,
-    pointer_bytes,
-    pointer_key,
-)
+from clearance.lifecycle.record import Source, pointer_bytes, pointer_key
 
 BucketRole = Literal["cleared", "quarantine", "audit"]
+RECORD = tuple[dict[str, Any], tuple[str, ...]]
+"""An audit record and the keys or prefixes whose removal completes it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,71 +44,90 @@ class Write:
 
 
 @dataclass(frozen=True, slots=True)
+class Removal:
+    """A cleared copy to take down, as the state knew it."""
+
+    bucket: str
+    key: str
+    sha256: str | None
+    version_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """An event for the publishing system: `Article Cleared`, `Article Withdrawn`, ..."""
+
+    detail_type: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
-    """Writes in order (audit record last); `withdraw_prefix`: cleared copies to remove first."""
+    writes: tuple[Write, ...] = ()
+    removals: tuple[Removal, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    """Cleared copies to remove whoever wrote them: a killed article's, a version not shown."""
+    records: tuple[RECORD, ...] = ()
+    notifications: tuple[Notification, ...] = ()
 
-    writes: tuple[Write, ...]
-    withdraw_prefix: str | None = None
-
-
-def plan(decision: Decision, source: Source, data: bytes, buckets: dict[BucketRole, str]) -> Plan:
-    article = decision.article
-    writes: list[Write] = []
-    withdraw_prefix = None
-    if decision.outcome is Outcome.CLEARED and article and decision.provider:
-        writes += [
-            Write(
-                "cleared",
-                keys.cleared_key(
-                    decision.provider,
-                    article["uri"],
-                    article["version"],
-                    decision.input_sha256,
-                    r.extension,
-                ),
-                r.data,
-                r.media_type,
-                r.name,
-            )
-            for r in decision.renditions
-        ]
-    elif decision.outcome is Outcome.WITHDRAWN and article and decision.provider:
-        withdraw_prefix = keys.cleared_prefix(decision.provider, article["uri"])
-        tombstone = {
-            "provider": decision.provider,
-            "uri": article["uri"],
-            "version": article["version"],
-            "withdrawn_at": source.arrived_at.isoformat(),
-            "input_sha256": decision.input_sha256,
+    @property
+    def outbox(self) -> dict[str, Any] | None:
+        """What remains after the commit, as plain data stored with the state."""
+        if not (self.removals or self.prefixes or self.records or self.notifications):
+            return None
+        return {
+            "removals": [
+                {"bucket": r.bucket, "key": r.key, "sha256": r.sha256, "version_id": r.version_id}
+                for r in self.removals
+            ],
+            "prefixes": list(self.prefixes),
+            "records": [
+                {"record": record, "removes": list(removes)} for record, removes in self.records
+            ],
+            "notifications": [
+                {"detail_type": n.detail_type, "detail": n.detail} for n in self.notifications
+            ],
         }
+
+    @classmethod
+    def from_outbox(cls, outbox: dict[str, Any]) -> Plan:
+        return cls(
+            removals=tuple(Removal(**item) for item in outbox.get("removals", [])),
+            prefixes=tuple(outbox.get("prefixes", ())),
+            records=tuple(
+                (item["record"], tuple(item["removes"])) for item in outbox.get("records", [])
+            ),
+            notifications=tuple(
+                Notification(item["detail_type"], item["detail"])
+                for item in outbox.get("notifications", [])
+            ),
+        )
+
+    def record_writes(self, record: dict[str, Any]) -> tuple[Write, ...]:
+        """A record and its article pointer, pointer first: the record is the last word."""
+        writes = []
+        pointer = pointer_key(record)
+        if pointer:
+            writes.append(Write("audit", pointer, pointer_bytes(record), media.JSON, "index"))
         writes.append(
-            Write(
-                "cleared",
-                keys.tombstone_key(decision.provider, article["uri"]),
-                json_line(tombstone),
-                media.JSON,
-                "tombstone",
-            )
+            Write("audit", keys.record_key(record), json_line(record), media.JSON, "audit")
         )
-    else:
-        input_key, findings_key = keys.quarantine_keys(
-            decision.provider,
-            source.arrived_at.date(),
-            decision.input_sha256,
-            keys.extension_of(source.key),
-        )
-        findings = {
-            "source": {"bucket": source.bucket, "key": source.key, "version_id": source.version_id},
-            **decision.to_dict(),
-        }
-        writes += [
-            Write("quarantine", input_key, data, "application/octet-stream", "input"),
-            Write("quarantine", findings_key, json_line(findings), media.JSON, "findings"),
-        ]
-    copies = [Copy(buckets[w.bucket], w.key, w.sha256, w.kind) for w in writes]
-    record = decision_record(decision, source, len(data), copies, withdraw_prefix)
-    index_key = pointer_key(record)
-    if index_key:
-        writes.append(Write("audit", index_key, pointer_bytes(record), media.JSON, "index"))
-    writes.append(Write("audit", keys.record_key(record), json_line(record), media.JSON, "audit"))
-    return Plan(tuple(writes), withdraw_prefix)
+        return tuple(writes)
+
+
+def quarantine_writes(decision: Decision, source: Source, data: bytes) -> tuple[Write, ...]:
+    """A delivery not published: its input and its findings, kept aside side by side."""
+    input_key, findings_key = keys.quarantine_keys(
+        decision.provider,
+        source.arrived_at.date(),
+        decision.input_sha256,
+        keys.extension_of(source.key),
+    )
+    findings = {
+        "source": {"bucket": source.bucket, "key": source.key, "version_id": source.version_id},
+        **decision.to_dict(),
+    }
+    return (
+        Write("quarantine", input_key, data, "application/octet-stream", "input"),
+        Write("quarantine", findings_key, json_line(findings), media.JSON, "findings"),
+    )

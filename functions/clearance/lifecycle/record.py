@@ -1,14 +1,16 @@
-"""The audit record of a decision: one immutable, schema-checked JSON object, written last.
+"""Audit records: one immutable, schema-checked JSON object per decision or later event.
 
 Records are partitioned by the decision date, then provider and outcome (`contracts.keys`), so
 a reviewer or Athena reads one period and listing alone narrows by provider and outcome. A
-small pointer per decision under the article's id finds every decision about one article
-without scanning the log.
+small pointer per record under the article's id finds every record about one article without
+scanning the log. A record that removes copies is completed with what was removed, and when,
+as the removals are carried out (`completed`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +19,9 @@ from clearance.contracts import keys
 from clearance.contracts.encoding import json_line
 from clearance.contracts.schemas import validator_for
 from clearance.decide.engine import Decision
-from clearance.decide.findings import Severity, schema_findings
+from clearance.decide.findings import Outcome, Severity, schema_findings
+
+RECORD_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +43,26 @@ class Copy:
     kind: str
 
 
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """A cleared copy taken down: which object version, its hash, and when."""
+
+    bucket: str
+    key: str
+    version_id: str | None
+    sha256: str | None
+    removed_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "bucket": self.bucket,
+            "key": self.key,
+            "version_id": self.version_id,
+            "sha256": self.sha256,
+            "removed_at": self.removed_at,
+        }
+
+
 class InvalidAuditRecord(ValueError):
     """A bug, not an input problem: we never write a record that breaks its own schema."""
 
@@ -48,19 +72,34 @@ def decision_id(decision: Decision) -> str:
     return f"{decision.input_sha256}-{policy}"
 
 
+def event_id(policy_sha256: str | None, *identity: str) -> str:
+    """A later event's id: the same event (a retried kill, a redelivered timer) is one record."""
+    digest = hashlib.sha256("\x1f".join(identity).encode()).hexdigest()
+    return f"{digest}-{policy_sha256[:12] if policy_sha256 else 'none'}"
+
+
 def decision_record(
     decision: Decision,
     source: Source,
     size: int,
     copies: Sequence[Copy],
     withdrawn_prefix: str | None = None,
+    *,
+    event: Mapping[str, str] | None = None,
+    outcome: Outcome | None = None,
+    extra_findings: Sequence[Mapping[str, Any]] = (),
+    deadline: str | None = None,
+    review: Mapping[str, str] | None = None,
+    record_id: str | None = None,
+    decided_at: str | None = None,
 ) -> dict[str, Any]:
+    """The record of one decision: a delivery's, or one made again at a timer or a review."""
     article = decision.article or {}
     uri = article.get("uri")
     record: dict[str, Any] = {
-        "record_version": 1,
-        "decision_id": decision_id(decision),
-        "decided_at": source.arrived_at.isoformat(),
+        "record_version": RECORD_VERSION,
+        "decision_id": record_id or decision_id(decision),
+        "decided_at": decided_at or source.arrived_at.isoformat(),
         "request_id": source.request_id,
         "source": {
             "bucket": source.bucket,
@@ -77,13 +116,64 @@ def decision_record(
             "headline": article.get("headline"),
         },
         "policy": decision.policy.ref if decision.policy else None,
-        "outcome": decision.outcome.value,
-        "findings": [finding.to_dict() for finding in decision.findings],
+        "outcome": (outcome or decision.outcome).value,
+        "findings": [finding.to_dict() for finding in decision.findings] + list(extra_findings),
         "copies": [
             {"bucket": c.bucket, "key": c.key, "sha256": c.sha256, "kind": c.kind} for c in copies
         ],
         "withdrawn_prefix": withdrawn_prefix,
+        "event": dict(event or {"kind": "delivery"}),
     }
+    if deadline is not None:
+        record["deadline"] = deadline
+    if review is not None:
+        record["review"] = dict(review)
+    return checked(record)
+
+
+def version_record(
+    *,
+    record_id: str,
+    decided_at: str,
+    request_id: str,
+    source: Mapping[str, Any],
+    provider: str,
+    article: Mapping[str, str | None],
+    policy: Mapping[str, str] | None,
+    outcome: Outcome,
+    findings: Sequence[Mapping[str, Any]],
+    event: Mapping[str, str],
+    copies: Sequence[Copy] = (),
+    withdrawn_prefix: str | None = None,
+    deadline: str | None = None,
+    review: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The record of an event on a version already decided: a kill, a timer, a verdict."""
+    record: dict[str, Any] = {
+        "record_version": RECORD_VERSION,
+        "decision_id": record_id,
+        "decided_at": decided_at,
+        "request_id": request_id,
+        "source": dict(source),
+        "provider": provider,
+        "article": dict(article),
+        "policy": dict(policy) if policy else None,
+        "outcome": outcome.value,
+        "findings": [dict(finding) for finding in findings],
+        "copies": [
+            {"bucket": c.bucket, "key": c.key, "sha256": c.sha256, "kind": c.kind} for c in copies
+        ],
+        "withdrawn_prefix": withdrawn_prefix,
+        "event": dict(event),
+    }
+    if deadline is not None:
+        record["deadline"] = deadline
+    if review is not None:
+        record["review"] = dict(review)
+    return checked(record)
+
+
+def checked(record: dict[str, Any]) -> dict[str, Any]:
     problems = schema_findings(
         validator_for("audit-record.schema.json").iter_errors(record),
         "audit.schema",
@@ -95,13 +185,18 @@ def decision_record(
     return record
 
 
-def pointer_key(record: dict[str, Any]) -> str | None:
-    """Where the pointer from an article to this decision lives; None for unreadable input."""
+def completed(record: Mapping[str, Any], removed: Sequence[Removed]) -> dict[str, Any]:
+    """A record that removes copies, with every copy it removed."""
+    return checked({**record, "removed": [item.to_dict() for item in removed]})
+
+
+def pointer_key(record: Mapping[str, Any]) -> str | None:
+    """Where the pointer from an article to this record lives; None for unreadable input."""
     article_id = record["article"]["id"]
     if not article_id:
         return None
     return keys.article_pointer_key(article_id, record["decision_id"], record["outcome"])
 
 
-def pointer_bytes(record: dict[str, Any]) -> bytes:
+def pointer_bytes(record: Mapping[str, Any]) -> bytes:
     return json_line({"decision_key": keys.record_key(record), "decided_at": record["decided_at"]})

@@ -43,6 +43,7 @@ class Route:
     handler: str
     function_name: str
     timeout_seconds: int = 10
+    iam: bool = False
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -69,12 +70,31 @@ ROUTES: list[Route] = [
     Route(
         "/v1/providers/{provider}/articles", "clearance.handlers.webhook:handler", "WebhookFunction"
     ),
-    Route("/v1/audit", "clearance.handlers.audit_review:handler", "AuditReviewFunction"),
     Route(
-        "/v1/audit/articles/{id}", "clearance.handlers.audit_review:handler", "AuditReviewFunction"
+        "/v1/providers/{provider}/articles/{id}/kill",
+        "clearance.handlers.kill:handler",
+        "KillFunction",
+        timeout_seconds=30,
+    ),
+    Route("/v1/audit", "clearance.handlers.audit_review:handler", "AuditReviewFunction", iam=True),
+    Route(
+        "/v1/audit/articles/{id}",
+        "clearance.handlers.audit_review:handler",
+        "AuditReviewFunction",
+        iam=True,
+    ),
+    Route("/v1/review", "clearance.handlers.review:handler", "ReviewFunction", iam=True),
+    Route(
+        "/v1/review/articles/{id}",
+        "clearance.handlers.review:handler",
+        "ReviewFunction",
+        timeout_seconds=30,
+        iam=True,
     ),
 ]
-"""The template's API resources. IAM authorisation (the audit routes) is not checked locally."""
+"""The template's API resources. IAM authorisation is not checked locally: the IAM routes see
+the caller the local stack was given (`clearance serve --reviewer`), as API Gateway would pass
+the signed caller's identity."""
 
 
 _invocation = threading.local()
@@ -158,6 +178,7 @@ def rest_event(
     stage: str,
     request_id: str,
     now: datetime,
+    caller: str | None = None,
 ) -> dict[str, Any]:
     """The API Gateway REST proxy event for one request, as the deployed function gets it.
 
@@ -193,7 +214,11 @@ def rest_event(
             "domainPrefix": "local",
             "extendedRequestId": request_id,
             "httpMethod": method,
-            "identity": {"sourceIp": source_ip, "userAgent": _header(single, "user-agent")},
+            "identity": {
+                "sourceIp": source_ip,
+                "userAgent": _header(single, "user-agent"),
+                **({"userArn": caller, "caller": caller} if route.iam and caller else {}),
+            },
             "path": f"/{stage}{split.path}",
             "protocol": "HTTP/1.1",
             "requestId": request_id,
@@ -273,12 +298,14 @@ class Gateway(ThreadingHTTPServer):
         *,
         stage: str = "dev",
         log: Callable[[str], None] | None = None,
+        caller: str | None = None,
     ) -> None:
         if ":" in host:
             self.address_family = AF_INET6
         self.routes = list(routes)
         self.stage = stage
         self.log = log
+        self.caller = caller
         self._handlers: dict[str, LambdaHandler] = {}
         super().__init__((host, port), _RequestHandler)
 
@@ -318,6 +345,7 @@ class Gateway(ThreadingHTTPServer):
                 stage=self.stage,
                 request_id=request_id,
                 now=datetime.now(UTC),
+                caller=self.caller,
             )
             try:
                 response = self.invoke(route, event)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_kms import KMSClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -43,6 +45,19 @@ class Names:
     def secret_prefix(self) -> str:
         return f"clearance/{self.stage}/webhook/"
 
+    @property
+    def state_table(self) -> str:
+        return f"{self.stack}-articles"
+
+    @property
+    def event_bus(self) -> str:
+        return f"clearance-{self.stage}"
+
+    @property
+    def events_queue(self) -> str:
+        """Where the local stack routes the bus, to show each event as it is emitted."""
+        return f"{self.stack}-published-events"
+
     def environment(self) -> dict[str, str]:
         """The handlers' environment variables, as the template sets them."""
         return {
@@ -51,6 +66,8 @@ class Names:
             "QUARANTINE_BUCKET": self.bucket("quarantine"),
             "AUDIT_BUCKET": self.bucket("audit"),
             "WEBHOOK_SECRET_PREFIX": self.secret_prefix,
+            "STATE_TABLE": self.state_table,
+            "EVENT_BUS": self.event_bus,
         }
 
 
@@ -120,3 +137,54 @@ def create_signing_key(kms: KMSClient) -> str:
 def create_secrets(secrets: SecretsManagerClient, names: Names, values: Mapping[str, str]) -> None:
     for provider, value in values.items():
         secrets.create_secret(Name=names.secret_prefix + provider, SecretString=value)
+
+
+def create_state_table(dynamodb: DynamoDBClient, names: Names) -> None:
+    """The article-state table the template declares, with its `due` and `held` indexes."""
+    dynamodb.create_table(
+        TableName=names.state_table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"}
+            for name in ("pk", "due_shard", "next_due", "held_partition", "held_since")
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "due",
+                "KeySchema": [
+                    {"AttributeName": "due_shard", "KeyType": "HASH"},
+                    {"AttributeName": "next_due", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
+            {
+                "IndexName": "held",
+                "KeySchema": [
+                    {"AttributeName": "held_partition", "KeyType": "HASH"},
+                    {"AttributeName": "held_since", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            },
+        ],
+    )
+
+
+def create_bus(events: EventBridgeClient, sqs: SQSClient, names: Names) -> str:
+    """The bus, and a rule sending every clearance event to a queue; the queue's URL."""
+    events.create_event_bus(Name=names.event_bus)
+    url = sqs.create_queue(QueueName=names.events_queue)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(
+        Name=f"{names.stack}-published",
+        EventBusName=names.event_bus,
+        EventPattern=json.dumps({"source": ["clearance"]}),
+    )
+    events.put_targets(
+        Rule=f"{names.stack}-published",
+        EventBusName=names.event_bus,
+        Targets=[{"Id": "published-events", "Arn": arn}],
+    )
+    return url

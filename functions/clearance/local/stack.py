@@ -45,13 +45,16 @@ from clearance.local.resources import (
     Names,
     Queues,
     create_buckets,
+    create_bus,
     create_queues,
     create_secrets,
     create_signing_key,
+    create_state_table,
 )
 from clearance.terms.policy import PolicySet
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sqs import SQSClient
@@ -66,6 +69,9 @@ PROCESSOR = Route(
 ROLES = ("inbound", "cleared", "quarantine", "audit")
 STATE_FILE = "state.json"
 STATE_FORMAT = "clearance-local-state/1"
+LOCAL_REVIEWER = "arn:aws:iam::123456789012:user/local-reviewer"
+LIFECYCLE_EVERY_SECONDS = 60.0
+ARTICLES_FILE = "articles.json"
 _CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 _UNSET = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
@@ -230,6 +236,33 @@ def import_state(s3: S3Client, names: Names, directory: Path) -> dict[str, str]:
     return dict(state.secrets)
 
 
+def export_articles(dynamodb: DynamoDBClient, names: Names, directory: Path) -> int:
+    """Every article state, as DynamoDB items, into `articles.json`; returns how many."""
+    items = [
+        item
+        for page in dynamodb.get_paginator("scan").paginate(TableName=names.state_table)
+        for item in page.get("Items", [])
+    ]
+    written = directory / f".{ARTICLES_FILE}.tmp"
+    written.write_text(json.dumps(items, indent=1, sort_keys=True), encoding="utf-8")
+    written.replace(directory / ARTICLES_FILE)
+    return len(items)
+
+
+def import_articles(dynamodb: DynamoDBClient, names: Names, directory: Path) -> int:
+    """Put back what `export_articles` wrote; none is an empty start."""
+    path = directory / ARTICLES_FILE
+    if not path.exists():
+        return 0
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise StateError(f"cannot read the saved article states in {path}: {error}") from None
+    for item in items:
+        dynamodb.put_item(TableName=names.state_table, Item=item)
+    return len(items)
+
+
 def _keys(s3: S3Client, bucket: str) -> Iterator[str]:
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         for item in page.get("Contents", []):
@@ -266,6 +299,9 @@ class LocalStack:
         access_log: Callable[[str], None] | None = None,
         function_output: TextIO | None = None,
         dispatch: bool = True,
+        reviewer: str = LOCAL_REVIEWER,
+        lifecycle_seconds: float = LIFECYCLE_EVERY_SECONDS,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -277,10 +313,15 @@ class LocalStack:
         self.access_log = access_log
         self.dispatch = dispatch
         self.function_output = function_output
+        self.reviewer = reviewer
+        self.lifecycle_seconds = lifecycle_seconds
+        self.on_event = on_event
+        self.published: list[dict[str, Any]] = []
         self.secrets: dict[str, str] = dict(secrets or {})
         self.development_secret: list[str] = []
         self.invocations: list[Invocation] = []
         self.queues = Queues("", "")
+        self.events_url = ""
         self.webhook_url = ""
         self.digest_key_id = ""
         self.endpoint_url = ""
@@ -335,7 +376,12 @@ class LocalStack:
             read_state(self.data)
         try:
             self._gateway = Gateway(
-                self.host, self.port, self.routes, stage=self.names.stage, log=self.access_log
+                self.host,
+                self.port,
+                self.routes,
+                stage=self.names.stage,
+                log=self.access_log,
+                caller=self.reviewer,
             )
         except OSError as error:
             busy = f"port {self.port} on {self.host} is busy ({error.strerror})"
@@ -379,6 +425,7 @@ class LocalStack:
             self.stop_dispatcher()
             if self.data is not None and self._started:
                 export_state(self.s3, self.secretsmanager, self.names, self.data)
+                export_articles(self._clients["dynamodb"], self.names, self.data)
             self._moto.stop()
             self._moto = None
         self._clients = {}
@@ -392,6 +439,7 @@ class LocalStack:
         self._moto_reset()
         self._provision(restore=False)
         self.invocations.clear()
+        self.published.clear()
         if running:
             self.start_dispatcher()
 
@@ -451,12 +499,16 @@ class LocalStack:
                 elapsed = time.perf_counter() - started
                 self.invocations.append(Invocation(len(event["Records"]), failed, elapsed))
 
-        next_digest = time.monotonic()
+        next_digest = next_sweep = time.monotonic()
         while not stop.is_set():
             try:
                 if time.monotonic() >= next_digest:
                     next_digest = time.monotonic() + DIGEST_EVERY_SECONDS
                     self.run_digest()
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + self.lifecycle_seconds
+                    self.run_lifecycle()
+                self.collect_events()
                 dispatch_once(
                     self.sqs,
                     self.queues.url,
@@ -518,7 +570,7 @@ class LocalStack:
             sys.stderr = FunctionOutput(sys.stderr, self.function_output)
         _new_container()
         session = boto3.session.Session()
-        for service in ("s3", "sqs", "secretsmanager", "kms"):
+        for service in ("s3", "sqs", "secretsmanager", "kms", "dynamodb", "events"):
             self._clients[service] = session.client(service)
 
     def _restore_environment(self) -> None:
@@ -543,6 +595,10 @@ class LocalStack:
         create_buckets(self.s3, self.names)
         saved = import_state(self.s3, self.names, self.data) if restore and self.data else {}
         self.queues = create_queues(self.sqs, self.s3, self.names)
+        create_state_table(self._clients["dynamodb"], self.names)
+        if restore and self.data:
+            import_articles(self._clients["dynamodb"], self.names, self.data)
+        self.events_url = create_bus(self._clients["events"], self.sqs, self.names)
         if not self._providers:
             policies = PolicySet.load()
             self._providers = sorted(set(policies.policies) | set(policies.broken))
@@ -553,6 +609,35 @@ class LocalStack:
         self.digest_key_id = create_signing_key(self._clients["kms"])
         self._saved_environment.setdefault("DIGEST_KEY_ID", os.environ.get("DIGEST_KEY_ID"))
         os.environ["DIGEST_KEY_ID"] = self.digest_key_id
+
+    def run_lifecycle(self) -> dict[str, int]:
+        """LifecycleFunction's run, as its every-minute schedule would invoke it."""
+        from clearance.handlers import lifecycle  # noqa: PLC0415 - after the environment is set
+
+        context = LocalContext("LifecycleFunction", 300, 512)
+        with function_scope("LifecycleFunction"):
+            swept: dict[str, int] = lifecycle.handler({}, context)
+        return swept
+
+    def collect_events(self) -> list[dict[str, Any]]:
+        """What the bus delivered to the local subscriber queue since last asked, in order."""
+        if not self.events_url:
+            return []
+        received = self.sqs.receive_message(
+            QueueUrl=self.events_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+        ).get("Messages", [])
+        events = []
+        for message in received:
+            event = json.loads(message["Body"])
+            events.append(event)
+            self.sqs.delete_message(
+                QueueUrl=self.events_url, ReceiptHandle=message["ReceiptHandle"]
+            )
+        self.published += events
+        if self.on_event is not None:
+            for event in events:
+                self.on_event(event)
+        return events
 
     def run_digest(self) -> list[str]:
         """AuditDigestFunction's hourly run, invoked as the schedule would."""

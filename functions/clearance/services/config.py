@@ -43,6 +43,8 @@ class ProcessorConfig:
     cleared_bucket: str
     quarantine_bucket: str
     audit_bucket: str
+    state_table: str
+    event_bus: str
     licensee: Licensee
 
     @classmethod
@@ -60,7 +62,26 @@ class ProcessorConfig:
             cleared_bucket=bucket(env, "CLEARED_BUCKET"),
             quarantine_bucket=bucket(env, "QUARANTINE_BUCKET"),
             audit_bucket=bucket(env, "AUDIT_BUCKET"),
+            state_table=required(env, "STATE_TABLE"),
+            event_bus=required(env, "EVENT_BUS"),
             licensee=Licensee(territory=territory, use=use),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class KillConfig:
+    """The kill API: the processor's collaborators and the webhook's secrets."""
+
+    processor: ProcessorConfig
+    secret_prefix: str
+    max_body_bytes: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> KillConfig:
+        return cls(
+            processor=ProcessorConfig.from_env(env),
+            secret_prefix=required(env, "WEBHOOK_SECRET_PREFIX"),
+            max_body_bytes=positive(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
         )
 
 

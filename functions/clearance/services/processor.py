@@ -1,9 +1,5 @@
-"""The processor's work on one inbound object: read it and what is known of its article, decide
-once, then carry out the plan.
-
-Everything the decision depends on is read before deciding (the object, then the article's
-tombstone), and the decision is never changed after it is made.
-"""
+"""The processor's work on one inbound object: read it, identify the article, then decide once
+on what its state says and carry the decision through the article's one transition."""
 
 from __future__ import annotations
 
@@ -13,12 +9,16 @@ from functools import cache
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from clearance.aws import clients
+from clearance.aws.bus import Bus
+from clearance.aws.statestore import StateStore
 from clearance.aws.store import Bucket
 from clearance.contracts import keys, media
-from clearance.decide.engine import Decision, Identified, Prior, decide, identify
+from clearance.decide.engine import Decision, Prior, decide, identify
 from clearance.decide.licensee import Licensee
-from clearance.lifecycle.plan import BucketRole, Plan, plan
+from clearance.lifecycle.events import Delivered
 from clearance.lifecycle.record import Source
+from clearance.lifecycle.state import ArticleState
+from clearance.services.articles import Articles
 from clearance.services.config import ProcessorConfig
 from clearance.services.observability import NAMESPACE, logger, metrics, tracer
 from clearance.terms.policy import PolicySet
@@ -26,12 +26,15 @@ from clearance.terms.policy import PolicySet
 
 @dataclass
 class Processor:
-    """The processor's collaborators; tests build one with fakes or a moto client."""
+    """The processor's collaborators; tests build one with moto-backed ones."""
 
     inbound: Bucket
-    outputs: dict[BucketRole, Bucket]
-    policies: PolicySet
+    articles: Articles
     licensee: Licensee
+
+    @property
+    def policies(self) -> PolicySet:
+        return self.articles.policies
 
     @tracer.capture_method
     def process(self, source: Source) -> Decision:
@@ -45,31 +48,22 @@ class Processor:
             media_type=media.of_extension(keys.extension_of(source.key)) or stored.content_type,
         )
         if isinstance(identified, Decision):
-            decision = identified
-        else:
-            prior = self.prior(identified)
-            decision = decide(
-                identified, now=source.arrived_at, licensee=self.licensee, prior=prior
-            )
-        self.execute(plan(decision, source, stored.data, self.bucket_names()))
-        _observe(decision, source)
-        return decision
+            self.articles.complete_unidentified(identified, source, stored.data)
+            _observe(identified, source)
+            return identified
+        decisions: list[Decision] = []
 
-    def prior(self, identified: Identified) -> Prior:
-        """What is known of the article before deciding: whether its provider withdrew it."""
-        tombstone = keys.tombstone_key(identified.provider, identified.article["uri"])
-        return Prior(withdrawn=self.outputs["cleared"].exists(tombstone))
+        def delivered(state: ArticleState | None) -> Delivered:
+            prior = Prior(withdrawn=state is not None and state.kill is not None)
+            now = source.arrived_at
+            decision = decide(identified, now=now, licensee=self.licensee, prior=prior)
+            decisions.append(decision)
+            return Delivered(decision, source, stored.data)
 
-    def execute(self, work: Plan) -> None:
-        if work.withdraw_prefix:
-            cleared = self.outputs["cleared"]
-            for key in list(cleared.keys(work.withdraw_prefix)):
-                cleared.delete(key)
-        for write in work.writes:
-            self.outputs[write.bucket].put_once(write.key, write.data, write.content_type)
-
-    def bucket_names(self) -> dict[BucketRole, str]:
-        return {role: bucket.name for role, bucket in self.outputs.items()}
+        article_id = keys.article_slug(identified.article["uri"])
+        self.articles.apply(article_id, delivered, source.arrived_at)
+        _observe(decisions[-1], source)
+        return decisions[-1]
 
 
 def _observe(decision: Decision, source: Source) -> None:
@@ -96,15 +90,24 @@ def _observe(decision: Decision, source: Source) -> None:
 
 
 @cache
-def default_processor(config: ProcessorConfig) -> Processor:
+def default_articles(config: ProcessorConfig) -> Articles:
     client = clients.s3()
-    return Processor(
-        inbound=Bucket(client, config.inbound_bucket),
-        outputs={
+    return Articles(
+        states=StateStore(clients.dynamodb(), config.state_table),
+        buckets={
             "cleared": Bucket(client, config.cleared_bucket),
             "quarantine": Bucket(client, config.quarantine_bucket),
             "audit": Bucket(client, config.audit_bucket),
         },
+        bus=Bus(clients.events(), config.event_bus),
         policies=PolicySet.load(),
+    )
+
+
+@cache
+def default_processor(config: ProcessorConfig) -> Processor:
+    return Processor(
+        inbound=Bucket(clients.s3(), config.inbound_bucket),
+        articles=default_articles(config),
         licensee=config.licensee,
     )

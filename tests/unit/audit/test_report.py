@@ -172,11 +172,11 @@ def test_filters_used_are_listed() -> None:
 def test_totals_per_provider_and_outcome() -> None:
     # Then one row per provider, a column per outcome and a total, and a row for all providers
     assert PAGE.sections["totals"] == [
-        ["provider", "cleared", "held", "rejected", "withdrawn", "total"],
-        ["ap", "0", "0", "1", "1", "2"],
-        ["dpa", "1", "0", "0", "0", "1"],
-        ["menafn", "2", "1", "0", "0", "3"],
-        ["all providers", "3", "1", "1", "1", "6"],
+        ["provider", "cleared", "held", "rejected", "withdrawn", "superseded", "total"],
+        ["ap", "0", "0", "1", "1", "0", "2"],
+        ["dpa", "1", "0", "0", "0", "0", "1"],
+        ["menafn", "2", "1", "0", "0", "0", "3"],
+        ["all providers", "3", "1", "1", "1", "0", "6"],
     ]
 
 
@@ -226,7 +226,7 @@ def test_hostile_text_from_providers_is_shown_never_run() -> None:
     assert page.text["h1"] == [HOSTILE]
     assert HOSTILE in " ".join(page.text["span"])
     assert "&lt;script&gt;" in text
-    assert ['x"><svg onload=alert(1)>', "0", "0", "1", "0", "1"] in page.sections["totals"]
+    assert ['x"><svg onload=alert(1)>', "0", "0", "1", "0", "0", "1"] in page.sections["totals"]
 
 
 def test_page_references_nothing_remote_and_runs_nothing() -> None:
@@ -325,7 +325,7 @@ def test_same_input_gives_the_same_page_whatever_the_order() -> None:
 def test_no_decisions_still_renders_a_complete_page() -> None:
     # Given no decisions / Then every section is there, with zero totals and no bars
     page = Page(render([], verification=None))
-    assert page.sections["totals"][-1] == ["all providers", "0", "0", "0", "0", "0"]
+    assert page.sections["totals"][-1] == ["all providers", "0", "0", "0", "0", "0", "0"]
     assert page.all("g", **{"class": "day"}) == []
     assert "No decisions to chart." in page.text["text"]
     assert "None." in page.text["p"]
@@ -337,4 +337,4 @@ def test_unexpected_outcome_and_unknown_provider_are_counted_not_hidden() -> Non
     odd["outcome"] = "escalated"
     page = Page(render([odd]))
     assert page.sections["totals"][0][-2:] == ["escalated", "total"]
-    assert page.sections["totals"][1] == ["unknown", "0", "0", "0", "0", "1", "1"]
+    assert page.sections["totals"][1] == ["unknown", "0", "0", "0", "0", "0", "1", "1"]

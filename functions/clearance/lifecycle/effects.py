@@ -1,0 +1,154 @@
+"""What transitions share: the version entries, removals, notifications and records they make
+about an article's known versions, given the moment, the terms and the bucket names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from clearance.decide.engine import Decision
+from clearance.decide.findings import Finding, Outcome, Severity
+from clearance.lifecycle.plan import BucketRole, Notification, Removal
+from clearance.lifecycle.record import Copy, decision_id, event_id, version_record
+from clearance.lifecycle.state import (
+    ArticleState,
+    Hold,
+    Kill,
+    SourceRef,
+    Status,
+    StoredCopy,
+    Version,
+)
+from clearance.terms.policy import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    now: datetime
+    policy: Policy | None
+    buckets: dict[BucketRole, str]
+
+    @property
+    def policy_sha(self) -> str | None:
+        return self.policy.sha256 if self.policy else None
+
+    def about(
+        self,
+        state: ArticleState,
+        entry: Version,
+        outcome: Outcome,
+        event: dict[str, str],
+        findings: list[Finding],
+        *,
+        identity: tuple[str, ...],
+        request_id: str | None = None,
+        copies: list[Copy] | None = None,
+        withdrawn_prefix: str | None = None,
+        deadline: str | None = None,
+        review: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """The record of an event on a version already known."""
+        source = entry.source
+        return version_record(
+            record_id=event_id(self.policy_sha, *identity),
+            decided_at=iso(self.now),
+            request_id=request_id or source.request_id,
+            source={
+                "bucket": source.bucket,
+                "key": source.key,
+                "version_id": source.version_id,
+                "sha256": source.sha256,
+                "bytes": source.bytes,
+            },
+            provider=state.provider,
+            article={
+                "uri": state.uri,
+                "version": entry.version,
+                "id": state.article_id,
+                "headline": entry.headline,
+            },
+            policy=self.policy.ref if self.policy else None,
+            outcome=outcome,
+            findings=[f.to_dict() for f in findings],
+            event=event,
+            copies=copies or [],
+            withdrawn_prefix=withdrawn_prefix,
+            deadline=deadline,
+            review=review,
+        )
+
+
+STATUS = {
+    Outcome.CLEARED: Status.PUBLISHED,
+    Outcome.HELD: Status.HELD,
+    Outcome.REJECTED: Status.REJECTED,
+    Outcome.SUPERSEDED: Status.SUPERSEDED,
+    Outcome.WITHDRAWN: Status.WITHDRAWN,
+}
+
+
+def hold_of(decision: Decision) -> Hold:
+    """An embargo alone holds until it passes; anything else a person must look at."""
+    majors = [f for f in decision.findings if f.severity is Severity.MAJOR]
+    if majors and all(f.rule_id == "constraint.embargo" for f in majors):
+        return Hold.EMBARGO
+    return Hold.REVIEW
+
+
+def entry_of(
+    decision: Decision,
+    ref: SourceRef,
+    status: Status,
+    *,
+    hold: Hold | None = None,
+    at: str,
+    copies: tuple[StoredCopy, ...] = (),
+) -> Version:
+    article = decision.article or {}
+    return Version(
+        version=article.get("version", ""),
+        version_created=article.get("version_created"),
+        status=status,
+        decision_id=decision_id(decision),
+        decided_at=at,
+        source=ref,
+        headline=article.get("headline"),
+        hold=hold,
+        copies=copies,
+        findings=tuple(f.to_dict() for f in decision.findings),
+    )
+
+
+def removals_of(versions: Iterable[Version]) -> tuple[Removal, ...]:
+    return tuple(
+        Removal(copy.bucket, copy.key, copy.sha256, copy.version_id)
+        for version in versions
+        for copy in version.copies
+    )
+
+
+def notice(
+    detail_type: str, state: ArticleState, entry: Version, reason: str | None, by: str = ""
+) -> Notification:
+    detail: dict[str, Any] = {
+        "provider": state.provider,
+        "article_id": state.article_id,
+        "uri": state.uri,
+        "version": entry.version,
+        "copies": [{"key": c.key, "sha256": c.sha256, "kind": c.kind} for c in entry.copies],
+    }
+    if reason:
+        detail["reason"] = reason
+    if by:
+        detail["superseded_by"] = by
+    return Notification(detail_type, detail)
+
+
+def plain_kill(kill: Kill) -> dict[str, Any]:
+    return {"withdrawn_at": kill.received_at, "by": kill.by, "deadline": kill.deadline}
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()

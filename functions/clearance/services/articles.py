@@ -1,0 +1,164 @@
+"""Events on articles, carried out: read the state, transition once, write, commit, then finish
+the outbox.
+
+The commit is conditional on the revision read, so two invocations working on one article (a
+kill racing a delivery, two versions arriving together) cannot interleave: the one that loses
+reads again and decides on what the winner wrote. Copies are written before the commit and are
+content-addressed; a plan that does not publish them removes them, so a lost race leaves none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from clearance.aws.bus import Bus
+from clearance.aws.statestore import StateStore
+from clearance.aws.store import Bucket
+from clearance.contracts import keys
+from clearance.decide.engine import Decision
+from clearance.lifecycle.events import Change, Delivered, Event
+from clearance.lifecycle.plan import BucketRole, Plan, Write
+from clearance.lifecycle.record import Removed, Source, completed
+from clearance.lifecycle.state import ArticleState, Status
+from clearance.lifecycle.transition import transition
+from clearance.services.observability import logger
+from clearance.terms.policy import PolicySet
+
+MAX_ATTEMPTS = 8
+_COPY_KINDS = frozenset({"json", "html", "text"})
+
+
+class ArticleBusy(RuntimeError):
+    """Others kept changing the article; the event is retried (a queue redelivers it)."""
+
+
+@dataclass
+class Articles:
+    """The collaborators every event on an article needs; tests build one over moto."""
+
+    states: StateStore
+    buckets: dict[BucketRole, Bucket]
+    bus: Bus
+    policies: PolicySet
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def apply(
+        self,
+        article_id: str,
+        event_for: Callable[[ArticleState | None], Event],
+        now: datetime,
+    ) -> Change:
+        """Carry one event through: `event_for` reads what the event needs, given the state."""
+        lost: set[str] = set()
+        try:
+            for _ in range(MAX_ATTEMPTS):
+                state = self.states.get(article_id)
+                if state is not None and state.outbox:
+                    self.finish(state)
+                    continue
+                event = event_for(state)
+                provider = state.provider if state else _provider_of(event)
+                policy = self.policies.policies.get(provider) if provider else None
+                change = transition(state, event, now, policy, self.names)
+                self.write(change.plan.writes)
+                if change.state is None or (change.state == state and not change.plan.outbox):
+                    self.complete(change.plan)
+                    return change
+                revision = state.revision if state else 0
+                committed = replace(change.state, revision=revision + 1, outbox=change.plan.outbox)
+                if self.states.put(committed, revision):
+                    self.finish(committed)
+                    return change
+                lost |= {w.key for w in change.plan.writes if w.kind in _COPY_KINDS}
+                logger.info(
+                    "article changed meanwhile; deciding again", extra={"article": article_id}
+                )
+            raise ArticleBusy(f"article {article_id} changed {MAX_ATTEMPTS} times while deciding")
+        finally:
+            if lost:
+                self.take_down_unpublished(article_id, lost)
+
+    def take_down_unpublished(self, article_id: str, written: set[str]) -> None:
+        """Copies an attempt wrote before losing its commit, unless the article shows them now.
+
+        Only copies of a killed article, or of a version the state has settled as not shown,
+        are removed: a version nobody has decided yet may be another invocation's, in flight.
+        """
+        state = self.states.get(article_id)
+        if state is None:
+            return
+        shown = {c.key for v in state.versions if v.status is Status.PUBLISHED for c in v.copies}
+        settled = tuple(
+            keys.cleared_version_prefix(state.provider, state.uri, v.version)
+            for v in state.versions
+        )
+        cleared = self.buckets["cleared"]
+        for key in sorted(written - shown):
+            if state.kill is not None or key.startswith(settled):
+                cleared.delete(key)
+
+    def complete_unidentified(self, decision: Decision, source: Source, data: bytes) -> None:
+        """A delivery with no article or provider to file it under: quarantined and recorded."""
+        change = transition(
+            None, Delivered(decision, source, data), source.arrived_at, None, self.names
+        )
+        self.write(change.plan.writes)
+        self.complete(change.plan)
+
+    def finish(self, state: ArticleState) -> None:
+        """Do what a committed change still owes, then clear its outbox (if nobody else has)."""
+        if state.outbox:
+            self.complete(Plan.from_outbox(state.outbox))
+        self.states.put(replace(state, revision=state.revision + 1, outbox=None), state.revision)
+
+    def complete(self, plan: Plan) -> None:
+        removed = self.remove(plan)
+        for record, removes in plan.records:
+            done = record
+            if removes:
+                covered = [r for r in removed if any(_covers(key, r.key) for key in removes)]
+                done = completed(record, covered)
+            self.write(plan.record_writes(done))
+        if plan.notifications:
+            self.bus.publish(plan.notifications)
+
+    def remove(self, plan: Plan) -> list[Removed]:
+        cleared = self.buckets["cleared"]
+        targets: dict[str, str | None] = {r.key: r.sha256 for r in plan.removals}
+        for prefix in plan.prefixes:
+            for key in cleared.keys(prefix):
+                targets.setdefault(key, None)
+        removed = []
+        for key, sha256 in sorted(targets.items()):
+            found = cleared.describe(key)
+            if found is None:
+                continue
+            version_id, stored_sha256 = found
+            cleared.delete(key)
+            removed.append(
+                Removed(cleared.name, key, version_id, stored_sha256 or sha256, _now(self.clock))
+            )
+        return removed
+
+    def write(self, writes: tuple[Write, ...]) -> None:
+        for write in writes:
+            self.buckets[write.bucket].put_once(write.key, write.data, write.content_type)
+
+    @property
+    def names(self) -> dict[BucketRole, str]:
+        return {role: bucket.name for role, bucket in self.buckets.items()}
+
+
+def _covers(removes: str, key: str) -> bool:
+    """Whether a record's removal entry (a key, or a prefix) takes in `key`."""
+    return key.startswith(removes)
+
+
+def _now(clock: Callable[[], datetime]) -> str:
+    return clock().astimezone(UTC).isoformat()
+
+
+def _provider_of(event: Event) -> str | None:
+    return event.decision.provider if isinstance(event, Delivered) else None

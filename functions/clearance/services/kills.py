@@ -1,0 +1,80 @@
+"""A provider's kill order, carried out at once: verified like a delivery, then every copy of
+the article taken down through the article's one transition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+
+from clearance.aws import clients
+from clearance.aws.secrets import WebhookSecrets
+from clearance.ingest.intake import Answer, Refusal, Request, SecretSource
+from clearance.ingest.kill import accept_kill
+from clearance.lifecycle.events import KillOrdered, Refused
+from clearance.services.articles import Articles
+from clearance.services.config import KillConfig
+from clearance.services.observability import logger
+from clearance.services.processor import default_articles
+from clearance.services.webhook import refused
+
+
+@dataclass
+class Kills:
+    articles: Articles
+    secrets: SecretSource
+    max_body_bytes: int
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def order(self, request: Request, article_id: str) -> Answer:
+        now = self.clock()
+        accepted = accept_kill(
+            request,
+            article_id,
+            policies=self.articles.policies,
+            secrets=self.secrets,
+            now=now,
+            max_body_bytes=self.max_body_bytes,
+        )
+        if isinstance(accepted, Refusal):
+            return refused(accepted)
+        known = self.articles.states.get(article_id)
+        if known is None or known.provider != accepted.provider:
+            return refused(
+                Refusal(
+                    404,
+                    "article.not-found",
+                    "No article with this id is known for this provider.",
+                    provider=accepted.provider,
+                )
+            )
+        by = f"api:{accepted.delivery}" + (f" ({accepted.reason})" if accepted.reason else "")
+        order = KillOrdered(by=by, request_id=accepted.delivery)
+        try:
+            change = self.articles.apply(article_id, lambda _: order, now)
+        except Refused as refusal:
+            return refused(Refusal(refusal.status, refusal.code, str(refusal)))
+        kill = change.state.kill if change.state else None
+        if kill is None:
+            raise RuntimeError(f"article {article_id} is not killed after its kill")
+        logger.info("killed", extra={"article": article_id, "deadline": kill.deadline})
+        return Answer(
+            202,
+            {
+                "article": article_id,
+                "provider": accepted.provider,
+                "killed_at": kill.received_at,
+                "by": kill.by,
+                "deadline": kill.deadline,
+            },
+        )
+
+
+@cache
+def default_kills(config: KillConfig) -> Kills:
+    return Kills(
+        articles=default_articles(config.processor),
+        secrets=WebhookSecrets(clients.secretsmanager(), config.secret_prefix),
+        max_body_bytes=config.max_body_bytes,
+    )

@@ -1,0 +1,194 @@
+"""A licence's life over real HTTP on the local stack: an embargo released when it passes, a
+correction superseding its original, a kill with its event and proof, a reviewer's approval."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from clearance.contracts import keys
+from clearance.ingest.signature import signed_headers
+from clearance.local.stack import LOCAL_REVIEWER, LocalStack
+from tests.conftest import DEMO_ARTICLES
+from tests.e2e.conftest import (
+    Response,
+    decisions,
+    deliver,
+    objects,
+    request,
+    wait_until,
+)
+
+JSON = "application/json"
+
+
+def dpa(
+    uri: str, version: str, *, text: str = "Neue Nachtzüge.", embargo: str | None = None
+) -> bytes:
+    document: dict[str, Any] = json.loads((DEMO_ARTICLES / "dpa-embargoed.json").read_text())
+    document.pop("embargoedUntil")
+    document.update(
+        uri=uri,
+        version=version,
+        versionCreated=f"2026-11-23T{int(version):02d}:00:00+00:00",
+    )
+    document["bodies"][0]["value"] = f"<p>{text}</p>"
+    if embargo:
+        document["embargoedUntil"] = embargo
+    return json.dumps(document).encode()
+
+
+def cleared_for(stack: LocalStack, provider: str, uri: str) -> dict[str, bytes]:
+    return objects(stack, "cleared", keys.cleared_prefix(provider, uri))
+
+
+def events_about(stack: LocalStack, article_id: str) -> list[tuple[str, str | None]]:
+    stack.collect_events()
+    return [
+        (event["detail-type"], event["detail"].get("reason"))
+        for event in stack.published
+        if event["detail"]["article_id"] == article_id
+    ]
+
+
+def kill(stack: LocalStack, provider: str, article_id: str, reason: str) -> Response:
+    body = json.dumps({"reason": reason}).encode()
+    url = f"{stack.base_url}/v1/providers/{provider}/articles/{article_id}/kill"
+    headers = signed_headers(stack.secrets[provider], f"kill-{article_id}", int(time.time()), body)
+    return request(url, body, {**headers, "Content-Type": JSON})
+
+
+def state_of(stack: LocalStack, article_id: str) -> dict[str, Any]:
+    item = stack._clients["dynamodb"].get_item(
+        TableName=stack.names.state_table, Key={"pk": {"S": article_id}}
+    )["Item"]
+    state: dict[str, Any] = json.loads(item["state"]["S"])
+    return state
+
+
+def test_a_correction_supersedes_its_original_and_only_it_stays_published(
+    fresh: LocalStack,
+) -> None:
+    uri = "urn:newsml:dpa.com:20261123:e2e-correction"
+    article_id = keys.article_slug(uri)
+    # Given version 1 delivered and published
+    assert deliver(fresh, dpa(uri, "1"), "c-1", provider="dpa", content_type=JSON).status == 202
+    wait_until(lambda: len(cleared_for(fresh, "dpa", uri)) == 3, 20, "version 1 published")
+    # When the correction, version 2, is delivered
+    body = dpa(uri, "2", text="Korrigiert: vier Nachbarländer.")
+    assert deliver(fresh, body, "c-2", provider="dpa", content_type=JSON).status == 202
+    # Then only version 2's copies remain, and the publishing system heard both changes
+    wait_until(
+        lambda: (
+            all("/v2-" in key for key in cleared_for(fresh, "dpa", uri))
+            and len(cleared_for(fresh, "dpa", uri)) == 3
+        ),
+        20,
+        "only version 2 published",
+    )
+    wait_until(
+        lambda: ("Article Superseded", "superseded") in events_about(fresh, article_id),
+        20,
+        "a superseded event",
+    )
+    [superseded] = [r for r in decisions(fresh) if r["outcome"] == "superseded"]
+    assert superseded["event"]["kind"] == "supersede"
+    assert len(superseded["removed"]) == 3
+    assert all("/v1-" in item["key"] for item in superseded["removed"])
+
+
+def test_an_embargoed_article_is_released_when_its_embargo_passes(fresh: LocalStack) -> None:
+    uri = "urn:newsml:dpa.com:20261123:e2e-embargo"
+    until = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
+    body = dpa(uri, "1", embargo=until.isoformat())
+    assert deliver(fresh, body, "e-1", provider="dpa", content_type=JSON).status == 202
+    wait_until(
+        lambda: any(r["outcome"] == "held" for r in decisions(fresh)), 20, "held for embargo"
+    )
+    assert cleared_for(fresh, "dpa", uri) == {}
+    # When the embargo has passed and the lifecycle sweep runs
+    wait_until(lambda: datetime.now(UTC) > until, 10, "the embargo passing")
+    fresh.run_lifecycle()
+    # Then the article is published, decided as at the embargo's end
+    assert len(cleared_for(fresh, "dpa", uri)) == 3
+    [released] = [r for r in decisions(fresh) if r["event"].get("timer") == "embargo"]
+    assert released["outcome"] == "cleared"
+    assert released["decided_at"] == until.isoformat()
+
+
+def test_a_kill_removes_every_copy_with_an_event_and_a_proof(fresh: LocalStack) -> None:
+    uri = "urn:newsml:dpa.com:20261123:e2e-kill"
+    article_id = keys.article_slug(uri)
+    assert deliver(fresh, dpa(uri, "1"), "k-1", provider="dpa", content_type=JSON).status == 202
+    wait_until(lambda: len(cleared_for(fresh, "dpa", uri)) == 3, 20, "published")
+    published = cleared_for(fresh, "dpa", uri)
+    # When the provider kills it through the signed API
+    answer = kill(fresh, "dpa", article_id, "legal")
+    # Then it is answered at once, every copy is gone and a tombstone stays
+    assert answer.status == 202, answer.body
+    assert answer.json["article"] == article_id
+    assert cleared_for(fresh, "dpa", uri) == {}
+    assert objects(fresh, "cleared", keys.tombstone_key("dpa", uri))
+    # And the audit record proves which copies went, when, against the deadline
+    [record] = [r for r in decisions(fresh) if r["event"]["kind"] == "kill"]
+    assert {item["key"] for item in record["removed"]} == set(published)
+    assert all(item["version_id"] for item in record["removed"])
+    assert record["deadline"] == answer.json["deadline"]
+    wait_until(
+        lambda: ("Article Withdrawn", "kill") in events_about(fresh, article_id), 20, "event"
+    )
+    # And a later version of it is rejected, never published
+    later = dpa(uri, "2", text="Neue Fassung.")
+    assert deliver(fresh, later, "k-2", provider="dpa", content_type=JSON).status == 202
+    wait_until(
+        lambda: any(r["article"]["version"] == "2" for r in decisions(fresh)), 20, "v2 decided"
+    )
+    [second] = [r for r in decisions(fresh) if r["article"]["version"] == "2"]
+    assert second["outcome"] == "rejected"
+    assert "article.killed" in [f["rule_id"] for f in second["findings"]]
+    assert cleared_for(fresh, "dpa", uri) == {}
+
+
+def test_a_reviewer_approves_a_held_disclaimer_and_it_is_published(fresh: LocalStack) -> None:
+    altered = (DEMO_ARTICLES / "menafn-ports-disclaimer-altered.txt").read_bytes()
+    assert deliver(fresh, altered, "r-1").status == 202
+    wait_until(lambda: any(r["outcome"] == "held" for r in decisions(fresh)), 20, "held")
+    # When the reviewer lists held versions and approves it
+    listed = request(f"{fresh.base_url}/v1/review", method="GET")
+    assert listed.status == 200
+    [held] = listed.json["held"]
+    verdict = {"version": held["version"], "verdict": "approve", "reason": "wording checked"}
+    url = f"{fresh.base_url}/v1/review/articles/{held['article']}"
+    answer = request(url, json.dumps(verdict).encode(), {"Content-Type": JSON})
+    # Then it is published with the registered disclaimer, and the verdict is on record
+    assert answer.status == 200, answer.body
+    assert answer.json["reviewer"] == LOCAL_REVIEWER
+    text = next(v for k, v in objects(fresh, "cleared", "cleared/").items() if k.endswith(".txt"))
+    assert b"We do not accept any responsibility or liability" in text
+    [review] = [r for r in decisions(fresh) if r["event"]["kind"] == "review"]
+    assert review["review"]["reviewer"] == LOCAL_REVIEWER
+    assert review["review"]["reason"] == "wording checked"
+    assert review["outcome"] == "cleared"
+    assert request(f"{fresh.base_url}/v1/review", method="GET").json["held"] == []
+    # And approving it again is refused: it is no longer held
+    again = request(url, json.dumps(verdict).encode(), {"Content-Type": JSON})
+    assert (again.status, again.json["error"]["code"]) == (409, "version.published")
+
+
+def test_an_embargo_hold_cannot_be_approved(fresh: LocalStack) -> None:
+    uri = "urn:newsml:dpa.com:20261123:e2e-no-approve"
+    until = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    assert (
+        deliver(
+            fresh, dpa(uri, "1", embargo=until), "n-1", provider="dpa", content_type=JSON
+        ).status
+        == 202
+    )
+    wait_until(lambda: any(r["outcome"] == "held" for r in decisions(fresh)), 20, "held")
+    url = f"{fresh.base_url}/v1/review/articles/{keys.article_slug(uri)}"
+    verdict = {"version": "1", "verdict": "approve", "reason": "please"}
+    answer = request(url, json.dumps(verdict).encode(), {"Content-Type": JSON})
+    assert (answer.status, answer.json["error"]["code"]) == (409, "hold.embargo")
+    assert state_of(fresh, keys.article_slug(uri))["versions"][0]["status"] == "held"
