@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,3 +50,25 @@ def lambda_context(function: str, memory_mb: int = 512) -> LambdaContext:
         aws_request_id = f"{function}-test-request"
 
     return Context()
+
+
+def dpa_article(
+    uri: str,
+    version: str = "1",
+    *,
+    text: str | None = None,
+    embargo: str | None = None,
+    **fields: str,
+) -> bytes:
+    """A dpa ninjs article of the project's own: the demo article under another uri, version,
+    body and embargo, with any top-level field replaced."""
+    document = json.loads((DEMO_ARTICLES / "dpa-embargoed.json").read_text())
+    document.pop("embargoedUntil")
+    document.update(
+        uri=uri, version=version, versionCreated=f"2026-11-23T{int(version) % 24:02d}:00:00+00:00"
+    )
+    document["bodies"][0]["value"] = f"<p>{text or f'Fassung {version}.'}</p>"
+    if embargo:
+        document["embargoedUntil"] = embargo
+    document.update(fields)
+    return json.dumps(document, ensure_ascii=False).encode()

@@ -8,10 +8,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
+from clearance.cli.main import main
 from clearance.contracts import keys
 from clearance.ingest.signature import signed_headers
 from clearance.local.stack import LOCAL_REVIEWER, LocalStack
-from tests.conftest import DEMO_ARTICLES
+from tests.conftest import DEMO_ARTICLES, dpa_article
 from tests.e2e.conftest import (
     Response,
     decisions,
@@ -22,22 +25,6 @@ from tests.e2e.conftest import (
 )
 
 JSON = "application/json"
-
-
-def dpa(
-    uri: str, version: str, *, text: str = "Neue Nachtzüge.", embargo: str | None = None
-) -> bytes:
-    document: dict[str, Any] = json.loads((DEMO_ARTICLES / "dpa-embargoed.json").read_text())
-    document.pop("embargoedUntil")
-    document.update(
-        uri=uri,
-        version=version,
-        versionCreated=f"2026-11-23T{int(version):02d}:00:00+00:00",
-    )
-    document["bodies"][0]["value"] = f"<p>{text}</p>"
-    if embargo:
-        document["embargoedUntil"] = embargo
-    return json.dumps(document).encode()
 
 
 def cleared_for(stack: LocalStack, provider: str, uri: str) -> dict[str, bytes]:
@@ -74,10 +61,13 @@ def test_a_correction_supersedes_its_original_and_only_it_stays_published(
     uri = "urn:newsml:dpa.com:20261123:e2e-correction"
     article_id = keys.article_slug(uri)
     # Given version 1 delivered and published
-    assert deliver(fresh, dpa(uri, "1"), "c-1", provider="dpa", content_type=JSON).status == 202
+    assert (
+        deliver(fresh, dpa_article(uri, "1"), "c-1", provider="dpa", content_type=JSON).status
+        == 202
+    )
     wait_until(lambda: len(cleared_for(fresh, "dpa", uri)) == 3, 20, "version 1 published")
     # When the correction, version 2, is delivered
-    body = dpa(uri, "2", text="Korrigiert: vier Nachbarländer.")
+    body = dpa_article(uri, "2", text="Korrigiert: vier Nachbarländer.")
     assert deliver(fresh, body, "c-2", provider="dpa", content_type=JSON).status == 202
     # Then only version 2's copies remain, and the publishing system heard both changes
     wait_until(
@@ -102,7 +92,7 @@ def test_a_correction_supersedes_its_original_and_only_it_stays_published(
 def test_an_embargoed_article_is_released_when_its_embargo_passes(fresh: LocalStack) -> None:
     uri = "urn:newsml:dpa.com:20261123:e2e-embargo"
     until = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
-    body = dpa(uri, "1", embargo=until.isoformat())
+    body = dpa_article(uri, "1", embargo=until.isoformat())
     assert deliver(fresh, body, "e-1", provider="dpa", content_type=JSON).status == 202
     wait_until(
         lambda: any(r["outcome"] == "held" for r in decisions(fresh)), 20, "held for embargo"
@@ -121,7 +111,10 @@ def test_an_embargoed_article_is_released_when_its_embargo_passes(fresh: LocalSt
 def test_a_kill_removes_every_copy_with_an_event_and_a_proof(fresh: LocalStack) -> None:
     uri = "urn:newsml:dpa.com:20261123:e2e-kill"
     article_id = keys.article_slug(uri)
-    assert deliver(fresh, dpa(uri, "1"), "k-1", provider="dpa", content_type=JSON).status == 202
+    assert (
+        deliver(fresh, dpa_article(uri, "1"), "k-1", provider="dpa", content_type=JSON).status
+        == 202
+    )
     wait_until(lambda: len(cleared_for(fresh, "dpa", uri)) == 3, 20, "published")
     published = cleared_for(fresh, "dpa", uri)
     # When the provider kills it through the signed API
@@ -140,7 +133,7 @@ def test_a_kill_removes_every_copy_with_an_event_and_a_proof(fresh: LocalStack) 
         lambda: ("Article Withdrawn", "kill") in events_about(fresh, article_id), 20, "event"
     )
     # And a later version of it is rejected, never published
-    later = dpa(uri, "2", text="Neue Fassung.")
+    later = dpa_article(uri, "2", text="Neue Fassung.")
     assert deliver(fresh, later, "k-2", provider="dpa", content_type=JSON).status == 202
     wait_until(
         lambda: any(r["article"]["version"] == "2" for r in decisions(fresh)), 20, "v2 decided"
@@ -182,7 +175,7 @@ def test_an_embargo_hold_cannot_be_approved(fresh: LocalStack) -> None:
     until = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     assert (
         deliver(
-            fresh, dpa(uri, "1", embargo=until), "n-1", provider="dpa", content_type=JSON
+            fresh, dpa_article(uri, "1", embargo=until), "n-1", provider="dpa", content_type=JSON
         ).status
         == 202
     )
@@ -192,3 +185,29 @@ def test_an_embargo_hold_cannot_be_approved(fresh: LocalStack) -> None:
     answer = request(url, json.dumps(verdict).encode(), {"Content-Type": JSON})
     assert (answer.status, answer.json["error"]["code"]) == (409, "hold.embargo")
     assert state_of(fresh, keys.article_slug(uri))["versions"][0]["status"] == "held"
+
+
+def test_a_reviewer_rejects_from_the_command_line_and_it_is_on_record(
+    fresh: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    altered = (DEMO_ARTICLES / "menafn-ports-disclaimer-altered.txt").read_bytes()
+    assert deliver(fresh, altered, "cli-1").status == 202
+    wait_until(lambda: any(r["outcome"] == "held" for r in decisions(fresh)), 20, "held")
+    # When the reviewer lists held versions and rejects the one held
+    assert main(["review", "list", "--json"]) == 0
+    listed = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if "held_since" in line
+    ]
+    [held] = [item for item in listed if "held_since" in item]
+    assert main(["review", "reject", held["article"], "--reason", "altered disclaimer"]) == 0
+    said = capsys.readouterr().out
+    # Then the version is rejected, by the caller's own AWS identity, and nothing is published
+    assert f"{held['article']} v1: rejected by arn:aws:" in said
+    assert said.rstrip().endswith("now rejected")
+    [review] = [r for r in decisions(fresh) if r["event"]["kind"] == "review"]
+    assert review["outcome"] == "rejected"
+    assert review["review"]["reviewer"].startswith("arn:aws:")
+    assert objects(fresh, "cleared", "cleared/") == {}
+    # And a second verdict on it is refused, saying why
+    assert main(["review", "approve", held["article"], "--version", "1", "--reason", "x"]) == 1
+    assert "refused (version.rejected)" in capsys.readouterr().out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,17 +12,29 @@ import pytest
 from moto import mock_aws
 
 from clearance.aws.auditlog import AuditLog
+from clearance.aws.bus import Bus
+from clearance.aws.statestore import StateStore
 from clearance.aws.store import Bucket
 from clearance.decide.engine import clear
 from clearance.handlers import audit_review
 from clearance.lifecycle.events import Delivered
+from clearance.lifecycle.plan import BucketRole
 from clearance.lifecycle.record import Source
 from clearance.lifecycle.transition import transition
-from clearance.local.resources import Names, create_buckets
+from clearance.local.resources import (
+    Names,
+    Queues,
+    create_buckets,
+    create_bus,
+    create_queues,
+    create_state_table,
+)
+from clearance.services.articles import Articles
 from clearance.terms.policy import PolicySet
 from tests.conftest import DEMO_ARTICLES, lambda_context
 
 NAMES = Names()
+OUTPUTS: tuple[BucketRole, ...] = ("cleared", "quarantine", "audit")
 DAY_ONE = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
@@ -96,3 +108,56 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def audit(policies: PolicySet, aws: None) -> AuditStack:
     return AuditStack(policies)
+
+
+def provision_state_stack(names: Names = NAMES) -> Queues:
+    """The template's buckets, queue, article-state table and event bus, in moto."""
+    s3 = boto3.client("s3", region_name=names.region)
+    sqs = boto3.client("sqs", region_name=names.region)
+    create_buckets(s3, names)
+    queues = create_queues(sqs, s3, names)
+    create_state_table(boto3.client("dynamodb", region_name=names.region), names)
+    create_bus(boto3.client("events", region_name=names.region), sqs, names)
+    return queues
+
+
+def moto_articles(
+    policies: PolicySet,
+    *,
+    names: Names = NAMES,
+    clock: Callable[[], datetime] | None = None,
+) -> Articles:
+    """Article collaborators with clients of their own, as one Lambda container has them."""
+    s3 = boto3.client("s3", region_name=names.region)
+    return Articles(
+        states=StateStore(boto3.client("dynamodb", region_name=names.region), names.state_table),
+        buckets={role: Bucket(s3, names.bucket(role)) for role in OUTPUTS},
+        bus=Bus(boto3.client("events", region_name=names.region), names.event_bus),
+        policies=policies,
+        **({"clock": clock} if clock else {}),
+    )
+
+
+class Faults:
+    """Counts AWS calls and fails the nth one, once, as a crashed invocation would."""
+
+    def __init__(self, fail_at: int | None) -> None:
+        self.fail_at = fail_at
+        self.calls = 0
+
+    def wrap(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            if self.calls == self.fail_at:
+                raise ConnectionError(f"injected fault at AWS call {self.calls}")
+            return method(*args, **kwargs)
+
+        return wrapped
+
+    def install(self, patch: pytest.MonkeyPatch) -> None:
+        """Every AWS call the services make: S3, the state table and the bus."""
+        for name in ("put_once", "get", "keys", "describe", "delete"):
+            patch.setattr(Bucket, name, self.wrap(getattr(Bucket, name)))
+        for name in ("get", "put", "due"):
+            patch.setattr(StateStore, name, self.wrap(getattr(StateStore, name)))
+        patch.setattr(Bus, "publish", self.wrap(Bus.publish))

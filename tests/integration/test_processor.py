@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -12,7 +11,6 @@ import boto3
 import pytest
 from jsonschema import Draft202012Validator
 
-from clearance.aws.bus import Bus
 from clearance.aws.statestore import StateStore
 from clearance.aws.store import Bucket
 from clearance.contracts.schemas import load_schema
@@ -23,15 +21,12 @@ from clearance.local.resources import (
     MAX_RECEIVE_COUNT,
     Names,
     Queues,
-    create_buckets,
-    create_bus,
-    create_queues,
     create_state_table,
 )
-from clearance.services.articles import Articles
 from clearance.services.processor import Processor
 from clearance.terms.policy import PolicySet
 from tests.conftest import DEMO_ARTICLES, PROJECT, lambda_context
+from tests.integration.conftest import Faults, moto_articles, provision_state_stack
 
 EVENTS = PROJECT / "events"
 
@@ -48,17 +43,8 @@ class Stack:
         self.s3 = boto3.client("s3", region_name=NAMES.region)
         self.sqs = boto3.client("sqs", region_name=NAMES.region)
         self.dynamodb = boto3.client("dynamodb", region_name=NAMES.region)
-        events = boto3.client("events", region_name=NAMES.region)
-        create_buckets(self.s3, NAMES)
-        self.queues: Queues = create_queues(self.sqs, self.s3, NAMES)
-        create_state_table(self.dynamodb, NAMES)
-        create_bus(events, self.sqs, NAMES)
-        self.articles = Articles(
-            states=StateStore(self.dynamodb, NAMES.state_table),
-            buckets={role: Bucket(self.s3, NAMES.bucket(role)) for role in ROLES},  # type: ignore[misc]
-            bus=Bus(events, NAMES.event_bus),
-            policies=policies,
-        )
+        self.queues: Queues = provision_state_stack()
+        self.articles = moto_articles(policies)
         self.processor = Processor(
             inbound=Bucket(self.s3, NAMES.bucket("inbound")),
             articles=self.articles,
@@ -257,23 +243,6 @@ def test_withdrawal_removes_cleared_copies_leaves_a_tombstone_and_blocks_redeliv
     assert [f["rule_id"] for f in late[0]["findings"]] == ["article.killed"]
 
 
-class Faults:
-    """Counts S3 operations and fails the nth one, once, as a crashed invocation would."""
-
-    def __init__(self, fail_at: int | None) -> None:
-        self.fail_at = fail_at
-        self.calls = 0
-
-    def wrap(self, method: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            self.calls += 1
-            if self.calls == self.fail_at:
-                raise ConnectionError(f"injected fault at AWS call {self.calls}")
-            return method(*args, **kwargs)
-
-        return wrapped
-
-
 FAULT_FILES = {
     "inbound/menafn/a.txt": MENAFN,
     "inbound/menafn/b.txt": (DEMO_ARTICLES / "menafn-ports-disclaimer-altered.txt").read_bytes(),
@@ -300,11 +269,7 @@ def run(
 ) -> dict[str, dict[str, bytes]]:
     """Deliver the events to a processor writing to this run's own output buckets."""
     stack.use_outputs(run_name)
-    for name in ("put_once", "get", "keys", "describe", "delete"):
-        patch.setattr(Bucket, name, faults.wrap(getattr(Bucket, name)))
-    for name in ("get", "put"):
-        patch.setattr(StateStore, name, faults.wrap(getattr(StateStore, name)))
-    patch.setattr(Bus, "publish", faults.wrap(Bus.publish))
+    faults.install(patch)
     for body in events:
         stack.sqs.send_message(QueueUrl=stack.queues.url, MessageBody=body)
         stack.drain()

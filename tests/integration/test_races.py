@@ -2,7 +2,8 @@
 reviewer) in threads over the same state table and buckets, moto in this process.
 
 Every commit is conditional on the revision read, so whatever the interleaving, a killed
-article keeps no copy, and of two versions only the newer is ever left published.
+article keeps no copy, and of two versions only the newer is ever left published. moto's
+conditional writes are made atomic here, as DynamoDB's are (`clearance.local.atomic`).
 """
 
 from __future__ import annotations
@@ -13,74 +14,42 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
 
 import boto3
 import pytest
 
-from clearance.aws.bus import Bus
-from clearance.aws.statestore import StateStore
 from clearance.aws.store import Bucket
 from clearance.contracts import keys
 from clearance.decide.licensee import Licensee
 from clearance.lifecycle.record import Source
 from clearance.lifecycle.state import Status
-from clearance.local.resources import (
-    Names,
-    create_buckets,
-    create_bus,
-    create_queues,
-    create_state_table,
-)
-from clearance.services.articles import Articles
+from clearance.local.atomic import make_conditional_writes_atomic
 from clearance.services.lifecycle import Lifecycle
 from clearance.services.processor import Processor
 from clearance.services.review import Reviews
 from clearance.terms.policy import PolicySet
-from tests.conftest import DEMO_ARTICLES
+from tests.conftest import dpa_article
+from tests.integration.conftest import NAMES, moto_articles, provision_state_stack
 
-NAMES = Names()
-ROLES = ("cleared", "quarantine", "audit")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 KILL_TRIALS = 300
 VERSION_TRIALS = 50
-
-
-def dpa(uri: str, version: str, **extra: str) -> bytes:
-    document: dict[str, Any] = json.loads((DEMO_ARTICLES / "dpa-embargoed.json").read_text())
-    document.pop("embargoedUntil")
-    document.update(uri=uri, version=version, versionCreated=f"2026-11-23T0{version}:00:00+00:00")
-    document["bodies"][0]["value"] = f"<p>Fassung {version}.</p>"
-    document.update(extra)
-    return json.dumps(document).encode()
 
 
 class Side:
     """One invocation's own clients and processor, as a separate Lambda container has."""
 
     def __init__(self, policies: PolicySet) -> None:
-        s3 = boto3.client("s3", region_name=NAMES.region)
-        articles = Articles(
-            states=StateStore(
-                boto3.client("dynamodb", region_name=NAMES.region), NAMES.state_table
-            ),
-            buckets={role: Bucket(s3, NAMES.bucket(role)) for role in ROLES},  # type: ignore[misc]
-            bus=Bus(boto3.client("events", region_name=NAMES.region), NAMES.event_bus),
-            policies=policies,
-        )
-        self.inbound = Bucket(s3, NAMES.bucket("inbound"))
+        articles = moto_articles(policies)
+        self.inbound = Bucket(boto3.client("s3", region_name=NAMES.region), NAMES.bucket("inbound"))
         self.processor = Processor(self.inbound, articles, Licensee())
         self.reviews = Reviews(Lifecycle(articles, self.inbound, Licensee(), clock=lambda: NOW))
 
 
 @pytest.fixture
 def sides(policies: PolicySet, aws: None) -> tuple[Side, Side]:
-    s3 = boto3.client("s3", region_name=NAMES.region)
-    sqs = boto3.client("sqs", region_name=NAMES.region)
-    create_buckets(s3, NAMES)
-    create_queues(sqs, s3, NAMES)
-    create_state_table(boto3.client("dynamodb", region_name=NAMES.region), NAMES)
-    create_bus(boto3.client("events", region_name=NAMES.region), sqs, NAMES)
+    make_conditional_writes_atomic()
+    provision_state_stack()
     return Side(policies), Side(policies)
 
 
@@ -120,8 +89,10 @@ def test_a_kill_racing_a_delivery_never_leaves_a_copy_published(sides: tuple[Sid
     for trial in range(KILL_TRIALS):
         # Given an article's first version and its cancellation arriving together
         uri = f"urn:newsml:dpa.com:race:kill-{trial}"
-        first = put(left, f"inbound/dpa/k{trial}-1.json", dpa(uri, "1"))
-        cancel = put(left, f"inbound/dpa/k{trial}-2.json", dpa(uri, "2", pubStatus="canceled"))
+        first = put(left, f"inbound/dpa/k{trial}-1.json", dpa_article(uri, "1"))
+        cancel = put(
+            left, f"inbound/dpa/k{trial}-2.json", dpa_article(uri, "2", pubStatus="canceled")
+        )
         jobs = [partial(left.processor.process, first), partial(right.processor.process, cancel)]
         rng.shuffle(jobs)
         # When two processors decide them side by side
@@ -138,8 +109,8 @@ def test_two_versions_racing_leave_only_the_newer_published(sides: tuple[Side, S
     rng = random.Random(11)  # noqa: S311 - an order of work, not a secret
     for trial in range(VERSION_TRIALS):
         uri = f"urn:newsml:dpa.com:race:versions-{trial}"
-        first = put(left, f"inbound/dpa/v{trial}-1.json", dpa(uri, "1"))
-        second = put(left, f"inbound/dpa/v{trial}-2.json", dpa(uri, "2"))
+        first = put(left, f"inbound/dpa/v{trial}-1.json", dpa_article(uri, "1"))
+        second = put(left, f"inbound/dpa/v{trial}-2.json", dpa_article(uri, "2"))
         jobs = [partial(left.processor.process, first), partial(right.processor.process, second)]
         rng.shuffle(jobs)
         side_by_side(*jobs)
@@ -158,12 +129,16 @@ def test_an_approval_racing_a_kill_loses_to_the_kill(sides: tuple[Side, Side]) -
     for trial in range(20):
         uri = f"urn:newsml:dpa.com:race:review-{trial}"
         article_id = keys.article_slug(uri)
-        held = put(left, f"inbound/dpa/r{trial}-1.json", dpa(uri, "1", **json.loads(altered)))
+        held = put(
+            left, f"inbound/dpa/r{trial}-1.json", dpa_article(uri, "1", **json.loads(altered))
+        )
         left.processor.process(held)
         state = left.processor.articles.states.get(article_id)
         assert state is not None
         assert state.versions[0].status is Status.HELD, state.versions[0].findings
-        cancel = put(left, f"inbound/dpa/r{trial}-2.json", dpa(uri, "2", pubStatus="canceled"))
+        cancel = put(
+            left, f"inbound/dpa/r{trial}-2.json", dpa_article(uri, "2", pubStatus="canceled")
+        )
         verdict = {"version": "1", "verdict": "approve", "reason": "checked"}
         side_by_side(
             partial(right.reviews.verdict, article_id, verdict, "reviewer", f"rq-{trial}"),

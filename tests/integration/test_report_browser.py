@@ -99,6 +99,7 @@ def test_report_opens_in_chromium_with_headings_totals_and_rows(
         "Decisions by provider and outcome",
         "Decisions per day",
         "Held and rejected articles",
+        "Kills",
         "Audit log verification",
     ]
     assert "menafn" in seen.cells

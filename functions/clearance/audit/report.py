@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from clearance.audit.kills import KillStatus, kill_statuses
 from clearance.audit.verify import Verification
 from clearance.contracts import keys
 from clearance.decide.findings import Outcome
@@ -38,7 +39,8 @@ ul.findings{margin:0;padding-left:1.1rem}.meta{color:#555}
 .verified{color:#1b5e20;font-weight:600}.failed{color:#b71c1c;font-weight:600}
 .problems td{color:#b71c1c}.unverified{color:#555;font-style:italic}
 svg text{font:11px system-ui,sans-serif;fill:#333}svg .axis{stroke:#999}
-svg .grid{stroke:#eee}
+svg .grid{stroke:#eee}td.complete{color:#1b5e20}
+td.overdue,td.incomplete{color:#b71c1c;font-weight:600}
 """
 
 
@@ -62,6 +64,7 @@ def render_report(
         _totals(records),
         _chart(records),
         _attention(records),
+        _kills(kill_statuses(records, generated_at)),
         _verification(verification),
         "</body>",
         "</html>",
@@ -214,8 +217,9 @@ def _chart(records: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _attention(records: Sequence[Mapping[str, Any]]) -> str:
+    cleared = _last_cleared(records)
     chosen = sorted(
-        (r for r in records if _outcome(r) in ATTENTION),
+        (r for r in records if _needs_attention(r, cleared)),
         key=lambda r: (str(r.get("decided_at") or ""), str(r.get("decision_id") or "")),
     )
     heading = "<h2>Held and rejected articles</h2>"
@@ -248,6 +252,44 @@ def _attention(records: Sequence[Mapping[str, Any]]) -> str:
         '<th scope="col">outcome</th><th scope="col">article</th>'
         '<th scope="col">audit record</th><th scope="col">findings</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
+def _last_cleared(records: Sequence[Mapping[str, Any]]) -> dict[str, datetime]:
+    """When each article was last cleared (a delivery, an approval, an embargo's end)."""
+    last: dict[str, datetime] = {}
+    for record in records:
+        moment, article_id = _decided_at(record), _article_id(record)
+        if _outcome(record) == Outcome.CLEARED.value and moment and article_id:
+            last[article_id] = max(moment, last.get(article_id, moment))
+    return last
+
+
+def _needs_attention(record: Mapping[str, Any], cleared: Mapping[str, datetime]) -> bool:
+    """Held or rejected, unless a later clearance of the same article lifted the hold."""
+    moment, later = _decided_at(record), cleared.get(_article_id(record) or "")
+    lifted = _outcome(record) == Outcome.HELD.value and moment and later and later > moment
+    return _outcome(record) in ATTENTION and not lifted
+
+
+def _kills(statuses: Sequence[KillStatus]) -> str:
+    if not statuses:
+        return '<section id="kills"><h2>Kills</h2><p>No kills among these decisions.</p></section>'
+    rows = "".join(
+        f"<tr><td>{_e(s.provider)}</td><td><code>{_e(s.article_id)}</code>"
+        f"{f'<br><code>{_e(_short(s.uri))}</code>' if s.uri else ''}</td>"
+        f"<td>{_e(_clock(s.received, '-'))}</td><td>{_e(_clock(s.deadline, 'none'))}</td>"
+        f'<td>{_e(_clock(s.completed, "not yet"))}</td><td class="n">{len(s.removed)}</td>'
+        f'<td class="{s.verdict.value}">{s.verdict.value}</td></tr>'
+        for s in statuses
+    )
+    return (
+        '<section id="kills"><h2>Kills</h2><table><thead><tr><th scope="col">provider</th>'
+        '<th scope="col">article</th><th scope="col">received (UTC)</th>'
+        '<th scope="col">deadline (UTC)</th><th scope="col">completed (UTC)</th>'
+        '<th scope="col" class="n">copies removed</th><th scope="col">verdict</th></tr></thead>'
+        f'<tbody>{rows}</tbody></table><p class="meta">Judged from the audit records alone; '
+        "<code>clearance audit kills</code> also looks for copies still present.</p></section>"
     )
 
 
@@ -314,6 +356,16 @@ def _decided_at(record: Mapping[str, Any]) -> datetime | None:
     except ValueError:
         return None
     return moment.astimezone(UTC) if moment.tzinfo is not None else None
+
+
+def _article_id(record: Mapping[str, Any]) -> str | None:
+    article = record.get("article")
+    value = article.get("id") if isinstance(article, Mapping) else None
+    return str(value) if value else None
+
+
+def _clock(moment: datetime | None, absent: str) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S}" if moment else absent
 
 
 def _time_text(record: Mapping[str, Any]) -> str:

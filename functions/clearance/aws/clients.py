@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sts import STSClient
 
 
 @cache
@@ -44,3 +45,8 @@ def dynamodb() -> DynamoDBClient:
 @cache
 def events() -> EventBridgeClient:
     return boto3.client("events")
+
+
+@cache
+def sts() -> STSClient:
+    return boto3.client("sts")

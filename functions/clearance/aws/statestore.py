@@ -26,6 +26,8 @@ DUE_INDEX = "due"
 HELD_INDEX = "held"
 DUE_SHARDS = 4
 HELD_PARTITION = "held"
+OWED = "0000"
+"""The due time of an article whose outbox is not finished: before any timer."""
 
 
 class StateStore:
@@ -50,9 +52,11 @@ class StateStore:
             "state": {"S": json.dumps(state.to_dict(), ensure_ascii=False, sort_keys=True)},
             "provider": {"S": state.provider},
         }
-        if state.next_due:
+        # An outbox not yet finished is due at once: the next sweep finishes it.
+        next_due = OWED if state.outbox else state.next_due
+        if next_due:
             item["due_shard"] = {"S": due_shard(state.article_id)}
-            item["next_due"] = {"S": state.next_due}
+            item["next_due"] = {"S": next_due}
         held = [
             v.decided_at
             for v in state.versions

@@ -1,8 +1,8 @@
-"""`clearance audit list|show|export|verify|report`: the audit log for a compliance officer.
+"""`clearance audit list|show|export|verify|report|kills`: the audit log for a compliance officer.
 
 Runs against the local stack or a real account with the same code: the endpoint comes from
 AWS_ENDPOINT_URL (and credentials from the usual AWS variables), the bucket from AUDIT_BUCKET
-or `--bucket`.
+or `--bucket` (and, for `kills`, the cleared bucket from CLEARED_BUCKET or `--cleared-bucket`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ import json
 import os
 import sys
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from clearance.audit.digest import period_of_key
-from clearance.audit.query import PARAMETERS, AuditQuery, QueryError, parse_query
+from clearance.audit.kills import KillStatus, KillVerdict, is_kill, is_kill_deadline, kill_statuses
+from clearance.audit.query import PARAMETERS, AuditQuery, QueryError, parse_query, record_matches
 from clearance.audit.report import render_report
 from clearance.audit.verify import Verification, verify_log
 from clearance.aws import clients
@@ -26,7 +28,7 @@ from clearance.aws.auditlog import AuditLog
 from clearance.aws.digeststore import DigestStore
 from clearance.aws.kms import KmsVerifier
 from clearance.aws.store import Bucket
-from clearance.decide.findings import Finding, main_finding
+from clearance.decide.findings import Finding, Outcome, main_finding
 from clearance.local.resources import Names
 
 # The digest of an hour is written a few minutes after it ends (the schedule runs at :05).
@@ -79,6 +81,21 @@ def add_audit_commands(commands: Any, parser_class: type[argparse.ArgumentParser
     show = actions.add_parser("show", help="every decision about one article")
     show.add_argument("article_id", metavar="ID")
     show.add_argument("--bucket", default=os.environ.get("AUDIT_BUCKET") or Names().bucket("audit"))
+    kill_parser = actions.add_parser("kills", help="kills, and whether copies came down in time")
+    for name in ("provider", "from", "to"):
+        kill_parser.add_argument(f"--{name}", dest=f"q_{name}")
+    kill_parser.add_argument(
+        "--overdue", action="store_true", help="only kills not complete (overdue or incomplete)"
+    )
+    kill_parser.add_argument("--json", action="store_true", help="one kill per line, as JSON")
+    kill_parser.add_argument(
+        "--bucket", default=os.environ.get("AUDIT_BUCKET") or Names().bucket("audit")
+    )
+    kill_parser.add_argument(
+        "--cleared-bucket",
+        default=os.environ.get("CLEARED_BUCKET") or Names().bucket("cleared"),
+        help="where the cleared copies are (default: CLEARED_BUCKET)",
+    )
 
 
 def _filters(parser: argparse.ArgumentParser, *, paging: bool) -> None:
@@ -98,13 +115,16 @@ def open_log(bucket: str) -> AuditLog:
 
 
 def run_audit(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """Exit 0, or 1 when `verify` finds a problem or `show` finds nothing."""
+    """Exit 0, or 1 when `verify` finds a problem, `show` finds nothing or `kills` finds a kill
+    not complete."""
     out = out or sys.stdout
     log = open_log(args.bucket)
     if args.audit_command == "show":
         decisions = log.article(args.article_id)
         out.write(json.dumps({"article": args.article_id, "decisions": decisions}, indent=2) + "\n")
         return 0 if decisions else 1
+    if args.audit_command == "kills":
+        return kills(args, log, out)
     query = query_from(args)
     if args.audit_command == "list":
         page = log.page(query)
@@ -160,6 +180,43 @@ def verify(args: argparse.Namespace, query: AuditQuery) -> Verification:
         start=start,
         end=end,
         expect_digests_until=now - DIGEST_GRACE if query.end is None else None,
+    )
+
+
+def kills(args: argparse.Namespace, log: AuditLog, out: TextIO) -> int:
+    """Each kill in the period, judged against the copies still under its prefix."""
+    query = replace(query_from(args), outcome=Outcome.WITHDRAWN.value)
+    # A kill's deadline record comes after it, perhaps after `--to`: read on, bound the kills.
+    records = [
+        record
+        for record in log.records(replace(query, end=None))
+        if is_kill_deadline(record) or (is_kill(record) and record_matches(record, query))
+    ]
+    cleared = Bucket(clients.s3(), args.cleared_bucket)
+    remaining = {
+        record["article"]["id"]: list(cleared.keys(record["withdrawn_prefix"]))
+        for record in records
+        if is_kill(record) and record["withdrawn_prefix"]
+    }
+    statuses = kill_statuses(records, datetime.now(UTC), remaining)
+    failing = [status for status in statuses if status.verdict is not KillVerdict.COMPLETE]
+    for status in failing if args.overdue else statuses:
+        out.write(
+            (json.dumps(status.to_dict(), ensure_ascii=False) if args.json else kill_line(status))
+            + "\n"
+        )
+    return 1 if failing else 0
+
+
+def kill_line(status: KillStatus) -> str:
+    def when(moment: datetime | None, absent: str) -> str:
+        return moment.isoformat() if moment else absent
+
+    left = f": {len(status.remaining)} still present" if status.remaining else ""
+    return (
+        f"{status.provider:16} {status.article_id}  received {when(status.received, '-')}"
+        f"  deadline {when(status.deadline, 'none')}  completed {when(status.completed, 'not yet')}"
+        f"  removed {len(status.removed)}  {status.verdict.value}{left}"
     )
 
 

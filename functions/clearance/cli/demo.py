@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from clearance.cli import story
 from clearance.contracts import media
 from clearance.contracts.keys import CLEARED, DECISIONS, INBOUND
 from clearance.decide.findings import Finding, main_finding
@@ -178,7 +179,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str,
 
 
 def decisions(stack: LocalStack) -> dict[str, dict[str, Any]]:
-    """Audit records by the SHA-256 of the input they decided."""
+    """The record of each delivery's decision, by the SHA-256 of the input it decided."""
     bucket = stack.names.bucket("audit")
     found: dict[str, dict[str, Any]] = {}
     pages = stack.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=DECISIONS)
@@ -186,7 +187,9 @@ def decisions(stack: LocalStack) -> dict[str, dict[str, Any]]:
         for item in page.get("Contents", []):
             body = stack.s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
             record = json.loads(body)
-            found.setdefault(record["source"]["sha256"], record)
+            event = record.get("event") or {"kind": "delivery"}
+            if event["kind"] == "delivery" or event.get("by") == "feed":
+                found.setdefault(record["source"]["sha256"], record)
     return found
 
 
@@ -285,6 +288,7 @@ def run(samples: Path, out: Path) -> int:
             records = decisions(stack)
             cleared = export_cleared(stack, out / "cleared")
             audit = stack.names.bucket("audit")
+            life = story.tell(stack, PROJECT / "events" / "articles", post)
         finally:
             stack.stop()
     print()
@@ -298,6 +302,10 @@ def run(samples: Path, out: Path) -> int:
         f"{accepted} deliveries accepted, {len(records)} decisions ({summary}): a duplicate"
         f" delivery shares its article's decision; {refused} refused at the door"
     )
+    print()
+    print("the life of a licence:")
+    print("\n".join(f"  {line}" for line in life))
+    print()
     (out / "decisions.jsonl").write_text(
         "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records.values())
     )

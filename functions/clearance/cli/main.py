@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from clearance.audit.query import QueryError
 from clearance.cli.audit import add_audit_commands, run_audit
+from clearance.cli.review import add_review_commands, run_review
 from clearance.cli.serve import add_arguments as add_serve_arguments
 from clearance.cli.serve import run as serve
 from clearance.contracts import media
@@ -63,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the whole service on this machine (loopback)")
     add_serve_arguments(serve)
     add_audit_commands(commands, _Parser)
+    add_review_commands(commands, _Parser)
     return parser
 
 
@@ -85,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(args)
         if args.command == "audit":
             return run_audit(args)
+        if args.command == "review":
+            return run_review(args)
         return _lint(args.files)
     except UsageError as error:
         print(f"clearance: {error}", file=sys.stderr)

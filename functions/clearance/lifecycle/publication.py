@@ -75,6 +75,21 @@ class Publisher(Context):
             )
         elif data:
             writes = quarantine_writes(decision, source, data)
+
+        def record(outcome: Outcome, extra: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+            """The record of this decision, naming what it wrote."""
+            return decision_record(
+                decision,
+                source,
+                ref.bytes,
+                [Copy(self.buckets[w.bucket], w.key, w.sha256, w.kind) for w in writes],
+                event=kind,
+                outcome=outcome,
+                extra_findings=extra or [],
+                review=review,
+                record_id=event_id(self.policy_sha, *identity) if identity else None,
+            )
+
         copies = tuple(
             StoredCopy(self.buckets["cleared"], w.key, w.sha256, w.kind)
             for w in writes
@@ -88,17 +103,7 @@ class Publisher(Context):
         ):
             # Another delivery of a version already shown, and not fit to show: it is kept
             # aside and recorded; the shown version stays up.
-            kept_aside = decision_record(
-                decision,
-                source,
-                ref.bytes,
-                [Copy(self.buckets[w.bucket], w.key, w.sha256, w.kind) for w in writes],
-                event=kind,
-                outcome=outcome,
-                review=review,
-                record_id=event_id(self.policy_sha, *identity) if identity else None,
-            )
-            return Change(state, Plan(writes=writes, records=((kept_aside, ()),)))
+            return Change(state, Plan(writes=writes, records=((record(outcome), ()),)))
         hold = hold_of(decision) if outcome is Outcome.HELD else None
         at = source.arrived_at.isoformat()
         entry = entry_of(decision, ref, STATUS[outcome], hold=hold, at=at, copies=copies)
@@ -121,18 +126,12 @@ class Publisher(Context):
                 extra.append(
                     Finding("article.superseded", "/version", Severity.INFO, note).to_dict()
                 )
-        record = decision_record(
-            decision,
-            source,
-            ref.bytes,
-            [Copy(self.buckets[w.bucket], w.key, w.sha256, w.kind) for w in writes],
-            event=kind,
-            outcome=outcome,
-            extra_findings=extra,
-            review=review,
-            record_id=event_id(self.policy_sha, *identity) if identity else None,
-        )
-        effects.records.insert(0, (record, tuple(effects.prefixes)))
+        decided = record(outcome, extra)
+        # The record lists what this decision took down of its own version: copies of an
+        # earlier delivery of it, or whatever an interrupted attempt had written.
+        own = keys.cleared_version_prefix(state.provider, state.uri, version)
+        replaced = tuple(r.key for r in effects.removals if r.key.startswith(own))
+        effects.records.insert(0, (decided, (*effects.prefixes, *replaced)))
         return effects.change(writes)
 
     def _publish(

@@ -31,6 +31,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from moto.server import ThreadedMotoServer
 
 from clearance.ingest.signature import SecretError, sign
+from clearance.local.atomic import make_conditional_writes_atomic
 from clearance.local.dispatcher import dispatch_once
 from clearance.local.gateway import (
     ROUTES,
@@ -524,6 +525,7 @@ class LocalStack:
         werkzeug = logging.getLogger("werkzeug")
         self._saved_werkzeug_level = werkzeug.level
         werkzeug.setLevel(logging.ERROR)
+        make_conditional_writes_atomic()
         self._moto = ThreadedMotoServer(
             ip_address=_moto_host(self.host), port=self.aws_port, verbose=False
         )

@@ -107,6 +107,12 @@ class Articles:
         self.write(change.plan.writes)
         self.complete(change.plan)
 
+    def settle(self, article_id: str) -> None:
+        """Finish what a committed change still owes the article, if anything."""
+        state = self.states.get(article_id)
+        if state is not None and state.outbox:
+            self.finish(state)
+
     def finish(self, state: ArticleState) -> None:
         """Do what a committed change still owes, then clear its outbox (if nobody else has)."""
         if state.outbox:
@@ -125,21 +131,26 @@ class Articles:
             self.bus.publish(plan.notifications)
 
     def remove(self, plan: Plan) -> list[Removed]:
+        """Take the plan's copies down; what was removed, and when.
+
+        A copy the state knew of is listed even when an interrupted earlier attempt already
+        removed it, so a withdrawal's record names every copy that was up; a straggler found
+        under a prefix is listed when this attempt removes it.
+        """
         cleared = self.buckets["cleared"]
-        targets: dict[str, str | None] = {r.key: r.sha256 for r in plan.removals}
-        for prefix in plan.prefixes:
-            for key in cleared.keys(prefix):
-                targets.setdefault(key, None)
+        known = {r.key: r for r in plan.removals}
+        found_under = {key for prefix in plan.prefixes for key in cleared.keys(prefix)}
         removed = []
-        for key, sha256 in sorted(targets.items()):
+        for key in sorted(set(known) | found_under):
             found = cleared.describe(key)
-            if found is None:
+            expected = known.get(key)
+            if found is None and expected is None:
                 continue
-            version_id, stored_sha256 = found
-            cleared.delete(key)
-            removed.append(
-                Removed(cleared.name, key, version_id, stored_sha256 or sha256, _now(self.clock))
-            )
+            if found is not None:
+                cleared.delete(key)
+            version_id, stored_sha256 = found or (expected.version_id if expected else None, None)
+            sha256 = stored_sha256 or (expected.sha256 if expected else None)
+            removed.append(Removed(cleared.name, key, version_id, sha256, _now(self.clock)))
         return removed
 
     def write(self, writes: tuple[Write, ...]) -> None:

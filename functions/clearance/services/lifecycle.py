@@ -1,5 +1,6 @@
 """The minute sweep: every timer that has come due (an embargo's end, a licence's expiry, a
-kill's deadline) carried through the article's transition.
+kill's deadline) carried through the article's transition, and every outbox a crash left
+unfinished completed.
 
 Due articles are found through the state table's `due` index, never a scan. What a timer's
 event depends on is read first: the held delivery, decided again as at the embargo's end; the
@@ -45,6 +46,7 @@ class Lifecycle:
         due_ids = sorted(set(self.articles.states.due(now.isoformat())))
         fired = 0
         for article_id in due_ids:
+            self.articles.settle(article_id)
             state = self.articles.states.get(article_id)
             for timer in due_timers(state, now):
                 self.articles.apply(article_id, partial(self.event, timer=timer), now)

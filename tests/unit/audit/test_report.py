@@ -29,8 +29,10 @@ def record(
     provider: str | None = "menafn",
     headline: str | None = None,
     findings: list[dict[str, str]] | None = None,
+    article_id: str | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    """An audit decision record as audit.decision_record writes it."""
+    """An audit decision record as audit.decision_record writes it; `extra` adds fields."""
     digest = hashlib.sha256(str(n).encode()).hexdigest()
     uri = f"urn:example:{provider}:{n}"
     value: dict[str, Any] = {
@@ -49,7 +51,7 @@ def record(
         "article": {
             "uri": uri,
             "version": "1",
-            "id": f"a{n}",
+            "id": article_id or f"a{n}",
             "headline": headline if headline is not None else f"Headline {n}",
         },
         "policy": None,
@@ -57,6 +59,7 @@ def record(
         "findings": findings or [],
         "copies": [],
         "withdrawn_prefix": None,
+        **extra,
     }
     assert list(validator_for("audit-record.schema.json").iter_errors(value)) == []
     return value
@@ -154,6 +157,7 @@ def test_page_has_a_title_and_a_heading_per_section() -> None:
         "Decisions by provider and outcome",
         "Decisions per day",
         "Held and rejected articles",
+        "Kills",
         "Audit log verification",
     ]
 
@@ -338,3 +342,135 @@ def test_unexpected_outcome_and_unknown_provider_are_counted_not_hidden() -> Non
     page = Page(render([odd]))
     assert page.sections["totals"][0][-2:] == ["escalated", "total"]
     assert page.sections["totals"][1] == ["unknown", "0", "0", "0", "0", "0", "1", "1"]
+
+
+def kill_records(n: int, received: datetime, *, overdue: bool) -> list[dict[str, Any]]:
+    """A kill with a one-hour deadline and the sweep's record at the deadline."""
+    deadline = received + timedelta(hours=1)
+    prefix = f"cleared/dpa/a{n}/"
+    swept = deadline + timedelta(minutes=2) if overdue else received + timedelta(minutes=1)
+    gone = [
+        {
+            "bucket": "cleared",
+            "key": f"{prefix}v1-{n}.{extension}",
+            "version_id": None,
+            "sha256": hashlib.sha256(extension.encode()).hexdigest(),
+            "removed_at": swept.isoformat(),
+        }
+        for extension in ("json", "html")
+    ]
+    rule = {
+        "rule_id": "kill.overdue" if overdue else "kill.complete",
+        "pointer": "",
+        "severity": "critical" if overdue else "info",
+        "message": "at the kill deadline",
+    }
+    later: dict[str, Any] = {"removed": gone} if overdue else {}
+    kill = record(
+        n,
+        received,
+        "withdrawn",
+        provider="dpa",
+        record_version=2,
+        event={"kind": "kill", "by": "feed", "reason": "kill"},
+        withdrawn_prefix=prefix,
+        deadline=deadline.isoformat(),
+        removed=[] if overdue else gone,
+    )
+    timer = record(
+        n + 100,
+        deadline + timedelta(minutes=2),
+        "withdrawn",
+        provider="dpa",
+        article_id=f"a{n}",
+        findings=[rule],
+        record_version=2,
+        event={"kind": "timer", "timer": "kill-deadline", "by": "schedule", "reason": "kill"},
+        deadline=deadline.isoformat(),
+        **later,
+    )
+    return [kill, timer]
+
+
+def test_kills_are_tabled_with_their_deadline_and_verdict() -> None:
+    # Given a kill whose copies went within a minute and one whose copies outlived the deadline
+    kills = kill_records(20, DAY1, overdue=False) + kill_records(21, DAY1, overdue=True)
+    # When the report is rendered with them
+    page = Page(render(RECORDS + kills))
+    # Then the Kills table has one row per killed article, oldest first, with its verdict
+    assert page.sections["kills"] == [
+        [
+            "provider",
+            "article",
+            "received (UTC)",
+            "deadline (UTC)",
+            "completed (UTC)",
+            "copies removed",
+            "verdict",
+        ],
+        [
+            "dpa",
+            "a20 urn:example:dpa:20",
+            "2026-11-23 09:15:00",
+            "2026-11-23 10:15:00",
+            "2026-11-23 09:16:00",
+            "2",
+            "complete",
+        ],
+        [
+            "dpa",
+            "a21 urn:example:dpa:21",
+            "2026-11-23 09:15:00",
+            "2026-11-23 10:15:00",
+            "2026-11-23 10:17:00",
+            "2",
+            "overdue",
+        ],
+    ]
+    # And each verdict is marked for its colour, the overdue one in red
+    verdicts = [
+        attrs["class"] for attrs in page.all("td") if attrs.get("class") in {"complete", "overdue"}
+    ]
+    assert verdicts == ["complete", "overdue"]
+    assert "td.overdue,td.incomplete{color:#b71c1c" in "".join(page.text["style"])
+
+
+def test_a_killed_article_uri_carrying_markup_is_shown_never_run() -> None:
+    # Given a kill whose uri carries markup
+    [kill, _] = kill_records(22, DAY1, overdue=False)
+    kill["article"]["uri"] = HOSTILE
+    # When the report is rendered
+    page = Page(render([kill]))
+    # Then the uri reads as sent in the Kills table and no element is injected
+    assert page.sections["kills"][1][1] == f"a22 {HOSTILE}"
+    assert page.all("script") == []
+    assert page.all("img") == []
+
+
+def test_no_kills_is_said_in_one_sentence() -> None:
+    # Given decisions without any kill (a withdrawal without a kill event among them)
+    # Then the Kills section says there were none, and has no table
+    assert "No kills among these decisions." in PAGE.text["p"]
+    assert "kills" not in PAGE.sections
+
+
+def test_a_hold_later_cleared_no_longer_needs_attention() -> None:
+    # Given an article held, then cleared by a reviewer's approval an hour later
+    held = record(30, DAY1, "held", findings=[DISCLAIMER])
+    approved = record(31, DAY1 + timedelta(hours=1), "cleared", article_id="a30")
+    # And another held article cleared only before it was held again
+    earlier = record(32, DAY1, "cleared", article_id="a33")
+    held_again = record(33, DAY1 + timedelta(hours=2), "held", findings=[DISCLAIMER])
+    # When the report is rendered
+    rows = Page(render([held, approved, earlier, held_again])).sections["attention"][1:]
+    # Then only the article still held is listed
+    assert [row[3] for row in rows] == ["Headline 33 urn:example:menafn:33"]
+
+
+def test_a_rejection_stays_listed_whatever_follows() -> None:
+    # Given a rejected delivery and a later cleared delivery of the same article
+    rejected = record(40, DAY1, "rejected", findings=[TERRITORY])
+    cleared = record(41, DAY1 + timedelta(hours=1), "cleared", article_id="a40")
+    # Then the rejection is still listed
+    rows = Page(render([rejected, cleared])).sections["attention"][1:]
+    assert [row[2] for row in rows] == ["rejected"]

@@ -20,33 +20,13 @@ from clearance.lifecycle.record import Source
 from clearance.lifecycle.state import ArticleState, Hold, Status, TimerKind
 from clearance.lifecycle.transition import transition
 from clearance.terms.policy import PolicySet
+from tests.conftest import dpa_article
 
 POLICIES = PolicySet.load()
 DPA = POLICIES.policies["dpa"]
 BUCKETS = {"cleared": "cleared-b", "quarantine": "quarantine-b", "audit": "audit-b"}
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 URI = "urn:newsml:dpa.com:20261123:nachtzug"
-
-
-def dpa(
-    version: str, *, embargo: str | None = None, text: str = "Neue Nachtzüge.", **extra: str
-) -> bytes:
-    document = {
-        "uri": URI,
-        "version": version,
-        "versionCreated": f"2026-11-23T{int(version) % 24:02d}:00:00+00:00",
-        "pubStatus": extra.pop("pubStatus", "usable"),
-        "copyrightHolder": "dpa",
-        "copyrightNotice": "Copyright 2026, dpa (www.dpa.de). Alle Rechte vorbehalten",
-        "language": "de",
-        "headlines": [{"role": "main", "value": f"Bahn kündigt Nachtzüge an ({version})"}],
-        "by": "Von Jana Berger, dpa",
-        "bodies": [{"role": "html", "contentType": "text/html", "value": f"<p>{text}</p>"}],
-        **extra,
-    }
-    if embargo:
-        document["embargoedUntil"] = embargo
-    return json.dumps(document).encode()
 
 
 def decided(
@@ -76,7 +56,7 @@ def record_outcomes(plan: Plan) -> list[tuple[str, str]]:
 
 
 def test_a_first_version_that_clears_is_published_with_its_copies() -> None:
-    change = deliver(None, dpa("1"))
+    change = deliver(None, dpa_article(URI, "1"))
     state = committed(change, None)
     [entry] = state.versions
     assert entry.status is Status.PUBLISHED
@@ -88,10 +68,10 @@ def test_a_first_version_that_clears_is_published_with_its_copies() -> None:
 
 def test_a_newer_version_supersedes_the_published_one_and_takes_its_copies_down() -> None:
     # Given version 1 published
-    first = committed(deliver(None, dpa("1")), None)
+    first = committed(deliver(None, dpa_article(URI, "1")), None)
     old_copies = {copy.key for copy in first.versions[0].copies}
     # When version 2 clears
-    change = deliver(first, dpa("2", text="Korrigiert."))
+    change = deliver(first, dpa_article(URI, "2", text="Korrigiert."))
     state = committed(change, first)
     # Then version 2 is up, version 1 superseded, and every copy of version 1 is removed
     assert [(v.version, v.status) for v in state.versions] == [
@@ -108,9 +88,9 @@ def test_a_newer_version_supersedes_the_published_one_and_takes_its_copies_down(
 
 def test_an_older_version_arriving_after_a_newer_one_is_never_published() -> None:
     # Given version 2 published
-    second = committed(deliver(None, dpa("2")), None)
+    second = committed(deliver(None, dpa_article(URI, "2")), None)
     # When version 1 arrives late
-    change = deliver(second, dpa("1"))
+    change = deliver(second, dpa_article(URI, "1"))
     state = committed(change, second)
     # Then version 1 is recorded superseded; nothing of it is written to the cleared bucket
     assert state.version("1").status is Status.SUPERSEDED  # type: ignore[union-attr]
@@ -125,14 +105,14 @@ def test_an_older_version_arriving_after_a_newer_one_is_never_published() -> Non
 
 
 def test_versions_compare_as_numbers_not_text() -> None:
-    ninth = committed(deliver(None, dpa("9")), None)
-    tenth = committed(deliver(ninth, dpa("10")), ninth)
+    ninth = committed(deliver(None, dpa_article(URI, "9")), None)
+    tenth = committed(deliver(ninth, dpa_article(URI, "10")), ninth)
     assert tenth.published.version == "10"  # type: ignore[union-attr]
 
 
 def test_the_same_delivery_again_changes_nothing() -> None:
-    first = committed(deliver(None, dpa("1")), None)
-    again = deliver(first, dpa("1"))
+    first = committed(deliver(None, dpa_article(URI, "1")), None)
+    again = deliver(first, dpa_article(URI, "1"))
     assert again.state == first
     assert again.plan == Plan()
 
@@ -140,7 +120,7 @@ def test_the_same_delivery_again_changes_nothing() -> None:
 def test_an_embargoed_version_is_held_until_its_timer_decides_it_again() -> None:
     # Given a version under embargo for one more hour
     until = NOW + timedelta(hours=1)
-    data = dpa("1", embargo=until.isoformat())
+    data = dpa_article(URI, "1", embargo=until.isoformat())
     change = deliver(None, data)
     state = committed(change, None)
     entry = state.versions[0]
@@ -195,7 +175,7 @@ def test_an_article_past_its_expiry_is_withdrawn_when_its_timer_fires() -> None:
 
 def test_a_kill_takes_every_copy_down_keeps_a_tombstone_and_starts_the_deadline() -> None:
     # Given version 1 published
-    first = committed(deliver(None, dpa("1")), None)
+    first = committed(deliver(None, dpa_article(URI, "1")), None)
     # When the provider kills it through the API
     change = transition(first, KillOrdered("api:editor", "req-kill"), NOW, DPA, BUCKETS)  # type: ignore[arg-type]
     state = committed(change, first)
@@ -218,19 +198,19 @@ def test_a_kill_takes_every_copy_down_keeps_a_tombstone_and_starts_the_deadline(
 
 
 def test_a_cancel_in_the_feed_is_a_kill_and_later_deliveries_stay_down() -> None:
-    first = committed(deliver(None, dpa("1")), None)
-    kill = deliver(first, dpa("2", pubStatus="canceled"))
+    first = committed(deliver(None, dpa_article(URI, "1")), None)
+    kill = deliver(first, dpa_article(URI, "2", pubStatus="canceled"))
     killed = committed(kill, first)
     assert killed.kill is not None
     assert killed.kill.by == "feed"
-    later = deliver(killed, dpa("3"))
+    later = deliver(killed, dpa_article(URI, "3"))
     after = committed(later, killed)
     assert after.version("3").status is Status.REJECTED  # type: ignore[union-attr]
     assert not [w for w in later.plan.writes if w.bucket == "cleared"]
 
 
 def held_for_review() -> tuple[ArticleState, bytes]:
-    data = dpa("1", copyrightNotice="(c) someone else")
+    data = dpa_article(URI, "1", copyrightNotice="(c) someone else")
     change = deliver(None, data)
     state = committed(change, None)
     return state, data
@@ -256,12 +236,12 @@ def test_a_reviewer_approves_a_version_held_for_review_and_it_is_published() -> 
 
 def test_holds_no_person_may_lift_are_refused_with_the_reason() -> None:
     embargoed = committed(
-        deliver(None, dpa("1", embargo=(NOW + timedelta(hours=1)).isoformat())), None
+        deliver(None, dpa_article(URI, "1", embargo=(NOW + timedelta(hours=1)).isoformat())), None
     )
     with pytest.raises(Refused) as refused:
         transition(embargoed, Verdict("1", True, "r", "why", "q"), NOW, DPA, BUCKETS)  # type: ignore[arg-type]
     assert (refused.value.status, refused.value.code) == (409, "hold.embargo")
-    published = committed(deliver(None, dpa("1")), None)
+    published = committed(deliver(None, dpa_article(URI, "1")), None)
     with pytest.raises(Refused) as refused:
         transition(published, Verdict("1", False, "r", "why", "q"), NOW, DPA, BUCKETS)  # type: ignore[arg-type]
     assert (refused.value.status, refused.value.code) == (409, "version.published")
@@ -275,5 +255,7 @@ def test_holds_no_person_may_lift_are_refused_with_the_reason() -> None:
 
 
 def test_the_state_survives_its_stored_form() -> None:
-    state = committed(deliver(None, dpa("1", embargo=(NOW + timedelta(hours=1)).isoformat())), None)
+    state = committed(
+        deliver(None, dpa_article(URI, "1", embargo=(NOW + timedelta(hours=1)).isoformat())), None
+    )
     assert ArticleState.from_dict(json.loads(json.dumps(state.to_dict()))) == state

@@ -1,0 +1,105 @@
+"""The lifecycle and review functions answer their sample events, over moto in this process."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from clearance.aws.store import Bucket
+from clearance.decide.licensee import Licensee
+from clearance.handlers import lifecycle as lifecycle_handler
+from clearance.handlers import review as review_handler
+from clearance.local.resources import (
+    Names,
+)
+from clearance.services.lifecycle import Lifecycle
+from clearance.services.review import Reviews
+from clearance.terms.policy import PolicySet
+from tests.conftest import PROJECT, lambda_context
+from tests.integration.conftest import moto_articles, provision_state_stack
+
+NAMES = Names()
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def lifecycle(policies: PolicySet, aws: None) -> Lifecycle:
+    provision_state_stack()
+    articles = moto_articles(policies)
+    s3 = boto3.client("s3", region_name=NAMES.region)
+    return Lifecycle(articles, Bucket(s3, NAMES.bucket("inbound")), Licensee(), clock=lambda: NOW)
+
+
+def sample(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((PROJECT / "events" / name).read_text())
+    return event
+
+
+def test_the_scheduled_sweep_answers_with_what_it_fired(lifecycle: Lifecycle) -> None:
+    response = lifecycle_handler.handler(
+        sample("lifecycle_schedule.json"), lambda_context("LifecycleFunction"), lifecycle=lifecycle
+    )
+    assert response == {"articles": 0, "timers": 0}
+
+
+def test_the_review_list_sample_is_answered_with_json(lifecycle: Lifecycle) -> None:
+    response = review_handler.handler(
+        sample("review_list.json"), lambda_context("ReviewFunction"), reviews=Reviews(lifecycle)
+    )
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"]) == {"held": [], "next": None}
+
+
+def test_a_verdict_without_a_caller_identity_is_forbidden(lifecycle: Lifecycle) -> None:
+    event = sample("review_list.json")
+    event.update(
+        httpMethod="POST", path="/v1/review/articles/abc", resource="/v1/review/articles/{id}"
+    )
+    event["requestContext"]["identity"] = {"sourceIp": "203.0.113.20"}
+    event["body"] = json.dumps({"version": "1", "verdict": "approve", "reason": "x"})
+    response = review_handler.handler(
+        event, lambda_context("ReviewFunction"), reviews=Reviews(lifecycle)
+    )
+    assert response["statusCode"] == 403
+    assert json.loads(response["body"])["error"]["code"] == "reviewer.unknown"
+
+
+@pytest.mark.parametrize(
+    ("body", "parameter"),
+    [
+        ("[]", "body"),
+        ('{"version": "1", "verdict": "maybe", "reason": "x"}', "verdict"),
+        ('{"version": "1", "verdict": "approve", "reason": ""}', "reason"),
+        ('{"version": "1", "verdict": "approve", "reason": "x", "reviewer": "me"}', "reviewer"),
+    ],
+)
+def test_a_malformed_verdict_is_a_400_naming_the_field(
+    lifecycle: Lifecycle, body: str, parameter: str
+) -> None:
+    event = sample("review_list.json")
+    event.update(
+        httpMethod="POST", path="/v1/review/articles/abc", resource="/v1/review/articles/{id}"
+    )
+    event["body"] = body
+    response = review_handler.handler(
+        event, lambda_context("ReviewFunction"), reviews=Reviews(lifecycle)
+    )
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["error"]["parameter"] == parameter
+
+
+def test_a_verdict_on_an_unknown_article_is_a_404(lifecycle: Lifecycle) -> None:
+    event = sample("review_list.json")
+    event.update(
+        httpMethod="POST", path="/v1/review/articles/abc", resource="/v1/review/articles/{id}"
+    )
+    event["body"] = json.dumps({"version": "1", "verdict": "reject", "reason": "no"})
+    response = review_handler.handler(
+        event, lambda_context("ReviewFunction"), reviews=Reviews(lifecycle)
+    )
+    assert response["statusCode"] == 404
+    assert json.loads(response["body"])["error"]["code"] == "article.not-found"
