@@ -107,11 +107,13 @@ class Articles:
         self.write(change.plan.writes)
         self.complete(change.plan)
 
-    def settle(self, article_id: str) -> None:
-        """Finish what a committed change still owes the article, if anything."""
+    def settle(self, article_id: str) -> ArticleState | None:
+        """The article's state, once what a committed change still owed it is done."""
         state = self.states.get(article_id)
         if state is not None and state.outbox:
             self.finish(state)
+            state = self.states.get(article_id)
+        return state
 
     def finish(self, state: ArticleState) -> None:
         """Do what a committed change still owes, then clear its outbox (if nobody else has)."""

@@ -46,8 +46,7 @@ class Lifecycle:
         due_ids = sorted(set(self.articles.states.due(now.isoformat())))
         fired = 0
         for article_id in due_ids:
-            self.articles.settle(article_id)
-            state = self.articles.states.get(article_id)
+            state = self.articles.settle(article_id)
             for timer in due_timers(state, now):
                 self.articles.apply(article_id, partial(self.event, timer=timer), now)
                 fired += 1
