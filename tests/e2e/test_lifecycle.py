@@ -211,3 +211,24 @@ def test_a_reviewer_rejects_from_the_command_line_and_it_is_on_record(
     # And a second verdict on it is refused, saying why
     assert main(["review", "approve", held["article"], "--version", "1", "--reason", "x"]) == 1
     assert "refused (version.rejected)" in capsys.readouterr().out
+
+
+def test_a_kill_for_another_providers_article_or_unsigned_changes_nothing(
+    fresh: LocalStack,
+) -> None:
+    uri = "urn:newsml:dpa.com:20261123:e2e-kill-refused"
+    article_id = keys.article_slug(uri)
+    assert deliver(fresh, dpa_article(uri), "kr-1", provider="dpa", content_type=JSON).status == 202
+    wait_until(lambda: len(cleared_for(fresh, "dpa", uri)) == 3, 20, "published")
+    # When another provider orders the kill, signed with its own secret
+    other = kill(fresh, "menafn", article_id, "not ours")
+    # Then it is not found for that provider
+    assert (other.status, other.json["error"]["code"]) == (404, "article.not-found")
+    # And an unsigned order is refused before anything is read
+    url = f"{fresh.base_url}/v1/providers/dpa/articles/{article_id}/kill"
+    unsigned = request(url, b"", {"Content-Type": JSON})
+    assert unsigned.status == 401
+    assert unsigned.json["error"]["code"].startswith("signature.")
+    # And every copy is still published
+    assert len(cleared_for(fresh, "dpa", uri)) == 3
+    assert state_of(fresh, article_id)["kill"] is None

@@ -16,6 +16,7 @@ import uuid
 from typing import Any, TextIO
 
 from clearance.aws import clients
+from clearance.lifecycle.state import Status
 from clearance.local.resources import Names
 from clearance.services.config import ProcessorConfig
 from clearance.services.review import Reviews, default_reviews
@@ -81,7 +82,7 @@ def open_reviews() -> Reviews:
 
 def _only_held_version(reviews: Reviews, article_id: str) -> str | None:
     state = reviews.lifecycle.articles.states.get(article_id)
-    held = [v.version for v in state.versions if v.status.value == "held"] if state else []
+    held = [v.version for v in state.versions if v.status is Status.HELD] if state else []
     return held[0] if len(held) == 1 else None
 
 

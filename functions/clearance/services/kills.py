@@ -13,6 +13,7 @@ from clearance.aws.secrets import WebhookSecrets
 from clearance.ingest.intake import Answer, Refusal, Request, SecretSource
 from clearance.ingest.kill import accept_kill
 from clearance.lifecycle.events import KillOrdered, Refused
+from clearance.lifecycle.state import ArticleState
 from clearance.services.articles import Articles
 from clearance.services.config import KillConfig
 from clearance.services.observability import logger
@@ -39,22 +40,21 @@ class Kills:
         )
         if isinstance(accepted, Refusal):
             return refused(accepted)
-        known = self.articles.states.get(article_id)
-        if known is None or known.provider != accepted.provider:
-            return refused(
-                Refusal(
-                    404,
-                    "article.not-found",
-                    "No article with this id is known for this provider.",
-                    provider=accepted.provider,
-                )
-            )
         by = f"api:{accepted.delivery}" + (f" ({accepted.reason})" if accepted.reason else "")
         order = KillOrdered(by=by, request_id=accepted.delivery)
+
+        def ordered(state: ArticleState | None) -> KillOrdered:
+            if state is not None and state.provider != accepted.provider:
+                raise Refused(404, "article.not-found", "no article with this id is known")
+            return order
+
         try:
-            change = self.articles.apply(article_id, lambda _: order, now)
+            change = self.articles.apply(article_id, ordered, now)
         except Refused as refusal:
-            return refused(Refusal(refusal.status, refusal.code, str(refusal)))
+            message = f"{refusal} for provider {accepted.provider}."
+            return refused(
+                Refusal(refusal.status, refusal.code, message, provider=accepted.provider)
+            )
         kill = change.state.kill if change.state else None
         if kill is None:
             raise RuntimeError(f"article {article_id} is not killed after its kill")

@@ -16,7 +16,7 @@ from typing import Any
 
 from clearance.contracts import keys
 from clearance.decide.engine import Approval
-from clearance.ingest.intake import Answer
+from clearance.ingest.intake import Answer, Refusal
 from clearance.lifecycle.events import Refused, Verdict
 from clearance.lifecycle.state import ArticleState, Hold, Status
 from clearance.lifecycle.transition import reviewable
@@ -121,10 +121,7 @@ def _body_problem(body: Any) -> tuple[str, str] | None:
 
 
 def _error(status: int, code: str, message: str, parameter: str | None = None) -> Answer:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if parameter:
-        error["parameter"] = parameter
-    return Answer(status, {"error": error})
+    return Refusal(status, code, message, {"parameter": parameter} if parameter else {}).answer
 
 
 @cache
