@@ -91,8 +91,12 @@ def test_artifact_carries_the_package_schemas_and_policies(artifact: Path) -> No
     assert (package / "handlers" / "processor.py").is_file()
     for name in ("article", "cleared", "policy", "audit-record"):
         assert (package / "schemas" / f"{name}.schema.json").is_file()
-    shipped = {p.name for p in (PROJECT / "schemas" / "providers").glob("*.json")}
-    assert {p.name for p in (package / "schemas" / "providers").glob("*.json")} == shipped
+    # Every version of every provider's terms, so any decision can be replayed from the package
+    providers = PROJECT / "schemas" / "providers"
+    shipped = {str(p.relative_to(providers)) for p in providers.rglob("*.json")}
+    packaged = package / "schemas" / "providers"
+    assert {str(p.relative_to(packaged)) for p in packaged.rglob("*.json")} == shipped
+    assert "menafn/2024.1.json" in shipped
     assert not list(package.rglob("__pycache__"))
 
 

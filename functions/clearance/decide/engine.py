@@ -14,7 +14,8 @@ from typing import Any
 
 from clearance.contracts.pointers import brief
 from clearance.contracts.schemas import validator_for
-from clearance.decide.evaluate import AttachedNotice, evaluate
+from clearance.decide.attribution import AttachedNotice
+from clearance.decide.evaluate import evaluate
 from clearance.decide.findings import (
     Finding,
     Outcome,
@@ -27,7 +28,7 @@ from clearance.decide.licensee import Licensee
 from clearance.decide.render import Rendition, prepare_body, render
 from clearance.ingest.article import Article, ArticleError, InvalidArticleError
 from clearance.ingest.parse import read_article
-from clearance.terms.policy import Policy, PolicySet
+from clearance.terms.policy import Policy, PolicySet, in_force
 
 MAX_INPUT_BYTES = 2 * 1024 * 1024
 
@@ -43,6 +44,8 @@ class Decision:
     notices: tuple[AttachedNotice, ...] = ()
     cleared: dict[str, Any] | None = None
     renditions: tuple[Rendition, ...] = field(default=())
+    licensee: Licensee | None = None
+    release_at: datetime | None = None
 
     @property
     def main_finding(self) -> Finding | None:
@@ -57,6 +60,7 @@ class Decision:
             "version": article.get("version"),
             "input_sha256": self.input_sha256,
             "policy": self.policy.ref if self.policy else None,
+            "licensee": self.licensee.to_dict() if self.licensee else None,
             "findings": [finding.to_dict() for finding in self.findings],
             "notices": [notice.to_dict() for notice in self.notices],
             "renditions": {r.name: r.sha256 for r in self.renditions},
@@ -89,7 +93,7 @@ class Identified:
     input_sha256: str
     article: Article
     provider: str
-    policy: Policy
+    history: tuple[Policy, ...]
     recognition: tuple[Finding, ...]
 
 
@@ -135,21 +139,28 @@ def identify(
             provider=chosen,
             article=article,
         )
-    return Identified(digest, article, chosen, policies.policies[chosen], tuple(recognition))
+    return Identified(digest, article, chosen, policies.histories[chosen], tuple(recognition))
 
 
 def decide(identified: Identified, *, now: datetime, licensee: Licensee, prior: Prior) -> Decision:
-    """The one decision on an identified delivery, given everything known about its article."""
-    article, policy = identified.article, identified.policy
-    digest = identified.input_sha256
+    """The one decision on an identified delivery, given everything known about its article.
+
+    The version of the provider's terms in force at `now` governs it.
+    """
+    article, digest = identified.article, identified.input_sha256
+    history = identified.history
+    policy = in_force(history, now)
+    named = policy or (history[0] if now < history[0].effective else history[-1])
     context: dict[str, Any] = {
         "provider": identified.provider,
         "article": article,
-        "policy": policy,
+        "policy": named,
+        "licensee": licensee,
     }
-
     if article["pub_status"] == "canceled":
-        return Decision(Outcome.WITHDRAWN, digest, _kill_notice(policy), **context)
+        return Decision(Outcome.WITHDRAWN, digest, _kill_notice(named), **context)
+    if policy is None:
+        return Decision(Outcome.REJECTED, digest, _not_in_force(history, now), **context)
 
     body = prepare_body(article)
     evaluation = evaluate(article, policy, now, licensee, body.altered)
@@ -170,12 +181,14 @@ def decide(identified: Identified, *, now: datetime, licensee: Licensee, prior: 
         outcome = Outcome.CLEARED
     context["notices"] = evaluation.notices
     if outcome is not Outcome.CLEARED:
-        return Decision(outcome, digest, tuple(findings), **context)
+        release_at = evaluation.release_at if outcome is Outcome.HELD else None
+        return Decision(outcome, digest, tuple(findings), release_at=release_at, **context)
 
     cleared, renditions = render(
         article,
         body,
         evaluation.notices,
+        evaluation.media,
         policy=policy,
         now=now,
         licensee=licensee,
@@ -265,6 +278,22 @@ def _choose_provider(
             )
         ]
     return best[0], []
+
+
+def _not_in_force(history: tuple[Policy, ...], now: datetime) -> tuple[Finding, ...]:
+    first = history[0]
+    if now < first.effective:
+        when = f"take effect only at {first.effective.isoformat()}"
+    else:
+        when = "have all ended"
+    return (
+        Finding(
+            "policy.in-force",
+            "",
+            Severity.CRITICAL,
+            f"{first.name}'s terms {when}; no terms are in force at {now.isoformat()}",
+        ),
+    )
 
 
 def _kill_notice(policy: Policy) -> tuple[Finding, ...]:

@@ -1,4 +1,4 @@
-"""A provider's terms applied to one article: every rule, constraint and notice, as findings.
+"""A provider's terms applied to one article: every rule, constraint, right and notice, as findings.
 
 Pure: the time and the licensee's circumstances are arguments, so embargoes, licence windows and
 territories are decided the same way in a test, a replay and production.
@@ -6,87 +6,84 @@ territories are decided the same way in a test, a replay and production.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from clearance.contracts.pointers import brief, error_pointer
+from clearance.contracts.territory import territory_code
+from clearance.decide.attribution import AttachedNotice, resolve
 from clearance.decide.findings import Finding, Severity
+from clearance.decide.licence import embedded_verdict, feed_verdict, policy_verdict, published
 from clearance.decide.licensee import Licensee
+from clearance.decide.media import MediaVerdict, judge_media
+from clearance.decide.rights import Circumstances
 from clearance.ingest.article import Article
-from clearance.terms.notices import difference, fill, same_text
-from clearance.terms.policy import Notice, Placement, Policy
-
-
-@dataclass(frozen=True, slots=True)
-class AttachedNotice:
-    """A notice as it will appear in the cleared copy; `delivered` is False when we attached it."""
-
-    id: str
-    kind: str
-    placement: Placement
-    text: str
-    heading: str | None
-    link: str | None
-    delivered: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": self.id,
-            "kind": self.kind,
-            "placement": self.placement,
-            "text": self.text,
-            "delivered": self.delivered,
-        }
-        if self.heading:
-            data["heading"] = self.heading
-        if self.link:
-            data["link"] = self.link
-        return data
+from clearance.terms.policy import Policy
 
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
+    """`release_at`: when time alone holds the article (an embargo, a time-limited exclusion)."""
+
     findings: tuple[Finding, ...]
     notices: tuple[AttachedNotice, ...]
+    media: MediaVerdict = field(default_factory=MediaVerdict)
+    release_at: datetime | None = None
 
 
 def evaluate(
     article: Article, policy: Policy, now: datetime, licensee: Licensee, body_altered: bool
 ) -> Evaluation:
     """`body_altered`: sanitising the article's HTML would change the text a reader sees."""
-    not_in_force = _in_force(policy, now)
-    if not_in_force:
-        return Evaluation(tuple(not_in_force), ())
+    circumstances = Circumstances(
+        licensee.territory, licensee.use, licensee.channel, now, published(article), body_altered
+    )
     findings = [
         *_requirements(article, policy),
         *_constraints(article, policy, now, licensee, body_altered),
+        *_sources(article, policy),
     ]
+    embargo = article.get("embargoed_until")
+    timed = [parse_time(embargo)] if any(f.rule_id == EMBARGO for f in findings) and embargo else []
+    verdicts = (
+        policy_verdict(policy, circumstances),
+        feed_verdict(article, policy, circumstances),
+        embedded_verdict(
+            article.get("encoded_rights"),
+            article.get("linked_rights"),
+            circumstances,
+            rule_prefix="rights",
+            pointer="",
+            what="the article",
+        ),
+    )
+    media = judge_media(article, policy, circumstances)
+    findings += media.findings
+    untimed = [f for f in findings if f.severity is Severity.MAJOR and f.rule_id != EMBARGO]
+    for verdict in verdicts:
+        findings += verdict.findings
+        if verdict.release_at is not None:
+            timed.append(verdict.release_at)
+        untimed += [
+            f for f in verdict.findings if f.severity is Severity.MAJOR and f not in verdict.timed
+        ]
     notices: list[AttachedNotice] = []
     for notice in policy.notices:
-        attached, notice_findings = _resolve(notice, article)
+        attached, notice_findings = resolve(notice, article)
         findings += notice_findings
+        untimed += [f for f in notice_findings if f.severity is Severity.MAJOR]
         if attached is not None:
             notices.append(attached)
-    return Evaluation(tuple(findings), tuple(notices))
+    release_at = max(timed) if timed and not untimed else None
+    return Evaluation(tuple(findings), tuple(notices), media, release_at)
 
 
 def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def _in_force(policy: Policy, now: datetime) -> list[Finding]:
-    if now >= policy.effective:
-        return []
-    return [
-        Finding(
-            "policy.in-force",
-            "",
-            Severity.CRITICAL,
-            f"{policy.name} terms version {policy.version} take effect only at "
-            f"{policy.effective.isoformat()}; no terms are in force yet",
-        )
-    ]
+EMBARGO = "constraint.embargo"
 
 
 def _requirements(article: Article, policy: Policy) -> list[Finding]:
@@ -121,7 +118,7 @@ def _constraints(
     if constraints["embargo"] and embargo and parse_time(embargo) > now:
         findings.append(
             Finding(
-                "constraint.embargo",
+                EMBARGO,
                 "/embargoed_until",
                 Severity.MAJOR,
                 f"under embargo until {embargo}; held until then",
@@ -153,8 +150,26 @@ def _constraints(
     return findings
 
 
+def _sources(article: Article, policy: Policy) -> list[Finding]:
+    """Third-party material the article names that needs a person to check the licence."""
+    return [
+        Finding(
+            "sources.review",
+            f"/info_sources/{index}",
+            Severity.MAJOR,
+            f"the article names {name} as a source; {policy.name}'s terms say material from it "
+            "needs a person to check the licence",
+        )
+        for index, name in enumerate(article.get("info_sources") or ())
+        if name.strip().casefold() in policy.review_sources
+    ]
+
+
 def _territory(territories: dict[str, list[str]], licensee: Licensee) -> list[Finding]:
-    allow, deny = territories.get("allow"), territories.get("deny", [])
+    allow = (
+        [territory_code(code) for code in territories["allow"]] if "allow" in territories else None
+    )
+    deny = [territory_code(code) for code in territories.get("deny", [])]
     if licensee.territory in deny or (allow is not None and licensee.territory not in allow):
         return [
             Finding(
@@ -209,77 +224,3 @@ def _window(window: dict[str, Any], article: Article, now: datetime) -> list[Fin
             )
         )
     return findings
-
-
-def _resolve(notice: Notice, article: Article) -> tuple[AttachedNotice | None, list[Finding]]:
-    """The notice text the cleared copy carries, and what the delivery did with it."""
-    rule_id = f"notice.{notice.id}"
-    registered = fill(notice.text, article) if notice.text else None
-    delivered = _field(article, notice.delivered_in)
-    pointer = f"/{notice.delivered_in}" if notice.delivered_in else ""
-    link = fill(notice.link, article) if notice.link else None
-
-    def attach(text: str, was_delivered: bool) -> AttachedNotice:
-        return AttachedNotice(
-            notice.id,
-            notice.kind,
-            notice.placement,
-            text,
-            notice.heading,
-            link or None,
-            was_delivered,
-        )
-
-    if notice.source_field and delivered:
-        return attach(delivered, True), []
-    if registered is None:
-        return None, [
-            Finding(
-                rule_id,
-                pointer,
-                Severity.MAJOR,
-                f"the required {notice.kind} notice was not delivered and has no registered text",
-            )
-        ]
-    if delivered is None and notice.delivered_in is None:
-        return attach(registered, False), []
-    if delivered is None:
-        return attach(registered, False), [
-            Finding(
-                rule_id,
-                pointer,
-                Severity.INFO,
-                f"the delivery lacked the required {notice.kind} notice; the registered text "
-                "was attached",
-            )
-        ]
-    if same_text(registered, delivered):
-        return attach(registered, True), []
-    if notice.verbatim:
-        return attach(registered, True), [
-            Finding(
-                rule_id,
-                pointer,
-                Severity.MAJOR,
-                f"the delivered {notice.kind} differs from the registered text, which must be "
-                "kept intact; a person must review it",
-                brief(difference(registered, delivered), 1000),
-            )
-        ]
-    return attach(registered, True), [
-        Finding(
-            rule_id,
-            pointer,
-            Severity.INFO,
-            f"the delivered {notice.kind} differs from the registered text; the registered text "
-            "is used",
-            brief(difference(registered, delivered), 1000),
-        )
-    ]
-
-
-def _field(article: Article, name: str | None) -> str | None:
-    if name is None:
-        return None
-    value = article.get(name)
-    return value if isinstance(value, str) and value.strip() else None

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from clearance.decide.evaluate import AttachedNotice
+from clearance.decide.attribution import AttachedNotice
 from clearance.decide.licensee import Licensee
 from clearance.decide.markup import html_to_text, sanitise, text_to_html
-from clearance.ingest.article import Article
+from clearance.decide.media import MediaVerdict
+from clearance.ingest.article import Article, Association
 from clearance.terms.policy import Policy
 
 
@@ -61,6 +62,7 @@ def render(
     article: Article,
     body: Body,
     notices: Sequence[AttachedNotice],
+    media: MediaVerdict,
     *,
     policy: Policy,
     now: datetime,
@@ -68,20 +70,26 @@ def render(
     input_sha256: str,
 ) -> tuple[dict[str, Any], tuple[Rendition, ...]]:
     """The cleared ninjs document and its three renditions (JSON last, as it names the others)."""
-    fragment = _html_fragment(article, body, notices, policy)
+    all_notices = notices
+    byline = next((n.text for n in notices if n.replaces == "byline"), article.get("byline"))
+    notices = [n for n in notices if n.replaces is None]
+    fragment = _html_fragment(article, byline, body, notices, policy)
     page = _html_page(article, fragment)
-    text = _text(article, body, notices)
+    text = _text(article, byline, body, notices)
     html_rendition = Rendition("html", "html", "text/html; charset=utf-8", page.encode())
     text_rendition = Rendition("text", "txt", "text/plain; charset=utf-8", text.encode())
-    document = _ninjs(article, notices, fragment, text)
+    document = _ninjs(article, byline, notices, fragment, text)
+    if media.kept:
+        document["associations"] = [_association(item) for item in media.kept]
     document["clearance"] = {
         "provider": policy.id,
         "policy": policy.ref,
         "cleared_at": now.isoformat(),
-        "licensee": {"territory": licensee.territory, "use": licensee.use},
+        "licensee": licensee.to_dict(),
         "input_sha256": input_sha256,
         "source_url": article.get("source_url"),
-        "notices": [notice.to_dict() for notice in notices],
+        "notices": [notice.to_dict() for notice in all_notices],
+        **({"dropped": [item.to_dict() for item in media.dropped]} if media.dropped else {}),
         "renditions": {
             rendition.name: {"media_type": rendition.media_type, "sha256": rendition.sha256}
             for rendition in (html_rendition, text_rendition)
@@ -93,7 +101,11 @@ def render(
 
 
 def _ninjs(
-    article: Article, notices: Sequence[AttachedNotice], fragment: str, text: str
+    article: Article,
+    byline: str | None,
+    notices: Sequence[AttachedNotice],
+    fragment: str,
+    text: str,
 ) -> dict[str, Any]:
     """ninjs 3.x; the copyright and usage-terms members carry the notices actually attached."""
     attached = {notice.kind: notice.text for notice in notices}
@@ -110,12 +122,19 @@ def _ninjs(
         "copyrightHolder": article.get("copyright_holder"),
         "copyrightNotice": attached.get("copyright") or article.get("copyright_notice"),
         "usageTerms": attached.get("usage-terms") or article.get("usage_terms"),
-        "by": article.get("byline"),
+        "by": byline,
     }
     document.update({key: value for key, value in optional.items() if value})
     document["headlines"] = [{"role": "main", "value": article["headline"]}]
-    if article.get("info_sources"):
-        document["infoSources"] = [{"name": name} for name in article["info_sources"]]
+    sources = [{"name": name} for name in article.get("info_sources") or ()]
+    named = {name.casefold() for name in article.get("info_sources") or ()}
+    for notice in notices:
+        for slot, value in sorted(notice.slots.items()):
+            if value.casefold() not in named:
+                named.add(value.casefold())
+                sources.append({"name": value, "role": slot})
+    if sources:
+        document["infoSources"] = sources
     document["bodies"] = [
         {"role": "main", "contentType": "text/html", "value": fragment},
         {"role": "main", "contentType": "text/plain", "value": text},
@@ -145,14 +164,18 @@ def _notice_html(notice: AttachedNotice, tag: str) -> str:
 
 
 def _html_fragment(
-    article: Article, body: Body, notices: Sequence[AttachedNotice], policy: Policy
+    article: Article,
+    byline_text: str | None,
+    body: Body,
+    notices: Sequence[AttachedNotice],
+    policy: Policy,
 ) -> str:
     parts = [
         f'<article data-provider="{html.escape(policy.id)}" '
         f'data-policy-version="{html.escape(policy.version)}">',
         f"<h1>{html.escape(article['headline'])}</h1>",
     ]
-    byline = [html.escape(article.get("byline") or "")] if article.get("byline") else []
+    byline = [html.escape(byline_text)] if byline_text else []
     byline += [_notice_html(n, "span") for n in _placed(notices, "byline")]
     if byline:
         parts.append('<p class="byline">' + "<br>".join(byline) + "</p>")
@@ -178,9 +201,11 @@ def _html_page(article: Article, fragment: str) -> str:
     )
 
 
-def _text(article: Article, body: Body, notices: Sequence[AttachedNotice]) -> str:
+def _text(
+    article: Article, byline_text: str | None, body: Body, notices: Sequence[AttachedNotice]
+) -> str:
     blocks = [article["headline"]]
-    byline = [article["byline"]] if article.get("byline") else []
+    byline = [byline_text] if byline_text else []
     byline += [n.text for n in _placed(notices, "byline")]
     if byline:
         blocks.append("\n".join(line for line in byline if line))
@@ -198,3 +223,20 @@ def _notice_text(notice: AttachedNotice) -> str:
         else notice.text
     )
     return f"{notice.heading}\n{text}" if notice.heading else text
+
+
+def _association(item: Association) -> dict[str, Any]:
+    """An associated item the licence covers, with the rights fields it came with."""
+    fields = {
+        "uri": item["uri"],
+        "headline": item["headline"],
+        "by": item["byline"],
+        "copyrightHolder": item["copyright_holder"],
+        "copyrightNotice": item["copyright_notice"],
+        "usageTerms": item["usage_terms"],
+    }
+    return {
+        "name": item["name"],
+        "type": item["type"],
+        **{key: value for key, value in fields.items() if value},
+    }

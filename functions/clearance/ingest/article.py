@@ -15,6 +15,21 @@ ArticleFormat = Literal["ninjs-2", "ninjs-3", "text"]
 PubStatus = Literal["usable", "withheld", "canceled"]
 
 
+class Association(TypedDict):
+    """An associated item (picture, video, graphic) with the rights fields it carries itself."""
+
+    name: str
+    type: str
+    uri: str | None
+    headline: str | None
+    byline: str | None
+    copyright_holder: str | None
+    copyright_notice: str | None
+    usage_terms: str | None
+    encoded_rights: str | None
+    linked_rights: str | None
+
+
 class Article(TypedDict, total=False):
     """Mirrors `schemas/article.schema.json`: the schema is the contract, this the typing."""
 
@@ -42,6 +57,9 @@ class Article(TypedDict, total=False):
     ed_note: str | None
     info_sources: list[str]
     source_url: str | None
+    encoded_rights: str | None
+    linked_rights: str | None
+    associations: list[Association]
 
 
 class ArticleError(ValueError):
@@ -68,7 +86,7 @@ class InvalidArticleError(ArticleError):
 
 
 _DATELINE_CREDIT = re.compile(
-    r"(\([^()\n]{1,40}\))|[^\n()]{1,100}?\s(\([^()\n]{1,40}\))\s*(?:--|\u2014|\u2013)"
+    r"(\([^()\n]{1,80}\))|[^\n()]{1,100}?\s(\([^()\n]{1,40}\))\s*(?:--|\u2014|\u2013)"
 )
 
 

@@ -6,7 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from clearance.ingest.article import Article, ArticleError, ArticleFormat, dateline_credit
+from clearance.ingest.article import (
+    Article,
+    ArticleError,
+    ArticleFormat,
+    Association,
+    dateline_credit,
+)
 
 # Members whose camelCase spelling only ninjs 3.x uses.
 _NINJS3_MARKERS = frozenset(
@@ -90,7 +96,11 @@ def parse_ninjs(document: object) -> Article:
         "ed_note": _text(member("edNote")),
         "info_sources": _info_sources(member("infoSources")),
         "source_url": _source_url(uri.strip()),
+        "encoded_rights": None,
+        "linked_rights": None,
+        "associations": _associations(document.get("associations"), fmt),
     }
+    article["encoded_rights"], article["linked_rights"] = _rights(member("rightsInfo"), fmt)
     return article
 
 
@@ -154,6 +164,55 @@ def _info_sources(value: object) -> list[str]:
         for source in value
         if isinstance(source, Mapping) and source.get("name")
     ]
+
+
+def _rights(value: object, fmt: ArticleFormat) -> tuple[str | None, str | None]:
+    """`rightsInfo`: a rights expression carried in the item (encoded), and one linked from it."""
+    info = value if isinstance(value, Mapping) else {}
+    camel = fmt == "ninjs-3"
+    return (
+        _text(info.get("encodedRights" if camel else "encodedrights")),
+        _text(info.get("linkedRights" if camel else "linkedrights")),
+    )
+
+
+def _associations(value: object, fmt: ArticleFormat) -> list[Association]:
+    """Associated items with their own rights fields: a list in ninjs 3, a name map in 2."""
+    if isinstance(value, Mapping):
+        named = [(str(name), item) for name, item in value.items()]
+    elif isinstance(value, list):
+        named = [
+            (str(item.get("name") or index), item)
+            for index, item in enumerate(value)
+            if isinstance(item, Mapping)
+        ]
+    else:
+        return []
+    camel = fmt == "ninjs-3"
+    associations: list[Association] = []
+    for name, item in named:
+        if not isinstance(item, Mapping):
+            continue
+        encoded, linked = _rights(item.get("rightsInfo" if camel else "rightsinfo"), fmt)
+        associations.append(
+            {
+                "name": name,
+                "type": _text(item.get("type")) or "text",
+                "uri": _text(item.get("uri")),
+                "headline": _headline(item) or None,
+                "byline": _text(item.get("by")),
+                "copyright_holder": _text(
+                    item.get("copyrightHolder" if camel else "copyrightholder")
+                ),
+                "copyright_notice": _text(
+                    item.get("copyrightNotice" if camel else "copyrightnotice")
+                ),
+                "usage_terms": _text(item.get("usageTerms" if camel else "usageterms")),
+                "encoded_rights": encoded,
+                "linked_rights": linked,
+            }
+        )
+    return associations
 
 
 def _source_url(uri: str) -> str | None:

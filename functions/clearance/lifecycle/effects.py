@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from clearance.decide.engine import Decision
-from clearance.decide.findings import Finding, Outcome, Severity
+from clearance.decide.findings import Finding, Outcome
 from clearance.lifecycle.plan import BucketRole, Notification, Removal
 from clearance.lifecycle.record import Copy, decision_id, event_id, version_record
 from clearance.lifecycle.state import (
@@ -90,11 +90,9 @@ STATUS = {
 
 
 def hold_of(decision: Decision) -> Hold:
-    """An embargo alone holds until it passes; anything else a person must look at."""
-    majors = [f for f in decision.findings if f.severity is Severity.MAJOR]
-    if majors and all(f.rule_id == "constraint.embargo" for f in majors):
-        return Hold.EMBARGO
-    return Hold.REVIEW
+    """Time alone (an embargo, a time-limited exclusion) holds until it passes; anything else a
+    person must look at."""
+    return Hold.EMBARGO if decision.release_at is not None else Hold.REVIEW
 
 
 def entry_of(

@@ -116,9 +116,8 @@ class Publisher(Context):
         else:
             # Copies an earlier, interrupted attempt (or an earlier delivery) made of this version.
             effects.prefixes.append(keys.cleared_version_prefix(state.provider, state.uri, version))
-            if hold is Hold.EMBARGO and article.get("embargoed_until"):
-                due = iso(parse_time(str(article["embargoed_until"])))
-                effects.timers.append(Timer(TimerKind.EMBARGO, due, version))
+            if hold is Hold.EMBARGO and decision.release_at is not None:
+                effects.timers.append(Timer(TimerKind.EMBARGO, iso(decision.release_at), version))
             if hold is not None:
                 effects.notifications.append(notice("Article Held", state, entry, hold.value))
             if outcome is Outcome.SUPERSEDED and newest is not None:

@@ -9,14 +9,14 @@ content-addressed; a plan that does not publish them removes them, so a lost rac
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from clearance.aws.bus import Bus
 from clearance.aws.statestore import StateStore
 from clearance.aws.store import Bucket
-from clearance.contracts import keys
+from clearance.contracts import keys, media
 from clearance.decide.engine import Decision
 from clearance.lifecycle.events import Change, Delivered, Event
 from clearance.lifecycle.plan import BucketRole, Plan, Write
@@ -43,6 +43,7 @@ class Articles:
     bus: Bus
     policies: PolicySet
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    kept_terms: set[tuple[str, str]] = field(default_factory=set)
 
     def apply(
         self,
@@ -60,7 +61,7 @@ class Articles:
                     continue
                 event = event_for(state)
                 provider = state.provider if state else _provider_of(event)
-                policy = self.policies.policies.get(provider) if provider else None
+                policy = self.policies.in_force(provider, now) if provider else None
                 change = transition(state, event, now, policy, self.names)
                 self.write(change.plan.writes)
                 if change.state is None or (change.state == state and not change.plan.outbox):
@@ -124,6 +125,7 @@ class Articles:
     def complete(self, plan: Plan) -> None:
         removed = self.remove(plan)
         for record, removes in plan.records:
+            self.keep_terms(record.get("policy"))
             done = record
             if removes:
                 covered = [r for r in removed if any(_covers(key, r.key) for key in removes)]
@@ -131,6 +133,16 @@ class Articles:
             self.write(plan.record_writes(done))
         if plan.notifications:
             self.bus.publish(plan.notifications)
+
+    def keep_terms(self, ref: Mapping[str, str] | None) -> None:
+        """The exact terms text a record names, kept beside the log (once per text)."""
+        audit = self.buckets["audit"]
+        if not ref or (audit.name, ref["sha256"]) in self.kept_terms:
+            return
+        policy = self.policies.by_sha256(ref["sha256"])
+        if policy is not None:
+            audit.put_once(keys.policy_text_key(policy.id, policy.sha256), policy.raw, media.JSON)
+        self.kept_terms.add((audit.name, ref["sha256"]))
 
     def remove(self, plan: Plan) -> list[Removed]:
         """Take the plan's copies down; what was removed, and when.

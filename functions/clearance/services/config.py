@@ -11,11 +11,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from clearance.decide.licensee import USES, Licensee
+from clearance.decide.licensee import Licensee, LicenseeError
 
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-_TERRITORY = re.compile(r"[A-Z]{2}")
 
 
 class ConfigError(RuntimeError):
@@ -49,14 +48,6 @@ class ProcessorConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ProcessorConfig:
-        territory = env.get("LICENSEE_TERRITORY", "GB")
-        if not _TERRITORY.fullmatch(territory):
-            raise ConfigError(
-                f"LICENSEE_TERRITORY={territory!r} is not an ISO 3166-1 alpha-2 code such as GB"
-            )
-        use = env.get("LICENSEE_USE", "editorial")
-        if use not in USES:
-            raise ConfigError(f"LICENSEE_USE={use!r} is not one of {', '.join(USES)}")
         return cls(
             inbound_bucket=bucket(env, "INBOUND_BUCKET"),
             cleared_bucket=bucket(env, "CLEARED_BUCKET"),
@@ -64,7 +55,7 @@ class ProcessorConfig:
             audit_bucket=bucket(env, "AUDIT_BUCKET"),
             state_table=required(env, "STATE_TABLE"),
             event_bus=required(env, "EVENT_BUS"),
-            licensee=Licensee(territory=territory, use=use),
+            licensee=licensee_of(env),
         )
 
 
@@ -104,6 +95,19 @@ class DigestConfig:
         return cls(
             audit_bucket=bucket(env, "AUDIT_BUCKET"), digest_key_id=required(env, "DIGEST_KEY_ID")
         )
+
+
+def licensee_of(env: Mapping[str, str]) -> Licensee:
+    """LICENSEE_TERRITORY (ISO 3166-1 alpha-2 or alpha-3), LICENSEE_USE, LICENSEE_CHANNEL."""
+    try:
+        return Licensee.of(
+            env.get("LICENSEE_TERRITORY", "GB"),
+            env.get("LICENSEE_USE", "editorial"),
+            env.get("LICENSEE_CHANNEL", "web"),
+        )
+    except LicenseeError as error:
+        name = f"LICENSEE_{error.field.upper()}"
+        raise ConfigError(f"{name}={error.value!r} {error.reason}") from None
 
 
 def required(env: Mapping[str, str], name: str) -> str:

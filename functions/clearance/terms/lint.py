@@ -6,16 +6,21 @@ loads policies and refuses (fails closed on) any policy that does not pass.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from clearance.contracts.pointers import error_pointer
+from clearance.contracts.re2validator import UnsupportedPatternError, compile_re2
 from clearance.contracts.schemas import load_schema, validator_for
+from clearance.contracts.territory import TerritoryError, territory_code
 from clearance.ingest.strictjson import JsonBodyError, parse_json
 from clearance.terms.notices import PLACEHOLDER
 from clearance.terms.regexlint import find_unsafe_patterns
+from clearance.terms.rulelint import constraint_problems
 
 
 def lint_policy_bytes(
@@ -40,7 +45,11 @@ def lint_policy_bytes(
         )
     problems += _duplicate_ids(document)
     problems += _remote_refs(document)
+    problems += _dangling_refs(document)
     problems += _placeholders(document)
+    problems += _notice_forms(document)
+    problems += [_as_pointer(problem) for problem in constraint_problems(document["constraints"])]
+    problems += _feed_restrictions(document)
     for section in ("requirements", "cleared"):
         problems += [
             f"/{section}{unsafe.pointer}: unsafe pattern {unsafe.pattern!r}: {unsafe.reason}"
@@ -50,7 +59,18 @@ def lint_policy_bytes(
 
 
 def lint_policy_file(path: Path) -> list[str]:
-    _, problems = lint_policy_bytes(path.read_bytes(), expected_id=path.stem)
+    """A provider's file is `<id>.json`, or a version file in the provider's folder `<id>/`."""
+    raw = path.read_bytes()
+    document, problems = lint_policy_bytes(raw)
+    if (
+        document is not None
+        and not problems
+        and document["id"] not in (path.stem, path.parent.name)
+    ):
+        problems.append(
+            f"/id: '{document['id']}' does not match the file name '{path.name}' (or, for a "
+            f"version of a provider's terms, its folder '{path.parent.name}')"
+        )
     return problems
 
 
@@ -78,6 +98,48 @@ def _remote_refs(document: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _dangling_refs(document: Mapping[str, Any]) -> list[str]:
+    """A `$ref` must lead somewhere: one pointing at nothing would fail only on an article."""
+    ours = {
+        schema["$id"]: schema
+        for schema in map(load_schema, ("article.schema.json", "cleared.schema.json"))
+    }
+    problems = []
+    for section in ("requirements", "cleared"):
+        for pointer, ref in _refs(document[section], f"/{section}"):
+            base, _, fragment = ref.partition("#")
+            target = document[section] if not base else ours.get(base)
+            if target is not None and fragment and not _resolves(target, fragment):
+                problems.append(f"{pointer}: $ref '{ref}' points to nothing")
+    return problems
+
+
+def _resolves(schema: object, fragment: str) -> bool:
+    """Whether a JSON pointer (`/a/0`) or an `$anchor` name is found in `schema`."""
+    if not fragment.startswith("/"):
+        return any(key == "$anchor" and value == fragment for key, value in _members(schema))
+    node = schema
+    for part in fragment[1:].split("/"):
+        name = unquote(part).replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and name in node:
+            node = node[name]
+        elif isinstance(node, list) and name.isdigit() and int(name) < len(node):
+            node = node[int(name)]
+        else:
+            return False
+    return True
+
+
+def _members(value: object) -> Iterator[tuple[str, object]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key), item
+            yield from _members(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _members(item)
+
+
 def _refs(value: object, pointer: str) -> Iterator[tuple[str, str]]:
     if isinstance(value, dict):
         for key, item in value.items():
@@ -100,3 +162,44 @@ def _placeholders(document: Mapping[str, Any]) -> list[str]:
         for name in PLACEHOLDER.findall(notice.get(key, ""))
         if name not in fields
     ]
+
+
+def _notice_forms(document: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for index, notice in enumerate(document["notices"]):
+        if notice.get("replaces") == "byline" and notice["placement"] != "byline":
+            problems.append(
+                f"/notices/{index}: a notice that replaces the byline must be placed in the byline"
+            )
+        for number, variant in enumerate(notice.get("variants", ())):
+            if not PLACEHOLDER.search(variant):
+                problems.append(
+                    f"/notices/{index}/variants/{number}: a variant needs at least one {{slot}}"
+                )
+    return problems
+
+
+def _feed_restrictions(document: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for index, restriction in enumerate(document.get("feed_restrictions", ())):
+        where = f"/feed_restrictions/{index}"
+        try:
+            compiled = compile_re2(restriction["pattern"])
+        except UnsupportedPatternError as error:
+            problems.append(f"{where}/pattern: {error.reason}")
+        else:
+            if b"territory" not in compiled.groupindex:
+                problems.append(f"{where}/pattern: it has no named group 'territory'")
+        for name, code in restriction.get("aliases", {}).items():
+            try:
+                territory_code(code)
+            except TerritoryError as error:
+                problems.append(f"{where}/aliases/{name}: {error}")
+    return problems
+
+
+def _as_pointer(problem: str) -> str:
+    """`constraints.prohibitions[0].constraint[1]: ...` as `/constraints/prohibitions/0/...`."""
+    where, sep, message = problem.partition(": ")
+    path = re.sub(r"\[(\d+)\]", r".\1", where).replace(".", "/")
+    return f"/{path}{sep}{message}"

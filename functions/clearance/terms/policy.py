@@ -1,9 +1,15 @@
-"""Provider policies: a provider's terms read from data, compiled once, and used to recognise it."""
+"""Provider policies: a provider's terms read from data, compiled once, and used to recognise it.
+
+A provider's terms change over time: each contract version is its own file with the moment it
+takes effect (and may end), all versions are kept, and the one in force at the moment of a
+decision governs it. A decision names the exact text it used by its SHA-256, so it can be replayed.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +19,7 @@ from jsonschema.protocols import Validator
 
 from clearance.contracts.schemas import compile_schema, schema_dir
 from clearance.ingest.article import Article
+from clearance.terms import odrl
 from clearance.terms.lint import lint_policy_bytes
 
 Placement = Literal["dateline", "byline", "start", "end"]
@@ -38,6 +45,8 @@ class Notice:
     heading: str | None = None
     verbatim: bool = True
     link: str | None = None
+    variants: tuple[str, ...] = ()
+    replaces: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +95,28 @@ def _folded_in(value: str | None, folded: tuple[str, ...]) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedRestriction:
+    """A restriction a feed writes into one article ("TURKEY OUT"), naming territories."""
+
+    id: str
+    description: str
+    field: str
+    pattern: str
+    aliases: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class MediaTerms:
+    """Which associated media (pictures, video, graphics) the licence covers, and what else does.
+
+    `covered` holds copyright holders, case-folded, besides the provider's own.
+    """
+
+    covered: tuple[str, ...] = ()
+    otherwise: Literal["drop", "hold"] = "drop"
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     id: str
     name: str
@@ -99,10 +130,19 @@ class Policy:
     constraints: Mapping[str, Any]
     cleared: Validator
     document: Mapping[str, Any] = field(repr=False)
+    raw: bytes = field(default=b"", repr=False)
+    until: datetime | None = None
+    licence: tuple[odrl.Rule, ...] = ()
+    feed_restrictions: tuple[FeedRestriction, ...] = ()
+    media: MediaTerms = field(default_factory=MediaTerms)
+    review_sources: tuple[str, ...] = ()
 
     @property
     def ref(self) -> dict[str, str]:
         return {"id": self.id, "version": self.version, "sha256": self.sha256}
+
+    def in_force_at(self, moment: datetime) -> bool:
+        return self.effective <= moment and (self.until is None or moment < self.until)
 
 
 def policy_from_document(document: Mapping[str, Any], raw: bytes) -> Policy:
@@ -122,9 +162,13 @@ def policy_from_document(document: Mapping[str, Any], raw: bytes) -> Policy:
             heading=notice.get("heading"),
             verbatim=notice.get("verbatim", True),
             link=notice.get("link"),
+            variants=tuple(notice.get("variants", ())),
+            replaces=notice.get("replaces"),
         )
         for notice in document["notices"]
     )
+    media = document.get("associations", {})
+    own = {holder.strip().casefold() for holder in media.get("covered", ())}
     return Policy(
         id=document["id"],
         name=document["name"],
@@ -138,12 +182,29 @@ def policy_from_document(document: Mapping[str, Any], raw: bytes) -> Policy:
         constraints=document["constraints"],
         cleared=compile_schema(document["cleared"]),
         document=document,
+        raw=raw,
+        until=datetime.fromisoformat(document["until"]) if "until" in document else None,
+        licence=odrl.rules_from_policy(document["constraints"]),
+        feed_restrictions=tuple(
+            FeedRestriction(
+                item["id"],
+                item["description"],
+                item["field"],
+                item["pattern"],
+                {name.casefold(): code for name, code in item.get("aliases", {}).items()},
+            )
+            for item in document.get("feed_restrictions", ())
+        ),
+        media=MediaTerms(tuple(sorted(own)), media.get("otherwise", "drop")),
+        review_sources=tuple(
+            source.strip().casefold() for source in document.get("sources", {}).get("review", ())
+        ),
     )
 
 
-def load_policy(path: Path) -> Policy:
+def load_policy(path: Path, expected_id: str | None = None) -> Policy:
     raw = path.read_bytes()
-    document, problems = lint_policy_bytes(raw, expected_id=path.stem)
+    document, problems = lint_policy_bytes(raw, expected_id=expected_id or path.stem)
     if problems or document is None:
         raise PolicyError(str(path), problems)
     return policy_from_document(document, raw)
@@ -153,40 +214,124 @@ def default_policy_dir() -> Path:
     return schema_dir() / "providers"
 
 
+def policy_files(directory: Path) -> dict[str, list[Path]]:
+    """A provider is `<id>.json` (one version) or a folder `<id>/` holding a file per version."""
+    files: dict[str, list[Path]] = {}
+    for path in sorted(directory.glob("*.json")):
+        files.setdefault(path.stem, []).append(path)
+    for folder in sorted(p for p in directory.iterdir() if p.is_dir()):
+        files.setdefault(folder.name, []).extend(sorted(folder.glob("*.json")))
+    return files
+
+
+def history_problems(versions: Sequence[Policy]) -> list[str]:
+    """Versions of one provider's terms must be distinct and must not start at the same moment."""
+    problems = []
+    seen: dict[str, Policy] = {}
+    for policy in versions:
+        other = seen.get(policy.version)
+        if other is not None and other.sha256 != policy.sha256:
+            problems.append(f"version '{policy.version}' is defined twice with different texts")
+        seen[policy.version] = policy
+        if policy.until is not None and policy.until <= policy.effective:
+            problems.append(f"version '{policy.version}' ends before it takes effect")
+    starts = Counter(policy.effective for policy in seen.values())
+    problems += [
+        f"{count} versions take effect at {moment.isoformat()}; which governs is ambiguous"
+        for moment, count in sorted(starts.items())
+        if count > 1
+    ]
+    return problems
+
+
 @dataclass(frozen=True)
 class PolicySet:
-    """Every policy in a directory; a broken file is kept as its problems, so it fails closed."""
+    """Every provider's terms, each as its versions ordered by when they take effect.
 
-    policies: Mapping[str, Policy]
+    A provider whose files are broken is kept as its problems, so it fails closed.
+    """
+
+    histories: Mapping[str, tuple[Policy, ...]]
     broken: Mapping[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, directory: Path | None = None) -> PolicySet:
-        policies: dict[str, Policy] = {}
+    def load(cls, *directories: Path) -> PolicySet:
+        """The shipped policies when no directory is given; later directories add versions."""
+        found: dict[str, dict[str, Policy]] = {}
         broken: dict[str, list[str]] = {}
-        for path in sorted((directory or default_policy_dir()).glob("*.json")):
-            try:
-                policies[path.stem] = load_policy(path)
-            except PolicyError as error:
-                broken[path.stem] = error.problems
-        return cls(policies, broken)
+        for directory in directories or (default_policy_dir(),):
+            for provider, paths in policy_files(directory).items():
+                for path in paths:
+                    try:
+                        policy = load_policy(path, expected_id=provider)
+                    except PolicyError as error:
+                        broken.setdefault(provider, []).extend(error.problems)
+                        continue
+                    known = found.setdefault(provider, {})
+                    if policy.sha256 in known:
+                        continue
+                    known[policy.sha256] = policy
+        histories: dict[str, tuple[Policy, ...]] = {}
+        for provider, by_sha in found.items():
+            versions = tuple(sorted(by_sha.values(), key=lambda p: (p.effective, p.version)))
+            problems = history_problems(versions)
+            if problems:
+                broken.setdefault(provider, []).extend(problems)
+            elif provider not in broken:
+                histories[provider] = versions
+        return cls(histories, broken)
+
+    @classmethod
+    def of(cls, *policies: Policy) -> PolicySet:
+        histories: dict[str, list[Policy]] = {}
+        for policy in policies:
+            histories.setdefault(policy.id, []).append(policy)
+        return cls(
+            {pid: tuple(sorted(v, key=lambda p: p.effective)) for pid, v in histories.items()}
+        )
+
+    @property
+    def policies(self) -> Mapping[str, Policy]:
+        """The newest version of each provider's terms: what recognises and names a provider."""
+        return {provider: versions[-1] for provider, versions in self.histories.items()}
 
     @property
     def providers(self) -> frozenset[str]:
         """Every provider with a policy file, broken ones included (they fail closed)."""
-        return frozenset(self.policies) | frozenset(self.broken)
+        return frozenset(self.histories) | frozenset(self.broken)
+
+    def in_force(self, provider: str, moment: datetime) -> Policy | None:
+        """The version of a provider's terms that governs a decision made at `moment`."""
+        return in_force(self.histories.get(provider, ()), moment)
+
+    def by_sha256(self, sha256: str) -> Policy | None:
+        return next(
+            (p for versions in self.histories.values() for p in versions if p.sha256 == sha256),
+            None,
+        )
 
     @property
     def disclaimer_headings(self) -> tuple[str, ...]:
         return tuple(
-            heading
-            for policy in self.policies.values()
-            for heading in policy.recognise.disclaimer_headings
+            dict.fromkeys(
+                heading
+                for versions in self.histories.values()
+                for policy in versions
+                for heading in policy.recognise.disclaimer_headings
+            )
         )
 
     def recognise(self, article: Article) -> list[tuple[str, int]]:
-        """Providers the article looks like, best first."""
-        scores = [(pid, policy.recognise.score(article)) for pid, policy in self.policies.items()]
+        """Providers the article looks like, best first (by any version of their terms)."""
+        scores = [
+            (pid, max(policy.recognise.score(article) for policy in versions))
+            for pid, versions in self.histories.items()
+        ]
         return sorted(
             ((pid, s) for pid, s in scores if s > 0), key=lambda item: (-item[1], item[0])
         )
+
+
+def in_force(versions: Sequence[Policy], moment: datetime) -> Policy | None:
+    """The latest version that has taken effect and not ended by `moment`."""
+    return next((p for p in reversed(versions) if p.in_force_at(moment)), None)

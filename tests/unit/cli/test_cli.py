@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from clearance.cli.main import main
-from tests.conftest import DEMO_ARTICLES
+from tests.conftest import DEMO_ARTICLES, PROJECT
 
 CLEARED = DEMO_ARTICLES / "menafn-ports.txt"
 HELD = DEMO_ARTICLES / "menafn-ports-disclaimer-altered.txt"
@@ -59,6 +59,10 @@ def test_check_prints_a_readable_line_per_article(capsys: pytest.CaptureFixture[
         (["check", str(CLEARED), "--now", "yesterday"], "not an ISO 8601 time"),
         (["check", str(CLEARED), "--now", "2026-01-01T00:00:00"], "give a time zone"),
         (["check", str(CLEARED), "--policies", "/no/such/dir"], "no such policy directory"),
+        (["check", str(CLEARED), "--only-policies"], "--only-policies needs --policies DIR"),
+        (["check", str(CLEARED), "--territory", "XX"], "'XX' is not an ISO 3166-1"),
+        (["check", str(CLEARED), "--territory", "GBX"], "'GBX' is not an ISO 3166-1"),
+        (["check", str(CLEARED), "--channel", "pigeon"], "invalid choice"),
         (["frobnicate"], "invalid choice"),
         (["policy", "lint", "/no/such/policy.json"], "no such policy file"),
     ],
@@ -71,3 +75,35 @@ def test_usage_errors_exit_2_with_one_line(
     assert message in err
     assert err.count("\n") == 1
     assert "Traceback" not in err
+
+
+WIRE_EXAMPLE = PROJECT / "schemas" / "examples" / "partner-credit"
+
+
+def test_policies_dir_adds_to_the_shipped_policies(capsys: pytest.CaptureFixture[str]) -> None:
+    # Given a directory holding one more provider's terms, and articles of it and of MENAFN
+    partner = WIRE_EXAMPLE / "articles" / "partner.json"
+    argv = ["check", str(partner), str(CLEARED), "--policies", str(WIRE_EXAMPLE / "policies")]
+    # When both are checked with --policies DIR
+    code = main([*argv, "--json"])
+    # Then the added provider and the shipped one both decide
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 0
+    assert [(r["provider"], r["outcome"]) for r in records] == [
+        ("wire", "cleared"),
+        ("menafn", "cleared"),
+    ]
+
+
+def test_only_policies_uses_the_directory_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["check", str(CLEARED), "--policies", str(WIRE_EXAMPLE / "policies")]
+    assert main([*argv, "--only-policies", "--json"]) == 1
+    [record] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (record["provider"], record["outcome"]) == (None, "rejected")
+    assert record["findings"][0]["rule_id"] == "provider.unknown"
+
+
+def test_an_alpha_3_territory_decides_as_its_alpha_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(CLEARED), "--territory", "fra", "--channel", "print", "--json"]) == 0
+    [record] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert record["licensee"] == {"territory": "FR", "use": "editorial", "channel": "print"}

@@ -184,6 +184,7 @@ def test_cc_by_nd_article_carries_title_author_source_and_licence(policies: Poli
     assert "track()" not in page
 
 
+@pytest.mark.reliability
 def test_sanitising_that_would_remove_visible_text_holds_a_no_derivatives_article(
     policies: PolicySet,
 ) -> None:
@@ -232,11 +233,32 @@ def test_article_past_its_expiry_is_rejected(policies: PolicySet) -> None:
 
 
 @needs_samples
-def test_ap_territorial_editors_note_is_held_for_a_person(policies: PolicySet) -> None:
-    decision = decide((SAMPLES / "ninjs/2.1/ap_image.json").read_bytes(), policies)
+def test_ap_territory_out_note_rejects_only_the_territory_it_names(policies: PolicySet) -> None:
+    data = (SAMPLES / "ninjs/2.1/ap_image.json").read_bytes()
+    # Given AP's real 'TURKEY OUT' editor's note, under AP's terms in force now
+    in_britain = decide(data, policies, licensee=Licensee("GB"))
+    in_turkey = decide(data, policies, licensee=Licensee("TR"))
+    # Then a British licensee may republish it and a Turkish one may not
+    assert in_britain.outcome is Outcome.CLEARED, in_britain.findings
+    assert in_turkey.outcome is Outcome.REJECTED
+    assert rule_ids(in_turkey) == ["feed.ap.territory-out.tr"]
+    assert in_turkey.findings[0].pointer == "/ed_note"
+    assert "TR" in in_turkey.findings[0].message
+
+
+@needs_samples
+def test_ap_territory_out_note_under_the_earlier_terms_is_held(policies: PolicySet) -> None:
+    # Given a decision made while AP's 2019 terms were in force (before the 2026 version)
+    decision = decide(
+        (SAMPLES / "ninjs/2.1/ap_image.json").read_bytes(),
+        policies,
+        now=NOW.replace(year=2025),
+    )
+    # Then those terms govern it: a person checks the territory
+    assert decision.policy is not None
+    assert decision.policy.version == "2019.1"
     assert decision.outcome is Outcome.HELD
     assert rule_ids(decision) == ["ap.no-territory-restriction"]
-    assert decision.findings[0].pointer == "/ed_note"
 
 
 @needs_samples

@@ -48,7 +48,8 @@ def test_a_missing_setting_is_named(config: type[ProcessorConfig], name: str) ->
     ("config", "name", "value", "says"),
     [
         (ProcessorConfig, "AUDIT_BUCKET", "Audit_Bucket", "is not an S3 bucket name"),
-        (ProcessorConfig, "LICENSEE_TERRITORY", "gbr", "ISO 3166-1 alpha-2"),
+        (ProcessorConfig, "LICENSEE_TERRITORY", "XX", "ISO 3166-1 alpha-2 or alpha-3"),
+        (ProcessorConfig, "LICENSEE_CHANNEL", "carrier-pigeon", "web, print, mobile"),
         (ProcessorConfig, "LICENSEE_USE", "advertising", "editorial, commercial, internal"),
         (WebhookConfig, "MAX_BODY_BYTES", "2MB", "positive whole number"),
         (WebhookConfig, "MAX_BODY_BYTES", "0", "positive whole number"),
@@ -63,3 +64,15 @@ def test_a_malformed_setting_is_named_with_its_value(
     assert message.startswith(f"{name}={value!r}")
     assert says in message
     assert "\n" not in message
+
+
+def test_an_alpha_3_territory_and_a_channel_are_read_as_the_licensee() -> None:
+    config = ProcessorConfig.from_env(
+        {
+            **ENV,
+            "LICENSEE_TERRITORY": "gbr",
+            "LICENSEE_USE": "commercial",
+            "LICENSEE_CHANNEL": "print",
+        }
+    )
+    assert config.licensee == Licensee("GB", "commercial", "print")

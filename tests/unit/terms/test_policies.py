@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from referencing.exceptions import Unresolvable
 
 from clearance.cli.main import main
+from clearance.contracts.schemas import compile_schema
 from clearance.decide.engine import clear
 from clearance.decide.findings import Outcome
 from clearance.terms.lint import lint_policy_file
-from clearance.terms.policy import PolicySet, default_policy_dir
+from clearance.terms.policy import PolicySet, default_policy_dir, policy_files
 from tests.conftest import NOW
 
-SHIPPED = sorted(default_policy_dir().glob("*.json"))
+SHIPPED = [path for paths in policy_files(default_policy_dir()).values() for path in paths]
 
 
 def policy(**changes: Any) -> dict[str, Any]:
@@ -59,13 +64,13 @@ def write(directory: Path, document: dict[str, Any], name: str = "gazette") -> P
     return path
 
 
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_shipped_policy_lints_clean(path: Path) -> None:
     assert lint_policy_file(path) == []
 
 
 def test_shipped_policies_cover_the_sample_providers() -> None:
-    assert {p.stem for p in SHIPPED} >= {
+    assert set(policy_files(default_policy_dir())) >= {
         "menafn",
         "dpa",
         "ntb",
@@ -94,6 +99,7 @@ def test_new_provider_is_a_data_only_change(tmp_path: Path) -> None:
     assert text.endswith("First published by The Example Gazette\n")
 
 
+@pytest.mark.reliability
 @pytest.mark.parametrize(
     ("document", "expected"),
     [
@@ -118,6 +124,20 @@ def test_new_provider_is_a_data_only_change(tmp_path: Path) -> None:
         (
             policy(cleared={"properties": {"by": {"$ref": "file:///etc/passwd"}}}),
             "/cleared/properties/by/$ref: $ref 'file:///etc/passwd' is not local",
+        ),
+        (
+            policy(cleared={"properties": {"by": {"$ref": "#/$defs/none"}}}),
+            "/cleared/properties/by/$ref: $ref '#/$defs/none' points to nothing",
+        ),
+        (
+            policy(
+                cleared={
+                    "properties": {
+                        "by": {"$ref": "https://clearance.example/schemas/article.schema.json#/x"}
+                    }
+                }
+            ),
+            "article.schema.json#/x' points to nothing",
         ),
         (
             policy(
@@ -158,6 +178,68 @@ def test_new_provider_is_a_data_only_change(tmp_path: Path) -> None:
 def test_lint_names_each_problem(tmp_path: Path, document: dict[str, Any], expected: str) -> None:
     problems = lint_policy_file(write(tmp_path, document))
     assert any(expected in problem for problem in problems), problems
+
+
+REMOTE_REFS = [
+    "https://evil.example/s.json",
+    "http://169.254.169.254/latest/meta-data/iam/",
+    "//evil.example/s.json",
+    "file:///etc/passwd",
+    "ftp://evil.example/s.json",
+]
+
+
+@pytest.mark.reliability
+def test_a_remote_ref_is_refused_by_lint_fails_closed_and_is_never_fetched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, figure: Callable[[str], None]
+) -> None:
+    # Given no network: any attempt to connect, resolve a name or open a URL is recorded
+    attempts: list[str] = []
+
+    def refuse(*args: Any, **_: Any) -> Any:
+        attempts.append(repr(args[:2]))
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    article = {"uri": "https://gazette.example/x", "headlines": [{"value": "x"}], "by": "y"}
+    refused = failed_closed = unresolved = 0
+    for n, ref in enumerate(REMOTE_REFS):
+        # And a policy whose rule, and another whose cleared schema, names a remote schema
+        rule = {"x-rule-id": "a", "description": "x", "$ref": ref}
+        documents = (
+            policy(requirements={"allOf": [rule]}),
+            policy(cleared={"properties": {"by": {"$ref": ref}}}),
+        )
+        for m, document in enumerate(documents):
+            directory = tmp_path / f"{n}-{m}"
+            directory.mkdir()
+            path = write(directory, document)
+            # When it is linted, loaded and used to decide an article
+            problems = lint_policy_file(path)
+            decision = clear(
+                json.dumps(article).encode(),
+                policies=PolicySet.load(directory),
+                now=NOW,
+                provider="gazette",
+            )
+            # Then the lint names the ref, and the article is rejected for the invalid policy
+            refused += any(f"$ref '{ref}' is not local" in problem for problem in problems)
+            failed_closed += decision.outcome is Outcome.REJECTED and [
+                f.rule_id for f in decision.findings
+            ] == ["policy.invalid"]
+        # And a schema compiled with the project's registry cannot resolve it either
+        with pytest.raises(Unresolvable):
+            list(compile_schema({"$ref": ref}).iter_errors({}))
+        unresolved += 1
+    assert (refused, failed_closed) == (2 * len(REMOTE_REFS), 2 * len(REMOTE_REFS))
+    assert attempts == []
+    figure(
+        f"{len(REMOTE_REFS)} remote $refs (https, the metadata address, protocol-relative, file,"
+        f" ftp) in {refused} policies: {refused} refused by the lint, {failed_closed} failed"
+        f" closed, {unresolved} unresolvable by the schema registry; 0 network attempts"
+    )
 
 
 def test_lint_command_exits_1_listing_problems(

@@ -1,0 +1,101 @@
+"""Associated media judged one by one, by the rights fields each carries itself.
+
+A picture in a story may belong to another agency. The licence covers the provider's own media
+and any holder it names; anything else is left out of the copy with a finding naming it, or holds
+the article, as the policy says. A picture whose own rights forbid this republication is never
+carried, whatever its holder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from clearance.decide.findings import Finding, Severity
+from clearance.decide.licence import embedded_verdict
+from clearance.decide.rights import Circumstances
+from clearance.ingest.article import Article, Association
+from clearance.terms.policy import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    name: str
+    uri: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"name": self.name, "uri": self.uri, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class MediaVerdict:
+    kept: tuple[Association, ...] = ()
+    dropped: tuple[Dropped, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+
+def judge_media(article: Article, policy: Policy, circumstances: Circumstances) -> MediaVerdict:
+    kept: list[Association] = []
+    dropped: list[Dropped] = []
+    findings: list[Finding] = []
+    own = {*policy.recognise.copyright_holders, policy.name.casefold(), *policy.media.covered}
+    holds = policy.media.otherwise == "hold"
+    for index, item in enumerate(article.get("associations") or ()):
+        pointer = f"/associations/{index}"
+        label = _label(item)
+        rights = embedded_verdict(
+            item["encoded_rights"],
+            item["linked_rights"],
+            circumstances,
+            rule_prefix=f"association.{_rule_name(item['name'])}.rights",
+            pointer=pointer,
+            what=label,
+        )
+        if rights.findings:
+            # Rights an item states itself are never overridden by the licence's cover.
+            forbidden = any(f.severity is Severity.CRITICAL for f in rights.findings)
+            if forbidden and not holds:
+                dropped.append(Dropped(item["name"], item["uri"], "its own rights forbid it"))
+                findings += [
+                    replace(f, severity=Severity.INFO, message=f"{f.message}; left out")
+                    for f in rights.findings
+                ]
+            else:
+                # The article itself may be fine: a person removes or clears the item.
+                findings += [replace(f, severity=Severity.MAJOR) for f in rights.findings]
+            continue
+        holder = item["copyright_holder"]
+        if holder is None or holder.strip().casefold() in own:
+            kept.append(item)
+            continue
+        reason = f"© {holder} is not covered by {policy.name}'s licence"
+        if holds:
+            findings.append(
+                Finding(
+                    "association.not-covered",
+                    f"{pointer}/copyright_holder",
+                    Severity.MAJOR,
+                    f"{label}: {reason}; a person must clear it or remove it",
+                )
+            )
+        else:
+            dropped.append(Dropped(item["name"], item["uri"], reason))
+            findings.append(
+                Finding(
+                    "association.dropped",
+                    f"{pointer}/copyright_holder",
+                    Severity.INFO,
+                    f"{label}: {reason}; left out of the copy",
+                )
+            )
+    return MediaVerdict(tuple(kept), tuple(dropped), tuple(findings))
+
+
+def _label(item: Association) -> str:
+    what = f"the {item['type']} '{item['name']}'"
+    return f"{what} ({item['uri']})" if item["uri"] else what
+
+
+def _rule_name(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in ".-" else "-" for c in name.lower()).strip("-.")
+    return cleaned[:40] or "item"
