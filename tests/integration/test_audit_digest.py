@@ -1,9 +1,14 @@
-"""Hourly signed digests in the audit bucket, and `clearance audit verify` against S3 and KMS."""
+"""Hourly sealed segments and signed digests in the audit bucket, and `clearance audit verify`,
+`list`, `prove` and `check-proof` against S3 and KMS."""
 
 from __future__ import annotations
 
 import base64
+import gzip
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,15 +20,19 @@ from clearance.aws.kms import KmsSigner
 from clearance.cli.main import main
 from clearance.contracts.encoding import canonical
 from clearance.handlers import audit_digest
+from clearance.local.signing import make_kms_sign_digests
 from clearance.services.digester import Digester
 from tests.conftest import PROJECT, lambda_context
-from tests.integration.conftest import DAY_ONE, NAMES, AuditStack, article
+from tests.integration.conftest import NAMES, AuditStack, article
+
+HOUR = timedelta(hours=1)
 
 
 class Log:
     """An audit bucket with decisions written now, a KMS signing key, and the digest job."""
 
     def __init__(self, audit: AuditStack) -> None:
+        make_kms_sign_digests()
         self.audit = audit
         self.kms = boto3.client("kms", region_name=NAMES.region)
         self.key = self.kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")[
@@ -31,6 +40,7 @@ class Log:
         ]["KeyId"]
         self.store = DigestStore(audit.bucket)
         self.later = datetime.now(UTC) + timedelta(hours=3)
+        self.hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - 2 * HOUR
 
     def digest(self, key: str | None = None) -> list[str]:
         signer = KmsSigner(self.kms, key or self.key)
@@ -45,6 +55,15 @@ class Log:
 
     def digest_keys(self) -> list[str]:
         return sorted(self.audit.bucket.keys("audit/digests/"))
+
+    def content(self, key: str) -> dict[str, Any]:
+        data = self.audit.s3.get_object(Bucket=NAMES.bucket("audit"), Key=key)["Body"].read()
+        parsed: dict[str, Any] = json.loads(data)
+        return parsed
+
+    def sealing(self) -> dict[str, Any]:
+        """The digest of the hour the fixture's decisions were made in."""
+        return self.content(f"audit/digests/{self.hour:%Y/%m/%d/%H}.json")
 
     def rewrite(self, key: str, change: Any) -> None:
         """A new version of an object: what an overwrite looks like under S3 versioning."""
@@ -62,26 +81,35 @@ class Log:
 
 @pytest.fixture
 def log(audit: AuditStack) -> Log:
-    for n in range(3):
-        audit.decide(article(n), DAY_ONE + timedelta(minutes=n), f"inbound/menafn/{n}.txt")
     built = Log(audit)
+    for n in range(3):
+        audit.decide(article(n), built.hour + timedelta(minutes=n), f"inbound/menafn/{n}.txt")
     built.digest()
     return built
 
 
 def test_every_complete_hour_gets_a_chained_digest_quiet_ones_too(log: Log) -> None:
-    # Given three decisions written this hour and a digest job run three hours later
+    # Given three decisions made two hours ago and a digest job run three hours ahead
     keys = log.digest_keys()
-    # Then the hours up to the last complete one each have a digest, chained to the one before
-    assert len(keys) == 3
-    digests = [
-        json.loads(log.audit.s3.get_object(Bucket=NAMES.bucket("audit"), Key=k)["Body"].read())
-        for k in keys
-    ]
-    assert [d["record_count"] for d in digests] == [3, 0, 0]
+    digests = [log.content(k) for k in keys]
+    # Then every hour from the start of the log's first day has a digest, chained to the one
+    # before, and only the decisions' hour has records and a segment
     assert digests[0]["previous"] is None
-    assert [d["previous"]["key"] for d in digests[1:]] == keys[:2]
-    assert {r["key"] for r in digests[0]["records"]} == set(log.decision_keys())
+    assert digests[0]["period"]["start"].endswith("T00:00:00+00:00")
+    assert [d["previous"]["key"] for d in digests[1:]] == keys[:-1]
+    sealing = log.sealing()
+    assert [d["record_count"] for d in digests].count(3) == 1
+    assert sum(d["record_count"] for d in digests) == 3
+    assert {r["key"] for r in sealing["records"]} == set(log.decision_keys())
+    assert [d["segment"] is None for d in digests].count(False) == 1
+    # And the segment holds the three records' bytes, as one JSON-lines object
+    segment = log.audit.s3.get_object(Bucket=NAMES.bucket("audit"), Key=sealing["segment"]["key"])
+    lines = gzip.decompress(segment["Body"].read()).splitlines(keepends=True)
+    stored = [
+        log.audit.s3.get_object(Bucket=NAMES.bucket("audit"), Key=k)["Body"].read()
+        for k in sorted(log.decision_keys())
+    ]
+    assert lines == stored
 
 
 def test_running_the_job_again_writes_nothing_new(log: Log) -> None:
@@ -90,16 +118,21 @@ def test_running_the_job_again_writes_nothing_new(log: Log) -> None:
     )
     assert log.digest() == []
     after = log.audit.s3.list_object_versions(Bucket=NAMES.bucket("audit"), Prefix="audit/digests/")
-    assert len(after["Versions"]) == len(before["Versions"]) == 3
+    assert len(after["Versions"]) == len(before["Versions"]) == len(log.digest_keys())
 
 
 def test_untouched_log_verifies(log: Log, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = log.verify(capsys)
     assert code == 0
-    # (the job ran three hours ahead; only this hour's digest is in the past)
-    assert out.startswith("verified 3 records in 1 digest (0 not yet digested)")
+    digests = len(
+        [k for k in log.digest_keys() if k <= f"audit/digests/{datetime.now(UTC):%Y/%m/%d/%H}.json"]
+    )
+    assert out.startswith(
+        f"verified 3 records in {digests} digests; 0 records in the open hour not yet sealed"
+    )
 
 
+@pytest.mark.reliability
 def test_changed_record_is_named(log: Log, capsys: pytest.CaptureFixture[str]) -> None:
     target = log.decision_keys()[0]
     log.rewrite(target, lambda record: record.update(outcome="cleared", findings=[]))
@@ -108,6 +141,7 @@ def test_changed_record_is_named(log: Log, capsys: pytest.CaptureFixture[str]) -
     assert f"record_changed: {target}" in out
 
 
+@pytest.mark.reliability
 def test_deleted_record_is_named(log: Log, capsys: pytest.CaptureFixture[str]) -> None:
     target = log.decision_keys()[1]
     log.audit.s3.delete_object(Bucket=NAMES.bucket("audit"), Key=target)
@@ -116,6 +150,7 @@ def test_deleted_record_is_named(log: Log, capsys: pytest.CaptureFixture[str]) -
     assert f"record_deleted: {target}" in out
 
 
+@pytest.mark.reliability
 def test_changed_digest_is_named(log: Log, capsys: pytest.CaptureFixture[str]) -> None:
     target = log.digest_keys()[0]
     log.rewrite(target, lambda digest: digest.update(record_count=2, records=digest["records"][:2]))
@@ -124,11 +159,12 @@ def test_changed_digest_is_named(log: Log, capsys: pytest.CaptureFixture[str]) -
     assert f"digest_changed: {target}" in out
 
 
+@pytest.mark.reliability
 def test_digest_signed_with_another_key_is_named(
     log: Log, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Given the newest digest replaced by one signed with a key we do not trust
-    newest = log.digest_keys()[-1]
+    # Given the digest of the decisions' hour replaced by one signed with a key we do not trust
+    newest = f"audit/digests/{log.hour:%Y/%m/%d/%H}.json"
     other = log.kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"][
         "KeyId"
     ]
@@ -163,7 +199,8 @@ def test_report_is_written_with_totals_and_verification(log: Log, tmp_path: Any)
     )
     assert code == 0
     html = page.read_text()
-    assert "verified 3 records in 1 digest" in html.lower()
+    assert "3 records verified in" in html
+    assert "0 records in the open hour not yet sealed" in html
     assert "menafn" in html
 
 
@@ -186,8 +223,8 @@ def test_scheduled_event_runs_the_digest_handler(log: Log) -> None:
     # When the handler runs
     response = audit_digest.handler(event, lambda_context("AuditDigestFunction"), digester=digester)
     # Then the two hours since the last digest get theirs
+    assert len(response["digests"]) == 2
     assert response["digests"] == log.digest_keys()[-2:]
-    assert len(log.digest_keys()) == 5
 
 
 def test_list_and_show_print_what_a_reviewer_asked_for(
@@ -209,3 +246,115 @@ def test_list_and_show_print_what_a_reviewer_asked_for(
     assert [d["outcome"] for d in shown["decisions"]] == ["cleared"]
     assert main(["audit", "list", *bucket, "--outcome", "approved"]) == 2
     assert "--outcome: outcome must be one of" in capsys.readouterr().err
+
+
+def test_deleted_record_is_still_listed_from_its_segment(
+    log: Log, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a sealed record deleted from the bucket
+    target = log.decision_keys()[1]
+    log.audit.s3.delete_object(Bucket=NAMES.bucket("audit"), Key=target)
+    # When a reviewer lists the log / Then the decision is still there, read from its segment
+    assert main(["audit", "list", "--bucket", NAMES.bucket("audit")]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+
+
+@pytest.mark.reliability
+def test_changed_segment_is_named_and_its_records_still_verified(
+    log: Log, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the sealed segment rewritten with one record's outcome changed
+    key = log.sealing()["segment"]["key"]
+    data = log.audit.s3.get_object(Bucket=NAMES.bucket("audit"), Key=key)["Body"].read()
+    changed = gzip.compress(gzip.decompress(data).replace(b'"cleared"', b'"held"', 1), mtime=0)
+    log.audit.s3.put_object(
+        Bucket=NAMES.bucket("audit"), Key=key, Body=changed, ChecksumAlgorithm="SHA256"
+    )
+    # When verified / Then the segment is named, and the three records verify from their copies
+    code, out = log.verify(capsys)
+    assert code == 1
+    assert out.splitlines()[0] == "1 problems:"
+    assert f"segment_changed: {key}" in out
+
+
+@pytest.mark.reliability
+def test_deleted_segment_is_named(log: Log, capsys: pytest.CaptureFixture[str]) -> None:
+    key = log.sealing()["segment"]["key"]
+    log.audit.s3.delete_object(Bucket=NAMES.bucket("audit"), Key=key)
+    code, out = log.verify(capsys)
+    assert code == 1
+    assert f"segment_deleted: {key}" in out
+    assert out.splitlines()[0] == "1 problems:"
+
+
+@pytest.mark.reliability
+def test_record_slipped_into_a_sealed_hour_is_named_and_marked(
+    log: Log, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a decision for the sealed hour written after it was sealed
+    slipped = log.audit.decide(article(7), log.hour + timedelta(minutes=30), "inbound/menafn/7.txt")
+    # When verified / Then it is an insertion; the log lists it, marked as outside every digest
+    code, out = log.verify(capsys)
+    assert code == 1
+    assert "record_inserted:" in out
+    assert slipped["decision_id"] in out
+    assert main(["audit", "list", "--bucket", NAMES.bucket("audit")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line for line in lines if "UNSEALED" in line] == [
+        line for line in lines if "Port report number 7" in line
+    ]
+    assert len(lines) == 4
+
+
+@pytest.mark.reliability
+def test_proof_checks_offline_and_a_tampered_one_fails_naming_what(
+    log: Log, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a proof for one article written by `clearance audit prove`
+    record = json.loads(
+        log.audit.s3.get_object(Bucket=NAMES.bucket("audit"), Key=log.decision_keys()[0])[
+            "Body"
+        ].read()
+    )
+    proof = tmp_path / "proof.json"
+    bucket = ["--bucket", NAMES.bucket("audit"), "--key", log.key]
+    assert main(["audit", "prove", record["article"]["id"], *bucket, "--out", str(proof)]) == 0
+    capsys.readouterr()
+    content = json.loads(proof.read_text())
+    pem = tmp_path / "digest-key.pem"
+    pem.write_text(content["signing"]["public_key"])
+    # When it is checked in a fresh process with no AWS endpoint or credentials at all
+    checked = check_offline(proof, pem)
+    # Then it holds: the record, its inclusion proof, the signed digest and the chain
+    assert checked.returncode == 0, checked.stdout
+    assert "proof holds" in checked.stdout
+    assert "included at leaf" in checked.stdout
+    assert "chain: digest" in checked.stdout
+    # And a proof whose record was edited fails, naming the record
+    content["records"][0]["record"] = content["records"][0]["record"].replace('"cleared"', '"held"')
+    proof.write_text(json.dumps(content))
+    tampered = check_offline(proof, pem)
+    assert tampered.returncode == 1
+    assert f"FAIL  record {content['records'][0]['key']}" in tampered.stdout
+
+
+def check_offline(proof: Any, pem: Any) -> subprocess.CompletedProcess[str]:
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    environment["AWS_ENDPOINT_URL"] = "http://192.0.2.1:9"  # unroutable: any AWS call would fail
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "clearance.cli",
+            "audit",
+            "check-proof",
+            str(proof),
+            "--public-key",
+            str(pem),
+        ],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+        timeout=60,
+    )

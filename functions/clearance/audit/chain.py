@@ -27,6 +27,8 @@ from clearance.audit.digest import (
     utc,
 )
 from clearance.contracts.encoding import canonical
+from clearance.contracts.keys import day_of_decision_key as keys_day
+from clearance.contracts.keys import segment_key
 from clearance.contracts.pointers import brief
 from clearance.contracts.schemas import validator_for
 
@@ -41,6 +43,8 @@ class ProblemKind(StrEnum):
     DIGEST_DELETED = "digest_deleted"
     DIGESTS_REORDERED = "digests_reordered"
     SIGNATURE_FORGED = "signature_forged"
+    SEGMENT_CHANGED = "segment_changed"
+    SEGMENT_DELETED = "segment_deleted"
 
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(ProblemKind)}
@@ -75,6 +79,10 @@ class Reading:
     @property
     def previous(self) -> dict[str, str] | None:
         return self.content["previous"] if self.content else None
+
+    @property
+    def segment(self) -> dict[str, Any] | None:
+        return self.content["segment"] if self.content else None
 
 
 class Findings:
@@ -128,6 +136,15 @@ def read_digest(stored: StoredDigest, verifier: Verifier) -> Reading:
         reading.faults.append(
             f"its record_count {content['record_count']} is not its {len(entries)} entries"
         )
+    day = reading.hour.date().isoformat()
+    strangers = [key for key in keys if keys_day(key) != day]
+    if strangers:
+        reading.faults.append(f"it lists record {strangers[0]}, which is not of its day {day}")
+    segment = content["segment"]
+    if (segment is None) != (not entries):
+        reading.faults.append("it names a segment without records, or records without a segment")
+    elif segment is not None and segment["key"] != segment_key(reading.hour):
+        reading.faults.append(f"its segment {segment['key']} is not {segment_key(reading.hour)}")
     root = merkle_root_hex(entry["sha256"] for entry in entries)
     if root != content["merkle_root"]:
         reading.faults.append(
@@ -231,19 +248,24 @@ def check_predecessor(
         )
 
 
-def listed_records(chain: Iterable[Reading]) -> dict[str, tuple[Reading, dict[str, Any]]]:
-    """Every record the chain lists, by key; a record listed twice marks the later digest."""
+def listed_records(
+    chain: Iterable[Reading],
+) -> tuple[dict[str, tuple[Reading, dict[str, Any]]], dict[str, list[str]]]:
+    """Every record the chain lists, by key, and the keys listed by more than one digest.
+
+    A key sealed twice was rewritten after its first seal and digested again: the record is
+    reported, not the digests, so one bad record never hides the rest of an hour.
+    """
     listed: dict[str, tuple[Reading, dict[str, Any]]] = {}
+    again: dict[str, list[str]] = {}
     for reading in chain:
         for entry in reading.entries:
             first = listed.get(entry["key"])
             if first is None:
                 listed[entry["key"]] = (reading, entry)
             else:
-                reading.faults.append(
-                    f"it lists record {entry['key']}, already listed by digest {first[0].key}"
-                )
-    return listed
+                again.setdefault(entry["key"], [first[0].key]).append(reading.key)
+    return listed, again
 
 
 def judge(reading: Reading, found: Findings) -> None:

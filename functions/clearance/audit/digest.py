@@ -1,9 +1,10 @@
 """Hourly audit digests, signed and chained: one per hour, quiet hours included.
 
 Object Lock keeps records from being overwritten, but a reviewer must be able to show it: each
-hour gets one signed digest listing the SHA-256 of every decision record of that hour, a Merkle
-root over them, and the SHA-256 of the previous hour's digest. A quiet hour still gets a digest,
-so the chain has no holes by design and a deleted digest shows as a gap (`verify`).
+hour gets one signed digest listing the SHA-256 of every decision record decided in that hour, a
+Merkle root over them, the SHA-256 of the hour's sealed segment (the records themselves, one
+object), and the SHA-256 of the previous hour's digest. A quiet hour still gets a digest, so the
+chain has no holes by design and a deleted digest shows as a gap (`verify`).
 
 Pure: no boto3, no clock. Signing is a `Signer` (AWS KMS `Sign` in production, a fake in tests).
 """
@@ -19,12 +20,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from clearance.audit.merkle import merkle_root
+from clearance.audit.segment import SegmentRef
 from clearance.contracts import keys
 from clearance.contracts.encoding import canonical
 from clearance.contracts.pointers import brief
 from clearance.contracts.schemas import validator_for
 
-DIGEST_VERSION = 1
+DIGEST_VERSION = 2
 HOUR = timedelta(hours=1)
 SCHEMA = "audit-digest.schema.json"
 
@@ -128,8 +130,13 @@ def build_digest(
     previous: DigestRef | None,
     created_at: datetime,
     signer: Signer,
+    *,
+    segment: SegmentRef | None = None,
 ) -> tuple[str, bytes]:
-    """The key and stored bytes of the signed digest of one complete hour."""
+    """The key and stored bytes of the signed digest of one complete hour.
+
+    `segment` is the sealed copy of `records`; an hour with records must have one.
+    """
     period = Period(start_of_hour(period_start))
     if utc(created_at) < period.end:
         raise ValueError(f"a digest of {hour_text(period.start)} cannot be made before it ends")
@@ -142,14 +149,19 @@ def build_digest(
     for before, after in itertools.pairwise(entries):
         if before.key == after.key:
             raise ValueError(f"record {before.key} is listed twice")
+    if (segment is None) != (not entries):
+        raise ValueError(f"the digest of {hour_text(period.start)} needs a segment iff records")
     body: dict[str, Any] = {
         "digest_version": DIGEST_VERSION,
         "period": {"start": iso(period.start), "end": iso(period.end)},
-        "records": [
-            {"key": ref.key, "sha256": ref.sha256, "version_id": ref.version_id} for ref in entries
-        ],
+        "records": [{"key": ref.key, "sha256": ref.sha256} for ref in entries],
         "record_count": len(entries),
         "merkle_root": merkle_root_hex(ref.sha256 for ref in entries),
+        "segment": (
+            {"key": segment.key, "sha256": segment.sha256, "bytes": segment.bytes}
+            if segment
+            else None
+        ),
         "previous": {"key": previous.key, "sha256": previous.sha256} if previous else None,
         "created_at": iso(created_at),
         "signing": {"key_id": signer.key_id, "algorithm": signer.algorithm},

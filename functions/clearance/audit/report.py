@@ -303,19 +303,19 @@ def _verification(verification: Verification | None) -> str:
     v = verification
     period = f"{_time(v.start)} to {_time(v.end)}"
     counts = (
-        f"verified {v.verified_records} record{'' if v.verified_records == 1 else 's'} in "
-        f"{v.verified_digests} digest{'' if v.verified_digests == 1 else 's'}"
+        f"{v.verified_records} record{'' if v.verified_records == 1 else 's'} verified in "
+        f"{v.verified_digests} digest{'' if v.verified_digests == 1 else 's'}; "
+        f"{v.not_yet_digested} record{'' if v.not_yet_digested == 1 else 's'} in the open hour "
+        "not yet sealed"
     )
     extra = []
-    if v.not_yet_digested:
-        extra.append(f"{v.not_yet_digested} not yet digested")
     if v.unverified_records:
         extra.append(f"{v.unverified_records} could not be verified")
     tail = f" ({'; '.join(extra)})" if extra else ""
     if v.ok:
         return (
-            f'{heading}<p class="verified">✓ {_e(counts.capitalize())}, {_e(period)}: no '
-            f"changes, deletions or insertions{_e(tail)}.</p></section>"
+            f'{heading}<p class="verified">✓ {_e(counts)}{_e(tail)}. {_e(period)}: no '
+            "changes, deletions or insertions.</p></section>"
         )
     rows = "".join(
         f"<tr><td>{_e(p.kind.value.replace('_', ' '))}</td><td><code>{_e(p.key)}</code></td>"

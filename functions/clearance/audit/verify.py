@@ -1,16 +1,18 @@
-"""Whether the audit log is untouched: the digest chain and every record recomputed.
+"""Whether the audit log is untouched: the digest chain, each sealed segment, every record.
 
-`verify_log` reads what is stored (digests and records, with their S3 version counts) and names
-each inconsistency for a compliance officer: a record changed, deleted or inserted after its
-hour; a digest changed, deleted or out of order; a signature from a key that is not ours.
+`verify_log` reads what is stored (digests, segments, which records exist with their S3 version
+counts, and the bytes of records no digest seals) and names each inconsistency for a compliance
+officer: a record changed, deleted or inserted; a segment changed or deleted; a digest changed,
+deleted or out of order; a signature from a key that is not ours. A record is checked only
+against the digest of the hour its own key and `decided_at` name, and each fault is reported on
+its own object, so one bad record never leaves the rest of its hour unverified.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from clearance.audit.chain import (
@@ -27,6 +29,7 @@ from clearance.audit.chain import (
 )
 from clearance.audit.digest import (
     HOUR,
+    AuditObject,
     StoredDigest,
     StoredRecord,
     Verifier,
@@ -34,11 +37,31 @@ from clearance.audit.digest import (
     digest_key,
     floor_hour,
     hour_text,
-    moment_text,
     sha256_hex,
-    utc,
 )
+from clearance.audit.segment import claimed_hour, decided_hour, segment_lines
 from clearance.contracts import keys
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the audit bucket holds for a window.
+
+    `digests`: every digest of the window (the one before it, if given, anchors the chain).
+    `segments`: the segments those digests name, by key, as stored.
+    `present`: every live decision record of the window's day partitions, with its version count.
+    `records`: the bytes of every present record no digest lists, and of the records of hours
+    whose segment is missing or does not match its digest.
+    `erased`: records of the window's days whose latest version is a delete marker.
+    `pointers`: article pointer keys, when the whole log is verified (each names a record).
+    """
+
+    digests: Sequence[StoredDigest]
+    segments: Mapping[str, AuditObject] = field(default_factory=dict)
+    present: Mapping[str, int] = field(default_factory=dict)
+    records: Mapping[str, StoredRecord] = field(default_factory=dict)
+    erased: frozenset[str] = frozenset()
+    pointers: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,27 +91,32 @@ class _Span:
     missing: frozenset[datetime]
 
 
+@dataclass(slots=True)
+class _Tally:
+    verified: int = 0
+    unverified: int = 0
+    open: int = 0
+
+
 def verify_log(
-    digests: Sequence[StoredDigest],
-    records: Mapping[str, StoredRecord],
+    evidence: Evidence,
     verifier: Verifier,
     *,
     start: datetime,
     end: datetime,
     expect_digests_until: datetime | None = None,
 ) -> Verification:
-    """Check the digests of the hours in [start, end) and the records they cover.
+    """Check the digests of the hours in [start, end), their segments and their records.
 
-    `digests`: every digest of the window (the one before it, if given, anchors the chain).
-    `records`: every record decided in the window, and every record a digest of the window
-    lists (a record written late, after a retry, may be listed by a later hour's digest).
-    Records decided after the last digest are counted as not yet digested. A deleted newest
-    digest looks the same as one not yet made unless `expect_digests_until` says by when every
-    hour must have its digest.
+    Records decided after the last digest are counted as not yet digested (the open hour). A
+    deleted newest digest looks the same as one not yet made unless `expect_digests_until` says
+    by when every hour must have its digest.
     """
     window_start, window_end = floor_hour(start), ceil_hour(end)
     found = Findings()
-    readings = [read_digest(stored, verifier) for stored in sorted(digests, key=lambda d: d.key)]
+    readings = [
+        read_digest(stored, verifier) for stored in sorted(evidence.digests, key=lambda d: d.key)
+    ]
     by_key = {reading.key: reading for reading in readings}
     by_hour = chain_by_hour(readings, found)
     hours = sorted(hour for hour in by_hour if window_start <= hour < window_end)
@@ -96,7 +124,6 @@ def verify_log(
     broken = {r.hour for r in in_window if r.hour is not None and r.content is None}
     for hour in hours:
         check_link(hour, by_hour, by_key, found)
-    listed = listed_records(by_hour[hour] for hour in hours)
     for reading in readings:
         judge(reading, found)
     span = _span(
@@ -118,58 +145,196 @@ def verify_log(
     for hour in hours:
         check_predecessor(hour, by_hour, by_key, window_start, found)
 
-    verified = unverified = not_yet = 0
-    for key, (reading, entry) in sorted(listed.items()):
-        record = records.get(key)
-        if not found.about(reading.key):
-            if _check_record(key, record, reading.key, entry, found):
-                verified += 1
-        elif record is not None and record.versions > 1:
-            found.add(
-                ProblemKind.RECORD_CHANGED,
-                key,
-                f"record {key} has {record.versions} versions: it was overwritten",
-            )
-        else:
-            unverified += 1
     trusted = {hour for hour in hours if not found.about(by_hour[hour].key)}
-    for key, record in sorted(records.items()):
-        moment = None if key in listed else _decided(record)
-        if moment is None:
+    tally = _Tally()
+    listed, again = listed_records(by_hour[hour] for hour in sorted(by_hour))
+    for key, digests in sorted(again.items()):
+        found.add(
+            ProblemKind.RECORD_CHANGED,
+            key,
+            f"record {key} is listed by digest {digests[0]} and again by "
+            f"{', '.join(digests[1:])}: it was rewritten after its hour was sealed",
+        )
+    for hour in hours:
+        reading = by_hour[hour]
+        if hour in trusted:
+            _check_hour(reading, evidence, found, tally)
+        else:
+            for entry in reading.entries:
+                if evidence.present.get(entry["key"], 0) > 1:
+                    _overwritten(entry["key"], reading.key, found)
+                else:
+                    tally.unverified += 1
+    for key in sorted(set(evidence.present) - set(listed)):
+        stored = evidence.records.get(key)
+        data = stored.data if stored is not None else None
+        claimed = claimed_hour(key, data)
+        if claimed is None or not window_start <= claimed < window_end:
             continue
-        decided = floor_hour(moment)
-        if not window_start <= decided < window_end:
-            continue
-        if decided in span.missing or decided in broken:
-            unverified += 1
-        elif span.start is None or span.end is None or decided >= span.end:
-            not_yet += 1
-        elif decided < span.start:
+        sealable = data is None or decided_hour(key, data) is not None
+        untrusted = claimed in by_hour and claimed not in trusted
+        if not sealable:
             found.add(
                 ProblemKind.RECORD_INSERTED,
                 key,
-                f"record {key} was decided at {moment_text(moment)}, before the first digest "
+                f"record {key} is not a decision record filed at the key its content names (one "
+                "JSON line whose decided_at, provider, outcome and id give its key): no digest can "
+                "seal it, so it was not written by the service",
+            )
+        elif claimed in span.missing or claimed in broken or untrusted:
+            tally.unverified += 1
+        elif span.start is None or span.end is None or claimed >= span.end:
+            tally.open += 1
+        elif claimed < span.start:
+            found.add(
+                ProblemKind.RECORD_INSERTED,
+                key,
+                f"record {key} was decided in {hour_text(claimed)}, before the first digest "
                 f"{digest_key(span.start)}: it was added to the log afterwards",
             )
-        elif decided in trusted:
+        elif claimed in trusted:
             found.add(
                 ProblemKind.RECORD_INSERTED,
                 key,
-                f"record {key} was decided at {moment_text(moment)} but is in no digest, and"
-                f" digest {by_hour[decided].key} of that hour does not list it: it was added"
-                " after the digest was made",
+                f"record {key} was decided in {hour_text(claimed)}, an hour already sealed, but "
+                f"digest {by_hour[claimed].key} of that hour does not list it: it was added after "
+                "the hour was sealed, however late it was written",
             )
         else:
-            unverified += 1
+            tally.unverified += 1
+    _unsealed_deletions(evidence, set(listed), found)
     return Verification(
         start=window_start,
         end=window_end,
-        verified_records=verified,
+        verified_records=tally.verified,
         verified_digests=sum(1 for reading in in_window if not found.about(reading.key)),
-        not_yet_digested=not_yet,
-        unverified_records=unverified,
+        not_yet_digested=tally.open,
+        unverified_records=tally.unverified,
         digested_until=span.end,
         problems=found.sorted(),
+    )
+
+
+def _unsealed_deletions(evidence: Evidence, listed: set[str], found: Findings) -> None:
+    """Records deleted before their hour was sealed: no digest lists them, but a delete marker
+    remains, or an article pointer still names them."""
+    for key in sorted(evidence.erased - listed):
+        found.add(
+            ProblemKind.RECORD_DELETED,
+            key,
+            f"record {key} was deleted before its hour was sealed (a delete marker remains)",
+        )
+    recorded = {
+        (parsed.decision_id, parsed.outcome)
+        for key in (*evidence.present, *listed, *evidence.erased)
+        if (parsed := keys.parse_decision_key(key))
+    }
+    for pointer in evidence.pointers:
+        named = keys.parse_pointer_key(pointer)
+        if named is not None and named not in recorded:
+            found.add(
+                ProblemKind.RECORD_DELETED,
+                pointer,
+                f"article pointer {pointer} names decision {named[0]} ({named[1]}), but no record "
+                "of it is in the log or in any digest: it was deleted before its hour was sealed",
+            )
+
+
+def _check_hour(reading: Reading, evidence: Evidence, found: Findings, tally: _Tally) -> None:
+    """A trusted digest's segment, then each record it lists, each fault on its own object."""
+    lines = _check_segment(reading, evidence, found)
+    segment = reading.segment["key"] if reading.segment else "-"
+    for i, entry in enumerate(reading.entries):
+        key = entry["key"]
+        if found.about(key):
+            continue
+        versions = evidence.present.get(key)
+        if lines is None:
+            if _check_record(key, evidence.records.get(key), versions, (reading.key, entry), found):
+                tally.verified += 1
+            continue
+        sealed = decided_hour(key, lines[i])
+        if sealed != reading.hour:
+            found.add(
+                ProblemKind.RECORD_INSERTED,
+                key,
+                f"record {key} is sealed by digest {reading.key}, but it is not a record of that "
+                "hour: it was written into the log late and sealed with the wrong hour",
+            )
+        elif versions is None:
+            found.add(
+                ProblemKind.RECORD_DELETED,
+                key,
+                f"record {key} was sealed by digest {reading.key} but no longer exists (its "
+                f"sealed copy remains in segment {segment})",
+            )
+        elif versions > 1:
+            _overwritten(key, reading.key, found)
+        else:
+            tally.verified += 1
+
+
+def _check_segment(
+    reading: Reading, evidence: Evidence, found: Findings
+) -> tuple[bytes, ...] | None:
+    """The hour's record lines when its segment holds exactly what its digest lists, else None."""
+    ref = reading.segment
+    if ref is None:
+        return ()
+    stored = evidence.segments.get(ref["key"])
+    if stored is None:
+        found.add(
+            ProblemKind.SEGMENT_DELETED,
+            ref["key"],
+            f"segment {ref['key']} sealed by digest {reading.key} is missing: it was deleted "
+            "(its records are checked one by one instead)",
+        )
+        return None
+    problem, lines = _segment_problem(stored, ref, reading.entries)
+    if problem:
+        found.add(
+            ProblemKind.SEGMENT_CHANGED,
+            ref["key"],
+            f"segment {ref['key']} does not match digest {reading.key}: {problem} (its records are "
+            "checked one by one instead)",
+        )
+        return None
+    return lines
+
+
+def _segment_problem(
+    stored: AuditObject, ref: Mapping[str, Any], entries: list[dict[str, Any]]
+) -> tuple[str, tuple[bytes, ...]]:
+    if stored.versions > 1:
+        return f"it has {stored.versions} versions: it was overwritten", ()
+    lines = segment_lines(stored.data)
+    if lines is None:
+        return "it is not gzip-compressed JSON lines", ()
+    if len(lines) != len(entries):
+        return f"it holds {len(lines)} records where the digest lists {len(entries)}", ()
+    changed = [
+        entry["key"]
+        for line, entry in zip(lines, entries, strict=True)
+        if sha256_hex(line) != entry["sha256"]
+    ]
+    if changed:
+        more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
+        return (
+            f"the line of record {changed[0]}{more} differs from the sha256 the digest lists",
+            (),
+        )
+    digest = sha256_hex(stored.data)
+    if digest != ref["sha256"]:
+        return f"its sha256 {digest} is not the {ref['sha256']} the digest lists", ()
+    return "", lines
+
+
+def _overwritten(key: str, digest: str, found: Findings) -> None:
+    found.add(
+        ProblemKind.RECORD_CHANGED,
+        key,
+        f"record {key} has more than one version: it was overwritten after digest {digest} "
+        "sealed it",
     )
 
 
@@ -208,11 +373,12 @@ def _span(
 def _check_record(
     key: str,
     record: StoredRecord | None,
-    digest: str,
-    entry: Mapping[str, Any],
+    versions: int | None,
+    listing: tuple[str, Mapping[str, Any]],
     found: Findings,
 ) -> bool:
-    """True when the record is exactly what the digest listed."""
+    """True when the record's own copy is exactly what the digest listed."""
+    digest, entry = listing
     if record is None:
         found.add(
             ProblemKind.RECORD_DELETED,
@@ -229,44 +395,7 @@ def _check_record(
             f"record {key} changed after digest {digest}: sha256 {sha256} != {entry['sha256']}",
         )
         return False
-    if record.versions > 1:
-        found.add(
-            ProblemKind.RECORD_CHANGED,
-            key,
-            f"record {key} has {record.versions} versions: it was overwritten after digest "
-            f"{digest} listed it",
-        )
-        return False
-    listed_version = entry["version_id"]
-    if listed_version and record.version_id and listed_version != record.version_id:
-        found.add(
-            ProblemKind.RECORD_CHANGED,
-            key,
-            f"record {key} is version {record.version_id}, but digest {digest} listed version "
-            f"{listed_version}",
-        )
+    if (versions or record.versions) > 1:
+        _overwritten(key, digest, found)
         return False
     return True
-
-
-def _decided(record: StoredRecord) -> datetime | None:
-    """When a record was decided: its `decided_at`, or failing that the day its key names."""
-    decided = _decided_at(record.data)
-    if decided is not None:
-        return utc(decided)
-    day = keys.day_of_decision_key(record.key)
-    if day is None:
-        return None
-    try:
-        return datetime.fromisoformat(day).replace(tzinfo=UTC)
-    except ValueError:
-        return None
-
-
-def _decided_at(data: bytes) -> datetime | None:
-    try:
-        record = json.loads(data)
-        moment = datetime.fromisoformat(record["decided_at"])
-    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
-        return None
-    return moment if moment.tzinfo is not None else None

@@ -65,3 +65,8 @@ class KmsVerifier:
                 return False
             raise
         return bool(response["SignatureValid"])
+
+
+def public_key_der(client: KMSClient, key_id: str) -> bytes:
+    """The signing key's public part (DER SubjectPublicKeyInfo), to check digests offline."""
+    return client.get_public_key(KeyId=key_id)["PublicKey"]

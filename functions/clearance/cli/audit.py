@@ -1,8 +1,10 @@
-"""`clearance audit list|show|export|verify|report|kills`: the audit log for a compliance officer.
+"""`clearance audit list|show|export|verify|report|kills|prove|check-proof`: the audit log for a
+compliance officer, and proofs for a licensor.
 
 Runs against the local stack or a real account with the same code: the endpoint comes from
 AWS_ENDPOINT_URL (and credentials from the usual AWS variables), the bucket from AUDIT_BUCKET
 or `--bucket` (and, for `kills`, the cleared bucket from CLEARED_BUCKET or `--cleared-bucket`).
+`check-proof` needs neither: it reads one file and, if given, the licensor's copy of the key.
 """
 
 from __future__ import annotations
@@ -18,21 +20,26 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from clearance.audit.digest import period_of_key
+from clearance.audit.digest import floor_hour, period_of_key
 from clearance.audit.kills import KillStatus, KillVerdict, is_kill, is_kill_deadline, kill_statuses
+from clearance.audit.proof import ProofCheck, ProofError, build_proof, check_proof
 from clearance.audit.query import PARAMETERS, AuditQuery, QueryError, parse_query, record_matches
 from clearance.audit.report import render_report
+from clearance.audit.segment import decided_hour
+from clearance.audit.signature import PublicKeyVerifier
 from clearance.audit.verify import Verification, verify_log
 from clearance.aws import clients
-from clearance.aws.auditlog import AuditLog
+from clearance.aws.auditlog import AuditLog, Seal
 from clearance.aws.digeststore import DigestStore
-from clearance.aws.kms import KmsVerifier
+from clearance.aws.kms import public_key_der
 from clearance.aws.store import Bucket
+from clearance.contracts import keys
 from clearance.decide.findings import Finding, Outcome, main_finding
 from clearance.local.resources import Names
 
-# The digest of an hour is written a few minutes after it ends (the schedule runs at :05).
-DIGEST_GRACE = timedelta(hours=1, minutes=15)
+# An hour is sealed 40 minutes after it ends (the schedule runs at :45), so its digest is due by
+# then; a few minutes more for the job itself.
+DIGEST_GRACE = timedelta(hours=2)
 EXPORT_COLUMNS = (
     "decided_at",
     "provider",
@@ -78,6 +85,23 @@ def add_audit_commands(commands: Any, parser_class: type[argparse.ArgumentParser
                 default=os.environ.get("DIGEST_KEY_ID"),
                 help="the KMS key that signs digests (default: DIGEST_KEY_ID)",
             )
+    prove = actions.add_parser("prove", help="a proof file for one article, checkable offline")
+    prove.add_argument("article_id", metavar="ARTICLE_ID")
+    prove.add_argument("--version", help="only the decisions about this version")
+    prove.add_argument("--out", help="file to write (default: standard output)")
+    prove.add_argument(
+        "--bucket", default=os.environ.get("AUDIT_BUCKET") or Names().bucket("audit")
+    )
+    prove.add_argument(
+        "--key",
+        default=os.environ.get("DIGEST_KEY_ID"),
+        help="the KMS key that signs digests (default: DIGEST_KEY_ID)",
+    )
+    check = actions.add_parser("check-proof", help="check a proof file offline, without AWS")
+    check.add_argument("file", metavar="FILE")
+    check.add_argument(
+        "--public-key", help="the digest key's public part (PEM) to pin; default: the file's"
+    )
     show = actions.add_parser("show", help="every decision about one article")
     show.add_argument("article_id", metavar="ID")
     show.add_argument("--bucket", default=os.environ.get("AUDIT_BUCKET") or Names().bucket("audit"))
@@ -118,7 +142,11 @@ def run_audit(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Exit 0, or 1 when `verify` finds a problem, `show` finds nothing or `kills` finds a kill
     not complete."""
     out = out or sys.stdout
+    if args.audit_command == "check-proof":
+        return check_proof_file(args, out)
     log = open_log(args.bucket)
+    if args.audit_command == "prove":
+        return prove(args, log, out)
     if args.audit_command == "show":
         decisions = log.article(args.article_id)
         out.write(json.dumps({"article": args.article_id, "decisions": decisions}, indent=2) + "\n")
@@ -129,8 +157,10 @@ def run_audit(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if args.audit_command == "list":
         page = log.page(query)
         for record in page.records:
+            seal = page.seals.get(str(record.get("decision_id")))
             out.write(
-                (json.dumps(record, ensure_ascii=False) if args.json else summary(record)) + "\n"
+                (json.dumps(record, ensure_ascii=False) if args.json else summary(record, seal))
+                + "\n"
             )
         if page.next_token:
             out.write(f"more: --next {page.next_token}\n")
@@ -168,19 +198,88 @@ def verify(args: argparse.Namespace, query: AuditQuery) -> Verification:
     if not args.key:
         raise QueryError("key", "give the digest signing key with --key or DIGEST_KEY_ID")
     store = DigestStore(Bucket(clients.s3(), args.bucket))
-    digests = store.digests()
     now = datetime.now(UTC)
-    first = min((p for d in digests if (p := period_of_key(d.key))), default=now)
-    start = query.start or first
-    end = query.end or now
+    start, end = query.start, query.end or now
+    if start is None:
+        hours = [hour for key in store.bucket.keys(keys.DIGESTS) if (hour := period_of_key(key))]
+        start = min(hours, default=floor_hour(now))
+    digests = store.digests(floor_hour(start), end)
+    verifier = PublicKeyVerifier.from_der(
+        public_key_der(clients.kms(), args.key), frozenset({args.key})
+    )
     return verify_log(
-        digests,
-        store.records_to_verify(digests, start, end),
-        KmsVerifier(clients.kms(), [args.key]),
+        store.evidence(digests, start, end, whole_log=query.start is None and query.end is None),
+        verifier,
         start=start,
         end=end,
         expect_digests_until=now - DIGEST_GRACE if query.end is None else None,
     )
+
+
+def prove(args: argparse.Namespace, log: AuditLog, out: TextIO) -> int:
+    """One file proving an article's decisions: records, inclusion proofs, digests, key."""
+    if not args.key:
+        raise QueryError("key", "give the digest signing key with --key or DIGEST_KEY_ID")
+    records = [
+        (key, data)
+        for key, data in log.article_records(args.article_id)
+        if args.version is None or _version(data) == args.version
+    ]
+    if not records:
+        what = f" version {args.version}" if args.version else ""
+        print(
+            f"clearance: no decisions recorded for article {args.article_id}{what}", file=sys.stderr
+        )
+        return 1
+    digests: dict[str, bytes] = {}
+    for key, data in records:
+        hour = decided_hour(key, data)
+        for moment in (hour, hour + timedelta(hours=1)) if hour else ():
+            name = keys.digest_key(moment)
+            if name not in digests and (found := log.digest(moment)) is not None:
+                digests[name] = found
+    verifier = PublicKeyVerifier.from_der(public_key_der(clients.kms(), args.key))
+    try:
+        proof = build_proof(args.article_id, records, digests, verifier.pem, args.key)
+    except ProofError as error:
+        print(f"clearance: {error}", file=sys.stderr)
+        return 1
+    text = json.dumps(proof, indent=1, ensure_ascii=False) + "\n"
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        out.write(f"wrote {args.out}: {len(proof['records'])} records, {len(digests)} digests\n")
+    else:
+        out.write(text)
+    return 0
+
+
+def check_proof_file(args: argparse.Namespace, out: TextIO) -> int:
+    """Exit 0 when every claim of the proof holds, else 1, naming what fails; no AWS access."""
+    try:
+        with open(args.file, encoding="utf-8") as handle:
+            proof = json.load(handle)
+        pem = None
+        if args.public_key:
+            with open(args.public_key, encoding="utf-8") as handle:
+                pem = handle.read()
+    except (OSError, ValueError) as error:
+        out.write(f"FAIL: cannot read the proof: {error}\n")
+        return 1
+    result: ProofCheck = check_proof(proof, pem)
+    for line in result.checked:
+        out.write(f"ok    {line}\n")
+    for line in result.failures:
+        out.write(f"FAIL  {line}\n")
+    out.write("proof holds\n" if result.ok else "proof does NOT hold\n")
+    return 0 if result.ok else 1
+
+
+def _version(data: bytes) -> str | None:
+    try:
+        return str(json.loads(data)["article"]["version"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def kills(args: argparse.Namespace, log: AuditLog, out: TextIO) -> int:
@@ -224,20 +323,27 @@ def verification_text(result: Verification) -> str:
     if result.ok:
         return (
             f"verified {_count(result.verified_records, 'record')} in "
-            f"{_count(result.verified_digests, 'digest')}"
-            f" ({result.not_yet_digested} not yet digested)"
+            f"{_count(result.verified_digests, 'digest')}; "
+            f"{_count(result.not_yet_digested, 'record')} in the open hour not yet sealed"
         )
     lines = [f"{len(result.problems)} problems:"]
     lines += [f"  {problem.kind}: {problem.key}: {problem.message}" for problem in result.problems]
     return "\n".join(lines)
 
 
-def summary(record: dict[str, Any]) -> str:
+SEAL_MARKS = {
+    Seal.OPEN: "  [open hour: not yet sealed]",
+    Seal.UNSEALED: "  [UNSEALED: in no digest of its hour; run clearance audit verify]",
+}
+
+
+def summary(record: dict[str, Any], seal: Seal | None = None) -> str:
     main = main_finding(Finding.from_dict(f) for f in record["findings"])
     reason = f"  {main.rule_id}: {main.message}" if main else ""
     headline = (record["article"]["headline"] or "-")[:60]
     provider = record["provider"] or "-"
-    return f"{record['decided_at']}  {provider:16} {record['outcome']:9} {headline}{reason}"
+    mark = SEAL_MARKS.get(seal, "") if seal else ""
+    return f"{record['decided_at']}  {provider:16} {record['outcome']:9} {headline}{reason}{mark}"
 
 
 def export_row(record: dict[str, Any]) -> dict[str, str]:

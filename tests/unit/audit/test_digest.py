@@ -1,8 +1,10 @@
-"""Hourly audit digests: a chained, signed log whose every kind of tampering is named."""
+"""Hourly audit digests and sealed segments: a chained, signed log whose every kind of tampering
+is named, each fault on its own object."""
 
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import hmac
 import json
@@ -29,8 +31,10 @@ from clearance.audit.digest import (
     periods_between,
 )
 from clearance.audit.merkle import merkle_root
-from clearance.audit.verify import Verification, verify_log
-from clearance.contracts.encoding import canonical
+from clearance.audit.segment import build_segment
+from clearance.audit.verify import Evidence, Verification, verify_log
+from clearance.contracts.encoding import canonical, json_line
+from clearance.contracts.keys import record_key, segment_key
 from clearance.contracts.schemas import validator_for
 
 T0 = datetime(2026, 11, 23, 9, tzinfo=UTC)
@@ -71,23 +75,39 @@ ATTACKER = HmacSigner(b"not our key")
 
 @dataclass
 class Log:
-    """An audit bucket's contents: digests and records by key, and which records each hour has."""
+    """An audit bucket's contents: digests, segments and records by key (each record with its
+    version count), and which records each hour has."""
 
     digests: dict[str, StoredDigest] = field(default_factory=dict)
+    segments: dict[str, StoredDigest] = field(default_factory=dict)
     records: dict[str, StoredRecord] = field(default_factory=dict)
     hours: list[list[str]] = field(default_factory=list)
 
     def copy(self) -> Log:
-        return Log(dict(self.digests), dict(self.records), [list(h) for h in self.hours])
+        return Log(
+            dict(self.digests),
+            dict(self.segments),
+            dict(self.records),
+            [list(h) for h in self.hours],
+        )
 
     def content(self, hour: int) -> dict[str, Any]:
         parsed: dict[str, Any] = json.loads(self.digests[key(hour)].data)
         return parsed
 
+    def evidence(self) -> Evidence:
+        """What the store hands `verify_log`: every record's bytes, whether needed or not."""
+        present = {name: record.versions for name, record in self.records.items()}
+        return Evidence(list(self.digests.values()), self.segments, present, self.records)
+
 
 def key(hour: int) -> str:
     """The digest key of the n-th hour of the log (0 is 09:00, the genesis)."""
     return digest_key(T0 + hour * HOUR)
+
+
+def segment(hour: int) -> str:
+    return segment_key(T0 + hour * HOUR)
 
 
 def make_record(decided_at: datetime, name: str, provider: str = "menafn") -> StoredRecord:
@@ -101,9 +121,31 @@ def make_record(decided_at: datetime, name: str, provider: str = "menafn") -> St
         "article": {"headline": f"Article {name}"},
         "findings": [],
     }
-    record_key = f"audit/decisions/dt={decided_at:%Y-%m-%d}/{provider}/{decision_id}.json"
-    data = (json.dumps(record, sort_keys=True) + "\n").encode()
-    return StoredRecord(record_key, data, f"v1-{name}")
+    return StoredRecord(record_key(record), json_line(record), f"v1-{name}")
+
+
+def seal(
+    log: Log,
+    hour: datetime,
+    stored: list[StoredRecord],
+    previous: DigestRef | None,
+    signer: HmacSigner = SIGNER,
+) -> DigestRef:
+    """The digest job's work for one hour: its segment, then its signed digest."""
+    built = build_segment(hour, [(r.key, r.data) for r in stored]) if stored else None
+    if built is not None:
+        log.segments[built.key] = StoredDigest(built.key, built.data)
+    refs = [RecordRef.of(r.key, r.data) for r in stored]
+    digest, data = build_digest(
+        hour,
+        refs,
+        previous,
+        hour + HOUR + timedelta(minutes=45),
+        signer,
+        segment=built.ref if built else None,
+    )
+    log.digests[digest] = StoredDigest(digest, data)
+    return DigestRef.of(digest, data)
 
 
 def build_log(counts: list[int], *, pending: int = 1, signer: HmacSigner = SIGNER) -> Log:
@@ -117,12 +159,7 @@ def build_log(counts: list[int], *, pending: int = 1, signer: HmacSigner = SIGNE
         ]
         log.records.update((r.key, r) for r in stored)
         log.hours.append([r.key for r in stored])
-        refs = [RecordRef.of(r.key, r.data, r.version_id) for r in stored]
-        digest, data = build_digest(
-            hour, refs, previous, hour + HOUR + timedelta(minutes=5), signer
-        )
-        log.digests[digest] = StoredDigest(digest, data, f"d-{i}")
-        previous = DigestRef.of(digest, data)
+        previous = seal(log, hour, stored, previous, signer)
     for j in range(pending):
         late = make_record(T0 + len(counts) * HOUR + timedelta(minutes=20 + j), f"pending-{j}")
         log.records[late.key] = late
@@ -130,9 +167,7 @@ def build_log(counts: list[int], *, pending: int = 1, signer: HmacSigner = SIGNE
 
 
 def verify(log: Log, start: datetime = T0, end: datetime = NOW, **kwargs: Any) -> Verification:
-    return verify_log(
-        list(log.digests.values()), log.records, VERIFIER, start=start, end=end, **kwargs
-    )
+    return verify_log(log.evidence(), VERIFIER, start=start, end=end, **kwargs)
 
 
 def found(verification: Verification) -> set[tuple[ProblemKind, str]]:
@@ -169,15 +204,98 @@ def rewrite_record_as_new_version(log: Log) -> Expected:
     return {(ProblemKind.RECORD_CHANGED, target)}
 
 
-def change_record_bytes_in_place(log: Log) -> Expected:
-    target = log.hours[0][1]
-    log.records[target] = replace(log.records[target], data=log.records[target].data + b" ")
-    return {(ProblemKind.RECORD_CHANGED, target)}
+def resegment(log: Log, hour: int, lines: list[bytes], versions: int = 1) -> None:
+    """The hour's segment replaced by other lines, compressed as the digest job would."""
+    data = gzip.compress(b"".join(lines), mtime=0)
+    log.segments[segment(hour)] = StoredDigest(segment(hour), data, versions=versions)
+
+
+def change_record_inside_its_segment(log: Log) -> Expected:
+    lines = [log.records[k].data for k in sorted(log.hours[0])]
+    lines[1] = lines[1].replace(b'"cleared"', b'"held"')
+    resegment(log, 0, lines)
+    return {(ProblemKind.SEGMENT_CHANGED, segment(0))}
+
+
+def drop_a_record_from_its_segment(log: Log) -> Expected:
+    resegment(log, 1, [log.records[k].data for k in sorted(log.hours[1])][:2])
+    return {(ProblemKind.SEGMENT_CHANGED, segment(1))}
+
+
+def overwrite_segment_with_same_bytes(log: Log) -> Expected:
+    log.segments[segment(3)] = replace(log.segments[segment(3)], versions=2)
+    return {(ProblemKind.SEGMENT_CHANGED, segment(3))}
+
+
+def delete_segment(log: Log) -> Expected:
+    del log.segments[segment(1)]
+    return {(ProblemKind.SEGMENT_DELETED, segment(1))}
+
+
+def delete_segment_and_one_of_its_records(log: Log) -> Expected:
+    del log.segments[segment(1)]
+    target = log.hours[1][0]
+    del log.records[target]
+    return {(ProblemKind.SEGMENT_DELETED, segment(1)), (ProblemKind.RECORD_DELETED, target)}
+
+
+def backdate_a_record_into_a_later_seal(log: Log) -> Expected:
+    # A record of 10:45 written after 10:00 was sealed, then sealed (by a digester that sealed
+    # by write time) into the 12:00 digest, signed with our key.
+    late = make_record(T0 + timedelta(hours=1, minutes=45), "backdated")
+    log.records[late.key] = late
+    twelve = T0 + 3 * HOUR
+    stored = [log.records[k] for k in log.hours[3]] + [late]
+    ordered = sorted(stored, key=lambda r: r.key)
+    data = gzip.compress(b"".join(r.data for r in ordered), mtime=0)
+    log.segments[segment(3)] = StoredDigest(segment(3), data)
+    content = log.content(3)
+    content["records"] = [
+        {"key": r.key, "sha256": RecordRef.of(r.key, r.data).sha256} for r in ordered
+    ]
+    content["record_count"] = len(ordered)
+    content["merkle_root"] = merkle_root(
+        [bytes.fromhex(e["sha256"]) for e in content["records"]]
+    ).hex()
+    content["segment"] = {
+        "key": segment(3),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+    }
+    put(log, key(3), resign(content, SIGNER))
+    assert twelve == T0 + 3 * HOUR
+    return {(ProblemKind.RECORD_INSERTED, late.key)}
 
 
 def overwrite_record_with_same_bytes(log: Log) -> Expected:
     target = log.hours[3][0]
     log.records[target] = replace(log.records[target], version_id="v2", versions=2)
+    return {(ProblemKind.RECORD_CHANGED, target)}
+
+
+def rewrite_record_and_seal_it_again(log: Log) -> Expected:
+    # An overwritten 10:00 record, decided_at moved to 12:00, sealed again by the 12:00 digest
+    target = log.hours[1][0]
+    old = log.records[target]
+    log.records[target] = StoredRecord(target, old.data, "v2", versions=2)
+    stored = [log.records[k] for k in log.hours[3]] + [log.records[target]]
+    ordered = sorted(stored, key=lambda r: r.key)
+    data = gzip.compress(b"".join(r.data for r in ordered), mtime=0)
+    log.segments[segment(3)] = StoredDigest(segment(3), data)
+    content = log.content(3)
+    content["records"] = [
+        {"key": r.key, "sha256": RecordRef.of(r.key, r.data).sha256} for r in ordered
+    ]
+    content["record_count"] = len(ordered)
+    content["merkle_root"] = merkle_root(
+        [bytes.fromhex(e["sha256"]) for e in content["records"]]
+    ).hex()
+    content["segment"] = {
+        "key": segment(3),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+    }
+    put(log, key(3), resign(content, SIGNER))
     return {(ProblemKind.RECORD_CHANGED, target)}
 
 
@@ -285,7 +403,7 @@ def rewrite_the_tail_to_hide_a_record(log: Log) -> Expected:
     eleven_data = resign(eleven, ATTACKER)
     put(log, key(2), eleven_data)
     twelve = log.content(3)
-    twelve.update(records=[], record_count=0, merkle_root=merkle_root([]).hex())
+    twelve.update(records=[], record_count=0, merkle_root=merkle_root([]).hex(), segment=None)
     twelve["previous"] = {"key": key(2), "sha256": hashlib.sha256(eleven_data).hexdigest()}
     put(log, key(3), resign(twelve, ATTACKER))
     return {(ProblemKind.SIGNATURE_FORGED, key(2)), (ProblemKind.SIGNATURE_FORGED, key(3))}
@@ -293,7 +411,13 @@ def rewrite_the_tail_to_hide_a_record(log: Log) -> Expected:
 
 TAMPERING: list[Tamper] = [
     rewrite_record_as_new_version,
-    change_record_bytes_in_place,
+    change_record_inside_its_segment,
+    drop_a_record_from_its_segment,
+    overwrite_segment_with_same_bytes,
+    delete_segment,
+    delete_segment_and_one_of_its_records,
+    backdate_a_record_into_a_later_seal,
+    rewrite_record_and_seal_it_again,
     overwrite_record_with_same_bytes,
     delete_record,
     insert_record_into_digested_hour,
@@ -348,8 +472,15 @@ def test_digest_lists_each_record_with_its_hash_and_version_sorted_by_key() -> N
     assert [entry["key"] for entry in content["records"]] == sorted(LOG.hours[1])
     for entry in content["records"]:
         record = LOG.records[entry["key"]]
-        assert entry["sha256"] == hashlib.sha256(record.data).hexdigest()
-        assert entry["version_id"] == record.version_id
+        assert entry == {"key": record.key, "sha256": hashlib.sha256(record.data).hexdigest()}
+    # And its segment is those records' bytes, in key order, compressed, pinned by its sha256
+    stored = LOG.segments[segment(1)].data
+    assert content["segment"] == {
+        "key": "audit/segments/dt=2026-11-23/10.jsonl.gz",
+        "sha256": hashlib.sha256(stored).hexdigest(),
+        "bytes": len(stored),
+    }
+    assert gzip.decompress(stored) == b"".join(LOG.records[k].data for k in sorted(LOG.hours[1]))
     # And its Merkle root is over those 32-byte digests, and it names the 09:00 digest
     leaves = [bytes.fromhex(entry["sha256"]) for entry in content["records"]]
     assert content["merkle_root"] == merkle_root(leaves).hex()
@@ -376,6 +507,7 @@ def test_signature_covers_the_canonical_digest_without_the_signature() -> None:
 # --- tampering ------------------------------------------------------------------------------
 
 
+@pytest.mark.reliability
 @pytest.mark.parametrize("tamper", TAMPERING, ids=lambda tamper: tamper.__name__)
 def test_tampering_is_named_by_kind_and_key(tamper: Tamper) -> None:
     # Given the reference log, tampered with in one way
@@ -391,24 +523,72 @@ def test_tampering_is_named_by_kind_and_key(tamper: Tamper) -> None:
     assert len(result.problems) == len(expected)
 
 
-def test_every_kind_of_tampering_is_exercised() -> None:
+@pytest.mark.reliability
+def test_every_kind_of_tampering_is_exercised_and_found(figure: Callable[[str], None]) -> None:
     # Given the tampering cases / Then between them they expect every kind of problem
     kinds = {kind for tamper in TAMPERING for kind, _ in tamper(LOG.copy())}
     assert kinds == set(ProblemKind)
+    # And verification finds exactly what each one did
+    found_exactly = 0
+    for tamper in TAMPERING:
+        log = LOG.copy()
+        expected = tamper(log)
+        found_exactly += found(verify(log)) == expected
+    assert found_exactly == len(TAMPERING)
+    figure(
+        f"{len(TAMPERING)} ways of tampering with records, segments, digests and signatures:"
+        f" {found_exactly} of {len(TAMPERING)} found exactly, naming all {len(kinds)} problem kinds"
+    )
+
+
+EMPTY = b"{}\n"
 
 
 def test_changed_record_message_gives_both_hashes() -> None:
-    # Given a record rewritten in place
+    # Given a record changed both in its hour's segment and in its own copy
     log = LOG.copy()
     target = log.hours[0][0]
-    log.records[target] = replace(log.records[target], data=b"{}")
+    lines = [log.records[k].data for k in sorted(log.hours[0])]
+    lines[sorted(log.hours[0]).index(target)] = EMPTY
+    resegment(log, 0, lines)
+    log.records[target] = replace(log.records[target], data=EMPTY)
     # When the log is verified
-    (problem,) = verify(log).problems
-    # Then the officer reads which record, which digest, and the two hashes
-    assert problem.message == (
+    result = verify(log)
+    # Then the segment is named, and the record, with which digest and the two hashes
+    assert found(result) == {
+        (ProblemKind.SEGMENT_CHANGED, segment(0)),
+        (ProblemKind.RECORD_CHANGED, target),
+    }
+    changed = next(p for p in result.problems if p.kind is ProblemKind.RECORD_CHANGED)
+    assert changed.message == (
         f"record {target} changed after digest audit/digests/2026/11/23/09.json: sha256 "
-        f"{hashlib.sha256(b'{}').hexdigest()} != "
+        f"{hashlib.sha256(EMPTY).hexdigest()} != "
         f"{hashlib.sha256(LOG.records[target].data).hexdigest()}"
+    )
+    # And the hour's other record is still verified from its own copy
+    assert result.verified_records == 5
+
+
+def test_one_overwritten_record_is_reported_alone() -> None:
+    # Given one record of 10:00 overwritten and sealed again by the 12:00 digest
+    log = LOG.copy()
+    target = rewrite_record_and_seal_it_again(log)
+    # When verified / Then only that record is reported; every other record still verifies
+    result = verify(log)
+    assert found(result) == target
+    assert (result.verified_records, result.unverified_records) == (5, 0)
+    assert result.verified_digests == 4
+
+
+def test_deleted_record_keeps_its_sealed_copy() -> None:
+    # Given a record deleted after its hour was sealed
+    log = LOG.copy()
+    delete_record(log)
+    # When verified / Then it is reported deleted, naming the segment that still holds it
+    (problem,) = verify(log).problems
+    assert problem.kind is ProblemKind.RECORD_DELETED
+    assert (
+        "sealed copy remains in segment audit/segments/dt=2026-11-23/10.jsonl.gz" in problem.message
     )
 
 
@@ -490,20 +670,15 @@ def test_window_bounds_are_widened_to_whole_hours() -> None:
     assert (result.start, result.end) == (T0, NOW)
 
 
-def test_record_written_late_may_be_listed_by_a_later_digest() -> None:
-    # Given a decision of 10:50 whose record was written after 10:00's digest (a retry),
-    # listed by the 12:00 digest instead
+def test_record_written_after_its_hour_was_sealed_is_an_insertion() -> None:
+    # Given a decision of 10:50 whose record appears after 10:00 was sealed, listed by no digest
+    log = LOG.copy()
     late = make_record(T0 + timedelta(hours=1, minutes=50), "retried")
-    log = build_log([2, 3, 0], pending=0)
     log.records[late.key] = late
-    twelve = T0 + 3 * HOUR
-    previous = DigestRef.of(key(2), log.digests[key(2)].data)
-    refs = [RecordRef.of(late.key, late.data, late.version_id)]
-    name, data = build_digest(twelve, refs, previous, twelve + HOUR, SIGNER)
-    log.digests[name] = StoredDigest(name, data)
-    # When verified / Then it counts as verified
+    # When verified / Then it is an insertion into a sealed hour, however late it was written
     result = verify(log)
-    assert result.ok, result.problems
+    assert found(result) == {(ProblemKind.RECORD_INSERTED, late.key)}
+    assert "an hour already sealed" in result.problems[0].message
     assert result.verified_records == 6
 
 
@@ -628,7 +803,7 @@ def test_ecdsa_p256_signatures_as_kms_makes_them() -> None:
 
     def check(target: Log) -> Verification:
         digests = list(target.digests.values())
-        return verify_log(digests, {}, EcdsaVerifier(), start=T0, end=NOW)
+        return verify_log(Evidence(digests), EcdsaVerifier(), start=T0, end=NOW)
 
     # Then a verifier of the raw message accepts them
     assert check(log).ok
@@ -647,7 +822,7 @@ def test_ecdsa_p256_signatures_as_kms_makes_them() -> None:
 
 # --- any single change is seen --------------------------------------------------------------
 
-DIGESTED = sorted(LOG.digests) + sorted(k for hour in LOG.hours for k in hour)
+DIGESTED = sorted(LOG.digests) + sorted(LOG.segments)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -656,7 +831,7 @@ def test_any_changed_byte_in_the_digested_log_is_a_problem(data: st.DataObject) 
     # Given any one byte of any digest or digested record, changed to another value
     name = data.draw(st.sampled_from(DIGESTED), label="object")
     log = LOG.copy()
-    store = log.digests if name in log.digests else log.records
+    store = log.digests if name in log.digests else log.segments
     original = store[name].data
     at = data.draw(st.integers(0, len(original) - 1), label="at")
     value = data.draw(st.integers(0, 255).filter(lambda b: b != original[at]), label="byte")

@@ -210,6 +210,7 @@ def test_held_and_rejected_articles_are_listed_with_their_findings() -> None:
     )
 
 
+@pytest.mark.reliability
 def test_hostile_text_from_providers_is_shown_never_run() -> None:
     # Given a headline, provider, filter and finding carrying markup
     evil = record(
@@ -233,6 +234,7 @@ def test_hostile_text_from_providers_is_shown_never_run() -> None:
     assert ['x"><svg onload=alert(1)>', "0", "0", "1", "0", "0", "1"] in page.sections["totals"]
 
 
+@pytest.mark.reliability
 def test_page_references_nothing_remote_and_runs_nothing() -> None:
     # Then no element loads anything, the CSS has no url(), and the CSP forbids both anyway
     for _, attrs in PAGE.tags:
@@ -285,8 +287,8 @@ def test_verified_log_is_reported_in_green_with_counts() -> None:
     (line,) = PAGE.all("p", **{"class": "verified"})
     verified = [t for t in PAGE.text["p"] if t.startswith("✓")]
     assert verified == [
-        "✓ Verified 6 records in 72 digests, 2026-11-23 00:00:00 UTC to 2026-11-26 00:00:00 UTC: "
-        "no changes, deletions or insertions (1 not yet digested)."
+        "✓ 6 records verified in 72 digests; 1 record in the open hour not yet sealed. "
+        "2026-11-23 00:00:00 UTC to 2026-11-26 00:00:00 UTC: no changes, deletions or insertions."
     ]
     assert PAGE.all("p", **{"class": "failed"}) == []
     assert "#1b5e20" in "".join(PAGE.text["style"])
@@ -305,7 +307,10 @@ def test_problems_are_reported_in_red_one_row_each() -> None:
     assert page.all("p", **{"class": "verified"}) == []
     (summary,) = [t for t in page.text["p"] if t.startswith("✗")]
     assert summary.startswith("✗ 2 problems found in the audit log")
-    assert "verified 4 records in 70 digests (1 could not be verified)" in summary
+    assert (
+        "4 records verified in 70 digests; 0 records in the open hour not yet sealed "
+        "(1 could not be verified)"
+    ) in summary
     assert page.sections["verification"] == [
         ["problem", "key", "what is wrong"],
         ["record changed", "audit/decisions/dt=2026-11-23/a.json", "changed"],
