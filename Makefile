@@ -5,13 +5,21 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLES ?= ../shared/samples
 
-.PHONY: demo test lint imports typecheck unit tests bench clean browser
+.PHONY: demo test lint imports typecheck unit tests reliability checkov bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+# checkov pins boto3 1.35 (the project needs >= 1.40) and older pytest and packaging, so it gets
+# a venv of its own; tests/integration/test_template.py runs it from here.
+CHECKOV_VERSION := 3.3.30
+CHECKOV := $(VENV)/checkov/bin/checkov
+$(CHECKOV):
+	$(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
 
 demo: $(STAMP)
 	$(BIN)/python -m clearance.cli.demo --samples $(SAMPLES) --out build/demo
@@ -33,8 +41,17 @@ unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
 # Every test: unit, integration (moto in this process) and end-to-end (the local stack over HTTP).
-tests: $(STAMP)
+# The reliability tests are among them; their figures are summarised at the end.
+tests: $(STAMP) $(CHECKOV)
 	$(BIN)/pytest -q
+
+# The reliability proof suite alone (tests marked `reliability`), ending with the figure of each.
+reliability: $(STAMP) $(CHECKOV)
+	$(BIN)/pytest -q -m reliability
+
+# checkov on the template and its SAM translation; fails on a check .checkov.yaml does not justify.
+checkov: $(STAMP) $(CHECKOV)
+	$(BIN)/pytest -q tests/integration/test_template.py -k checkov
 
 # The report test opens the HTML report in Debian's Chromium; install it where we may (root).
 browser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,6 +39,36 @@ def menafn_sample() -> bytes:
     if not path.is_file():
         pytest.skip(f"MENAFN sample not found at {path}")
     return path.read_bytes()
+
+
+@pytest.fixture
+def figure(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Records what a test measured, for the run's "reliability figures" summary."""
+
+    def record(text: str) -> None:
+        request.node.user_properties.append(("figure", text))
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The figures of the reliability tests that passed: those recorded with `figure`, and the
+    lines they printed (the JSON lines of logs and metrics left out)."""
+    lines = []
+    for report in terminalreporter.stats.get("passed", []):
+        if report.when != "call" or "reliability" not in report.keywords:
+            continue
+        recorded = [str(value) for name, value in report.user_properties if name == "figure"]
+        printed = [
+            line.strip()
+            for line in report.capstdout.splitlines()
+            if line.strip() and not line.lstrip().startswith("{")
+        ]
+        lines += [f"{report.nodeid.split('::')[-1]}: {text}" for text in recorded + printed]
+    if lines:
+        terminalreporter.write_sep("=", "reliability figures")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def lambda_context(function: str, memory_mb: int = 512) -> LambdaContext:

@@ -20,6 +20,8 @@ from tests.e2e.conftest import (
     wait_until,
 )
 
+pytestmark = pytest.mark.reliability
+
 VISIBILITY_TIMEOUT = "2"
 """A crashed batch comes back after 2 s here, not after the template's 360 s."""
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from clearance.local.resources import MAX_RECEIVE_COUNT
 from clearance.local.stack import LocalStack
 from tests.conftest import DEMO_ARTICLES
@@ -35,6 +37,7 @@ def test_dropped_file_is_cleared_with_copies_and_decided_once(fresh: LocalStack)
     assert record["source"]["key"] == "inbound/menafn/2026/11/23/ports.txt"
 
 
+@pytest.mark.reliability
 def test_same_file_dropped_twice_is_decided_once(fresh: LocalStack) -> None:
     # Given the same file dropped twice, under two names
     drop(fresh, "inbound/menafn/ports.txt", MENAFN)

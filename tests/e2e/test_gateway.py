@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from clearance.local.gateway import Gateway, Route
+from clearance.local.gateway import MAX_HEADER_BYTES, MAX_PAYLOAD_BYTES, Gateway, Route
 from tests.e2e.conftest import Response, request
 
 EVENTS: list[dict[str, Any]] = []
@@ -158,6 +159,7 @@ def test_unknown_path_is_a_json_404(gateway: Gateway) -> None:
     assert answer.json["error"]["code"] == "route.not-found"
 
 
+@pytest.mark.reliability
 def test_body_over_api_gateways_limit_is_refused_unread(gateway: Gateway) -> None:
     # When a client announces a body larger than API Gateway's 10 MB, and sends none of it
     connection = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=10)
@@ -167,6 +169,75 @@ def test_body_over_api_gateways_limit_is_refused_unread(gateway: Gateway) -> Non
     answer = connection.getresponse()
     body = json.loads(answer.read())
     connection.close()
-    # Then it is refused at once, before the function is involved
+    # Then it is refused at once, before the function is involved, in the functions' error body
     assert answer.status == 413
-    assert body == {"message": "Request Too Long"}
+    assert body == {
+        "error": {
+            "code": "body.too-large",
+            "message": f"The body is larger than the {MAX_PAYLOAD_BYTES} bytes accepted.",
+            "limit": MAX_PAYLOAD_BYTES,
+        }
+    }
+
+
+@pytest.mark.reliability
+def test_chunked_body_over_the_limit_is_refused_with_the_json_error_body(
+    gateway: Gateway,
+) -> None:
+    # When a chunked body grows past API Gateway's 10 MB
+    connection = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=10)
+    connection.putrequest("POST", "/v1/echo/x/items")
+    connection.putheader("Transfer-Encoding", "chunked")
+    connection.endheaders()
+    size = MAX_PAYLOAD_BYTES + 1
+    connection.send(f"{size:x}\r\n".encode())
+    answer = connection.getresponse()
+    body = json.loads(answer.read())
+    connection.close()
+    # Then the answer is the same 413 body
+    assert answer.status == 413
+    assert body["error"]["code"] == "body.too-large"
+
+
+@pytest.mark.reliability
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("X-Big", "a" * (MAX_HEADER_BYTES + 1))],
+        [(f"X-Part-{i}", "b" * 200) for i in range(60)],
+        [(f"X-Many-{i}", "c") for i in range(120)],
+        [("X-Line", "d" * 70_000)],
+    ],
+    ids=["one-large-header", "headers-adding-up", "too-many-headers", "line-past-http-server"],
+)
+def test_headers_over_api_gateways_limit_are_a_json_431(
+    gateway: Gateway, headers: list[tuple[str, str]]
+) -> None:
+    # When the request line and headers together exceed API Gateway's 10 KB
+    before = len(EVENTS)
+    answer = raw_request(gateway, "GET", "/v1/echo/x/items", headers)
+    # Then the answer is a 431 in the functions' JSON error body, and no function ran
+    assert answer.status == 431
+    assert answer.headers["Content-Type"] == "application/json"
+    assert answer.json == {
+        "error": {
+            "code": "headers.too-large",
+            "message": (
+                f"The request line and headers are larger than the {MAX_HEADER_BYTES}"
+                " bytes accepted."
+            ),
+            "limit": MAX_HEADER_BYTES,
+        }
+    }
+    assert len(EVENTS) == before
+
+
+def test_malformed_request_line_is_a_json_400(gateway: Gateway) -> None:
+    # When the request line names no HTTP version
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=10) as client:
+        client.sendall(b"GET /v1/echo/x/items HTTP/1.x\r\n\r\n")
+        raw = client.makefile("rb").read()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    # Then the answer is a 400 with a JSON error body
+    assert head.startswith(b"HTTP/1.1 400")
+    assert json.loads(body)["error"]["code"] == "request.malformed"

@@ -129,34 +129,44 @@ def moto_articles(
 ) -> Articles:
     """Article collaborators with clients of their own, as one Lambda container has them."""
     s3 = boto3.client("s3", region_name=names.region)
-    return Articles(
+    articles = Articles(
         states=StateStore(boto3.client("dynamodb", region_name=names.region), names.state_table),
         buckets={role: Bucket(s3, names.bucket(role)) for role in OUTPUTS},
         bus=Bus(boto3.client("events", region_name=names.region), names.event_bus),
         policies=policies,
-        **({"clock": clock} if clock else {}),
     )
+    if clock is not None:
+        articles.clock = clock
+    return articles
 
 
 class Faults:
-    """Counts AWS calls and fails the nth one, once, as a crashed invocation would."""
+    """Counts AWS calls and fails the nth one, once, as a crashed invocation would: before the
+    call is made, or (`after`) once it has succeeded, as when the answer is lost on the way back
+    or the function dies before it can use it."""
 
-    def __init__(self, fail_at: int | None) -> None:
+    def __init__(self, fail_at: int | None, *, after: bool = False) -> None:
         self.fail_at = fail_at
+        self.after = after
         self.calls = 0
+        self.names: list[str] = []
 
     def wrap(self, method: Callable[..., Any]) -> Callable[..., Any]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             self.calls += 1
-            if self.calls == self.fail_at:
-                raise ConnectionError(f"injected fault at AWS call {self.calls}")
-            return method(*args, **kwargs)
+            self.names.append(method.__qualname__)
+            if self.calls != self.fail_at:
+                return method(*args, **kwargs)
+            if self.after:
+                method(*args, **kwargs)
+                raise ConnectionError(f"injected fault after AWS call {self.calls} succeeded")
+            raise ConnectionError(f"injected fault at AWS call {self.calls}")
 
         return wrapped
 
     def install(self, patch: pytest.MonkeyPatch) -> None:
         """Every AWS call the services make: S3, the state table and the bus."""
-        for name in ("put_once", "get", "keys", "describe", "delete"):
+        for name in ("put_once", "get", "keys", "describe", "delete", "measure", "copy_once"):
             patch.setattr(Bucket, name, self.wrap(getattr(Bucket, name)))
         for name in ("get", "put", "due"):
             patch.setattr(StateStore, name, self.wrap(getattr(StateStore, name)))

@@ -4,6 +4,7 @@ or a provider makes, ends in the same objects and state as a run without the cra
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +26,8 @@ from clearance.terms.policy import PolicySet
 from tests.conftest import dpa_article
 from tests.integration.conftest import OUTPUTS, Faults, moto_articles, provision_state_stack
 
+pytestmark = pytest.mark.reliability
+
 CREDENTIALS = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing",
@@ -45,7 +48,9 @@ class World:
         self.articles = moto_articles(policies, names=self.names, clock=lambda: LATER)
         s3 = boto3.client("s3", region_name=self.names.region)
         self.inbound = Bucket(s3, self.names.bucket("inbound"))
-        self.processor = Processor(self.inbound, self.articles, Licensee())
+        self.processor = Processor(
+            self.inbound, self.articles, Licensee(), clock=lambda: DELIVERED + timedelta(seconds=5)
+        )
         self.lifecycle = Lifecycle(self.articles, self.inbound, Licensee(), clock=lambda: LATER)
         self.reviews = Reviews(self.lifecycle, clock=lambda: LATER)
 
@@ -117,39 +122,53 @@ SCENARIOS: dict[str, Scenario] = {
 
 
 def carried_out(
-    policies: PolicySet, scenario: Scenario, fail_at: int | None
-) -> tuple[dict[str, Any], int]:
+    policies: PolicySet, scenario: Scenario, fail_at: int | None, *, after: bool = False
+) -> tuple[dict[str, Any], Faults]:
     """In a moto of its own: the scenario's setup, then its event, crashing once at call
-    `fail_at` and tried again; what a user sees afterwards, and how many calls the event made."""
+    `fail_at` (before it is made, or after it succeeded) and tried again; what a user sees
+    afterwards, and the event's AWS calls."""
     before, event = scenario
     with mock_aws():
         world = World(policies)
         before(world)
-        faults = Faults(fail_at)
+        faults = Faults(fail_at, after=after)
         with pytest.MonkeyPatch.context() as patch:
             faults.install(patch)
             try:
                 event(world)
             except ConnectionError:
                 event(world)
-        return world.seen(), faults.calls
+        return world.seen(), faults
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=list(SCENARIOS))
+@pytest.mark.parametrize("after", [False, True], ids=["before-the-call", "after-it-succeeds"])
 def test_a_crash_at_any_call_then_a_retry_ends_as_a_clean_run(
-    policies: PolicySet, monkeypatch: pytest.MonkeyPatch, scenario: str
+    policies: PolicySet,
+    monkeypatch: pytest.MonkeyPatch,
+    after: bool,
+    figure: Callable[[str], None],
 ) -> None:
     for name, value in CREDENTIALS.items():
         monkeypatch.setenv(name, value)
-    # Given the event carried out once without any fault, counting its AWS calls
-    expected, calls = carried_out(policies, SCENARIOS[scenario], None)
-    assert calls > 3
-    for fail_at in range(1, calls + 1):
-        # When the same event crashes at call `fail_at`, and is then tried again
-        seen, _ = carried_out(policies, SCENARIOS[scenario], fail_at)
-        # Then what a user can see is what the clean run left
-        where = f"fault at call {fail_at} of {calls}"
-        assert sorted(seen["objects"]) == sorted(expected["objects"]), where
-        for key, value in expected["objects"].items():
-            assert seen["objects"][key] == value, f"{where}: {key}"
-        assert seen["state"] == expected["state"], where
+    calls: Counter[str] = Counter()
+    for scenario in SCENARIOS.values():
+        # Given the event carried out once without any fault, counting its AWS calls
+        expected, clean = carried_out(policies, scenario, None)
+        assert clean.calls > 3
+        calls.update(name.split(".")[-1] for name in clean.names)
+        for fail_at in range(1, clean.calls + 1):
+            # When the same event crashes at call `fail_at`, and is then tried again
+            seen, _ = carried_out(policies, scenario, fail_at, after=after)
+            # Then what a user can see is what the clean run left
+            where = f"fault {'after' if after else 'at'} call {fail_at} of {clean.calls}"
+            assert sorted(seen["objects"]) == sorted(expected["objects"]), where
+            for key, value in expected["objects"].items():
+                assert seen["objects"][key] == value, f"{where}: {key}"
+            assert seen["state"] == expected["state"], where
+    total = calls.total()
+    figure(
+        f"timers, verdicts and kills ({len(SCENARIOS)} events), a fault"
+        f" {'after each' if after else 'before each'} of their {total} AWS calls"
+        f" ({', '.join(f'{n} {m}' for m, n in sorted(calls.items()))}) then a retry:"
+        f" {total} of {total} end as the clean run"
+    )

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -14,6 +19,7 @@ from jsonschema import Draft202012Validator
 from clearance.aws.statestore import StateStore
 from clearance.aws.store import Bucket
 from clearance.contracts.schemas import load_schema
+from clearance.decide.engine import MAX_INPUT_BYTES
 from clearance.decide.licensee import Licensee
 from clearance.handlers import processor as processor_module
 from clearance.local.dispatcher import dispatch_once
@@ -137,11 +143,15 @@ def test_dropped_menafn_file_is_cleared_with_copies_and_one_audit_record(stack: 
     assert {copy["key"]: copy["sha256"] for copy in record["copies"]} == {
         key: hashlib.sha256(data).hexdigest() for key, data in cleared.items()
     }
-    audit_keys = sorted(stack.objects("audit"))
-    assert audit_keys == [
+    audit = stack.objects("audit")
+    terms_key = f"audit/policies/menafn/{record['policy']['sha256']}.json"
+    assert sorted(audit) == [
         f"audit/articles/{record['article']['id']}/{record['decision_id']}-cleared.json",
         f"audit/decisions/dt={record['decided_at'][:10]}/menafn/cleared/{record['decision_id']}.json",
+        terms_key,
     ]
+    # The exact terms text the decision names is kept beside the log
+    assert hashlib.sha256(audit[terms_key]).hexdigest() == record["policy"]["sha256"]
     assert stack.objects("quarantine") == {}
 
 
@@ -186,6 +196,83 @@ def test_broken_file_is_quarantined_with_its_findings_and_audited(stack: Stack) 
     assert stack.objects("cleared") == {}
 
 
+@pytest.mark.reliability
+@pytest.mark.parametrize("checksum", [True, False], ids=["with-s3-checksum", "without"])
+def test_drop_over_the_input_limit_is_quarantined_by_copy_unread_and_rejected_on_record(
+    stack: Stack, checksum: bool
+) -> None:
+    # Given a drop one byte over the limit the engine reads, with or without an S3 checksum
+    big = b"x" * (MAX_INPUT_BYTES + 1)
+    extra: dict[str, Any] = {"ChecksumAlgorithm": "SHA256"} if checksum else {}
+    stack.s3.put_object(
+        Bucket=NAMES.bucket("inbound"), Key="inbound/menafn/huge.txt", Body=big, **extra
+    )
+    whole_reads: list[str] = []
+
+    def count_reads(params: dict[str, Any], **_: Any) -> None:
+        if params["Bucket"] == NAMES.bucket("inbound"):
+            whole_reads.append(params["Key"])
+
+    stack.s3.meta.events.register("provide-client-params.s3.GetObject", count_reads)
+    # When the processor takes its event
+    stack.drain()
+    # Then the input is in quarantine with the same bytes, beside its findings
+    quarantine = stack.objects("quarantine")
+    digest = hashlib.sha256(big).hexdigest()
+    [input_key] = [key for key in quarantine if not key.endswith(".findings.json")]
+    assert input_key.endswith(f"/{digest}.txt")
+    assert quarantine[input_key] == big
+    [findings] = [json.loads(v) for k, v in quarantine.items() if k.endswith(".findings.json")]
+    assert [f["rule_id"] for f in findings["findings"]] == ["input.size"]
+    # And the audit record rejects it for its size, naming its bytes and hash
+    [record] = audit_records(stack)
+    assert record["outcome"] == "rejected"
+    assert [f["rule_id"] for f in record["findings"]] == ["input.size"]
+    assert (record["source"]["bytes"], record["source"]["sha256"]) == (len(big), digest)
+    assert {copy["kind"] for copy in record["copies"]} == {"input", "findings"}
+    # And it was never read whole: with S3's checksum not at all, without it once, hashed in
+    # 1 MiB chunks (the bench `bench/largedrop.py` measures the memory)
+    assert whole_reads == ([] if checksum else ["inbound/menafn/huge.txt"])
+    assert stack.objects("cleared") == {}
+
+
+LARGE_DROP_MB = 64
+
+
+def measured(pattern: str, printed: str) -> str:
+    found = re.search(pattern, printed)
+    assert found, (pattern, printed)
+    return found[1]
+
+
+@pytest.mark.reliability
+def test_a_large_drop_is_decided_in_flat_memory(figure: Callable[[str], None]) -> None:
+    # Given a 64 MB drop uploaded in parts to a moto server in another process, so that only
+    # the processor's own allocations are traced (`bench/largedrop.py`)
+    bench = subprocess.run(
+        [sys.executable, str(PROJECT / "bench" / "largedrop.py"), "--mb", str(LARGE_DROP_MB)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    # When the processor decides it / Then it is rejected for its size, quarantined whole by copy
+    out = bench.stdout
+    assert f"drop: {LARGE_DROP_MB} MB, decided rejected (input.size)" in out
+    assert f"quarantined copy {LARGE_DROP_MB} MB" in out
+    # And the processor's memory stays flat: a few MB, not the drop's size
+    peak = float(measured(r"processor peak traced memory: ([\d.]+) MB", out))
+    whole = float(measured(r"reading it whole instead: peak traced memory ([\d.]+) MB", out))
+    assert peak < 8
+    assert whole >= LARGE_DROP_MB
+    seconds = measured(r"in ([\d.]+) s;", out)
+    figure(
+        f"a {LARGE_DROP_MB} MB drop: rejected for its size and quarantined by copy in {seconds} s;"
+        f" processor peak traced memory {peak:.1f} MB (reading it whole: {whole:.0f} MB)"
+    )
+
+
+@pytest.mark.reliability
 def test_same_event_delivered_fifty_times_gives_one_set_of_copies_and_one_decision(
     stack: Stack,
 ) -> None:
@@ -201,9 +288,11 @@ def test_same_event_delivered_fifty_times_gives_one_set_of_copies_and_one_decisi
     assert len(stack.objects("cleared")) == 3
     assert stack.versions("cleared") == 3
     assert len(audit_records(stack)) == 1
-    assert stack.versions("audit") == 2  # the decision record and its article pointer
+    # the decision record, its article pointer and the terms text it names, each written once
+    assert stack.versions("audit") == 3
 
 
+@pytest.mark.reliability
 def test_poison_message_fails_alone_and_ends_in_the_dead_letter_queue(stack: Stack) -> None:
     # Given a batch with one message that is not an S3 event, and one good delivery
     stack.sqs.send_message(QueueUrl=stack.queues.url, MessageBody="{not json")
@@ -243,14 +332,20 @@ def test_withdrawal_removes_cleared_copies_leaves_a_tombstone_and_blocks_redeliv
     assert [f["rule_id"] for f in late[0]["findings"]] == ["article.killed"]
 
 
+NTB_KILL = json.loads((DEMO_ARTICLES / "ntb-kill.json").read_bytes())
 FAULT_FILES = {
     "inbound/menafn/a.txt": MENAFN,
     "inbound/menafn/b.txt": (DEMO_ARTICLES / "menafn-ports-disclaimer-altered.txt").read_bytes(),
-    "inbound/ntb/kill.json": (DEMO_ARTICLES / "ntb-kill.json").read_bytes(),
+    "inbound/ntb/usable.json": json.dumps(
+        {**NTB_KILL, "pubstatus": "usable", "version": "1"}
+    ).encode(),
+    "inbound/ntb/kill.json": json.dumps(NTB_KILL).encode(),
 }
 # Per run, every AWS call the processor makes: reads of the input and of each article's state,
-# the copies, the conditional commits, the outbox's records and events, and clearing it.
-FAULT_FREE_CALLS = 26
+# the copies, the conditional commits, the outbox's records and events, and clearing it (and
+# one HeadObject per input, its size learnt before it is read; each terms text kept once); the
+# kill of the published NTB article deletes its three cleared copies.
+FAULT_FREE_CALLS = 49
 
 
 def captured_events(stack: Stack) -> list[str]:
@@ -298,28 +393,37 @@ def _rename(data: bytes, names: dict[str, str]) -> bytes:
     return data
 
 
-@pytest.mark.parametrize("fail_at", range(1, FAULT_FREE_CALLS + 1))
-def test_a_fault_at_any_step_then_redelivery_reaches_the_fault_free_state(
-    stack: Stack, fail_at: int
+@pytest.mark.reliability
+@pytest.mark.parametrize("after", [False, True], ids=["before-the-call", "after-it-succeeds"])
+def test_a_fault_at_any_aws_call_then_redelivery_reaches_the_fault_free_state(
+    stack: Stack, after: bool, figure: Callable[[str], None]
 ) -> None:
-    # Given the same S3 events delivered to a fault-free run and to a run that crashes once
+    # Given the same S3 events delivered to a fault-free run, counting its AWS calls
     events = captured_events(stack)
     with pytest.MonkeyPatch.context() as patch:
-        expected = run(stack, events, "reference", Faults(None), patch)
-        faults = Faults(fail_at)
-        # When the nth S3 call fails and SQS redelivers the failed message
-        actual = run(stack, events, "faulty", faults, patch)
-    # Then the final keys and bytes are those of the fault-free run
-    assert faults.calls > fail_at
-    assert actual == expected
-
-
-def test_fault_injection_covers_every_s3_call_of_a_run(stack: Stack) -> None:
-    events = captured_events(stack)
-    faults = Faults(None)
-    with pytest.MonkeyPatch.context() as patch:
-        run(stack, events, "count", faults, patch)
-    assert faults.calls == FAULT_FREE_CALLS
+        reference = Faults(None)
+        expected = run(stack, events, "reference", reference, patch)
+        assert reference.calls == FAULT_FREE_CALLS
+        differing = []
+        for fail_at in range(1, FAULT_FREE_CALLS + 1):
+            # When the nth call fails (before it is made, or after it succeeded) and SQS
+            # redelivers the failed message
+            faults = Faults(fail_at, after=after)
+            actual = run(
+                stack, events, f"{'after' if after else 'before'}-{fail_at}", faults, patch
+            )
+            assert faults.calls > fail_at
+            # Then the final keys and bytes are those of the fault-free run
+            if actual != expected:
+                differing.append(f"{reference.names[fail_at - 1]} (call {fail_at})")
+    assert differing == []
+    calls = Counter(name.split(".")[-1] for name in reference.names)
+    figure(
+        f"processor, a fault {'after each' if after else 'before each'} of its"
+        f" {FAULT_FREE_CALLS} AWS calls ({', '.join(f'{n} {m}' for m, n in sorted(calls.items()))})"
+        f" then redelivery: {FAULT_FREE_CALLS} of {FAULT_FREE_CALLS} runs end in the fault-free"
+        " run's objects"
+    )
 
 
 def test_test_event_is_ignored(stack: Stack) -> None:

@@ -31,6 +31,8 @@ from clearance.terms.policy import PolicySet
 from tests.conftest import dpa_article
 from tests.integration.conftest import NAMES, moto_articles, provision_state_stack
 
+pytestmark = pytest.mark.reliability
+
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 KILL_TRIALS = 300
 VERSION_TRIALS = 50
@@ -81,6 +83,51 @@ def side_by_side(*work: Callable[[], object]) -> None:
 
 def cleared_copies(side: Side, uri: str) -> list[str]:
     return list(side.processor.articles.buckets["cleared"].keys(keys.cleared_prefix("dpa", uri)))
+
+
+DUPLICATED_ARTICLES = 40
+DUPLICATES = 4
+
+
+def test_shuffled_duplicates_taken_by_two_processors_side_by_side_are_decided_exactly_once(
+    sides: tuple[Side, Side], figure: Callable[[str], None]
+) -> None:
+    left, right = sides
+    # Given 40 articles, each S3 event delivered four times, all shuffled into one queue
+    sources = [
+        put(left, f"inbound/dpa/dup-{n}.json", dpa_article(f"urn:newsml:dpa.com:race:dup-{n}"))
+        for n in range(DUPLICATED_ARTICLES)
+    ]
+    deliveries = [source for source in sources for _ in range(DUPLICATES)]
+    random.Random(23).shuffle(deliveries)  # noqa: S311 - an order of work, not a secret
+    queue = iter(deliveries)
+    taking = threading.Lock()
+
+    def take_until_empty(side: Side) -> None:
+        while True:
+            with taking:
+                source = next(queue, None)
+            if source is None:
+                return
+            side.processor.process(source)
+
+    # When two processors take from the queue side by side
+    side_by_side(partial(take_until_empty, left), partial(take_until_empty, right))
+    # Then each article has one decision, and one set of copies, each written once
+    audit = left.processor.articles.buckets["audit"]
+    stored = [audit.get(key) for key in audit.keys(keys.DECISIONS)]
+    decided = [json.loads(record.data) for record in stored if record is not None]
+    assert sorted(r["source"]["key"] for r in decided) == sorted(s.key for s in sources)
+    assert {r["outcome"] for r in decided} == {"cleared"}
+    cleared = left.processor.articles.buckets["cleared"]
+    listing = cleared.client.list_object_versions(Bucket=cleared.name, Prefix="cleared/")
+    versions = [version["Key"] for version in listing.get("Versions", [])]
+    assert len(versions) == 3 * DUPLICATED_ARTICLES
+    assert len(set(versions)) == len(versions)
+    figure(
+        f"{DUPLICATED_ARTICLES} articles x {DUPLICATES} shuffled duplicates, two processors side"
+        f" by side: {len(decided)} decisions, {len(versions)} copies each written once"
+    )
 
 
 def test_a_kill_racing_a_delivery_never_leaves_a_copy_published(sides: tuple[Side, Side]) -> None:

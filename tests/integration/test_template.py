@@ -5,10 +5,12 @@ from __future__ import annotations
 import copy
 import graphlib
 import json
+import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,18 @@ BASIC_EXECUTION = MANAGED_POLICY + "service-role/AWSLambdaBasicExecutionRole"
 XRAY_WRITE_ONLY = MANAGED_POLICY + "AWSXrayWriteOnlyAccess"
 SQS_QUEUE_EXECUTION = MANAGED_POLICY + "service-role/AWSLambdaSQSQueueExecutionRole"
 
-BUCKETS = ("InboundBucket", "ClearedBucket", "QuarantineBucket", "AuditBucket")
+BUCKETS = (
+    "InboundBucket",
+    "ClearedBucket",
+    "QuarantineBucket",
+    "AuditBucket",
+    "AuditAccessLogBucket",
+    "AccessLogBucket",
+)
+LOG_BUCKETS = ("AuditAccessLogBucket", "AccessLogBucket")
+"""Buckets that receive S3 server access logs; every other bucket logs to one of them."""
+CHECKOV = Path(os.environ.get("CHECKOV", ROOT / ".venv" / "checkov" / "bin" / "checkov"))
+CHECKOV_CONFIG = ROOT / ".checkov.yaml"
 FUNCTIONS = (
     "WebhookFunction",
     "ProcessorFunction",
@@ -275,7 +288,8 @@ def _find_cycle(resources: dict[str, Any]) -> list[str] | None:
 # ------------------------------------------------------------------ linting
 
 
-def test_template_passes_cfn_lint() -> None:
+@pytest.mark.reliability
+def test_template_passes_cfn_lint(sam_template: Template, figure: Callable[[str], None]) -> None:
     # Given the SAM template as written
     text = TEMPLATE.read_text(encoding="utf-8")
 
@@ -284,9 +298,16 @@ def test_template_passes_cfn_lint() -> None:
 
     # Then it reports no error and no warning
     assert problems == [], "\n".join(problems)
+    figure(
+        f"cfn-lint {version('cfn-lint')}: 0 errors, 0 warnings on the template"
+        f" ({len(sam_template['Resources'])} resources)"
+    )
 
 
-def test_translated_template_passes_cfn_lint(translated: Template) -> None:
+@pytest.mark.reliability
+def test_translated_template_passes_cfn_lint(
+    translated: Template, figure: Callable[[str], None]
+) -> None:
     # Given the template as the SAM translator expands it, offline
     text = json.dumps(translated)
 
@@ -295,6 +316,10 @@ def test_translated_template_passes_cfn_lint(translated: Template) -> None:
 
     # Then it reports no error and no warning
     assert problems == [], "\n".join(problems)
+    figure(
+        f"cfn-lint {version('cfn-lint')}: 0 errors, 0 warnings on the SAM translation"
+        f" ({len(translated['Resources'])} resources)"
+    )
 
 
 def test_translation_produces_every_function_and_its_role(resources: dict[str, Any]) -> None:
@@ -374,7 +399,11 @@ def test_processor_writes_decisions_and_pointers_but_never_digests(
         for target in found
         if _touches_bucket(target, resources, "AuditBucket")
     }
-    assert targets == {f"{audit}/audit/decisions/*", f"{audit}/audit/articles/*"}
+    assert targets == {
+        f"{audit}/audit/decisions/*",
+        f"{audit}/audit/articles/*",
+        f"{audit}/audit/policies/*",
+    }
 
 
 def test_processor_only_reads_inbound_objects(resources: dict[str, Any]) -> None:
@@ -773,7 +802,7 @@ def test_review_role_only_lists_the_audit_bucket_and_reads_audit_objects(
 # ------------------------------------------------------------ audit digests
 
 
-def test_digest_function_runs_five_past_every_hour(resources: dict[str, Any]) -> None:
+def test_digest_function_runs_at_45_past_every_hour(resources: dict[str, Any]) -> None:
     # Given the scheduled rules that invoke the digest function
     rules = [
         body["Properties"]
@@ -784,12 +813,13 @@ def test_digest_function_runs_five_past_every_hour(resources: dict[str, Any]) ->
         )
     ]
 
-    # Then there is one, at minute 5 of every hour of every day
+    # Then there is one, at minute 45 of every hour of every day: an hour is sealed once it
+    # has been over for the digest job's grace (40 minutes), so retried decisions land first
     assert len(rules) == 1
     expression = rules[0]["ScheduleExpression"]
-    assert expression == "cron(5 * * * ? *)"
+    assert expression == "cron(45 * * * ? *)"
     minutes, hours, day_of_month, month, day_of_week, year = expression[5:-1].split()
-    assert (minutes, hours, month, year) == ("5", "*", "*", "*")
+    assert (minutes, hours, month, year) == ("45", "*", "*", "*")
     assert {day_of_month, day_of_week} == {"*", "?"}
     assert rules[0].get("State", "ENABLED") == "ENABLED"
 
@@ -809,7 +839,7 @@ def test_digest_function_signs_with_the_stacks_digest_key(resources: dict[str, A
     assert variables["DIGEST_KEY_ID"] == {"Ref": "DigestSigningKey"}
 
 
-def test_digest_role_reads_audit_writes_only_digests_and_signs_only_with_the_key(
+def test_digest_role_reads_audit_writes_only_segments_and_digests_and_signs_with_the_key(
     resources: dict[str, Any],
 ) -> None:
     # Given every permission of the digest function's role
@@ -818,12 +848,12 @@ def test_digest_role_reads_audit_writes_only_digests_and_signs_only_with_the_key
     allowed = _allowed(resources, role)
 
     # Then it lists (with versions) and reads the audit log, puts only under audit/digests/ and
-    # may only sign, with the digest key
+    # audit/segments/, and may only sign, with the digest key
     assert sorted((sorted(actions), targets) for actions, targets in allowed) == [
         (["kms:Sign"], ["${DigestSigningKey.Arn}"]),
         (["s3:GetObject"], [audit + "/audit/*"]),
         (["s3:ListBucket", "s3:ListBucketVersions"], [audit]),
-        (["s3:PutObject"], [audit + "/audit/digests/*"]),
+        (["s3:PutObject"], [audit + "/audit/digests/*", audit + "/audit/segments/*"]),
     ]
     # And nothing it holds could delete, unlock or re-govern a record
     granted = set().union(*(actions for actions, _ in allowed))
@@ -931,14 +961,14 @@ def test_audit_database_name_has_no_hyphens(resources: dict[str, Any]) -> None:
     assert _audit_table(resources)["DatabaseName"] == {"Ref": name}
 
 
-def test_decisions_table_reads_the_audit_records_as_json(resources: dict[str, Any]) -> None:
+def test_decisions_table_reads_the_sealed_segments_as_json(resources: dict[str, Any]) -> None:
     table = _audit_table(resources)["TableInput"]
     storage = table["StorageDescriptor"]
     bucket = _bucket_name(resources, "AuditBucket")
 
     assert table["Name"] == "decisions"
     assert table["TableType"] == "EXTERNAL_TABLE"
-    assert _text(storage["Location"]) == f"s3://{bucket}/audit/decisions/"
+    assert _text(storage["Location"]) == f"s3://{bucket}/audit/segments/"
     assert storage["SerdeInfo"]["SerializationLibrary"] == "org.openx.data.jsonserde.JsonSerDe"
     assert storage["InputFormat"] == "org.apache.hadoop.mapred.TextInputFormat"
 
@@ -961,7 +991,7 @@ def test_decisions_table_is_partitioned_by_day_with_projection(
     }
     # ${!dt} is Fn::Sub's escape for a literal ${dt}, which Athena fills in per partition
     assert _text(parameters["storage.location.template"]) == (
-        f"s3://{bucket}/audit/decisions/dt=${{!dt}}/"
+        f"s3://{bucket}/audit/segments/dt=${{!dt}}/"
     )
 
 
@@ -997,6 +1027,7 @@ def test_decisions_table_columns_are_the_audit_record_fields(resources: dict[str
         ),
         "deadline": "string",
         "review": "struct<reviewer:string,verdict:string,reason:string,held_decision:string>",
+        "licensee": "struct<territory:string,use:string,channel:string>",
     }
     assert set(columns) == set(schema["properties"])
     # And each struct has exactly the fields of the schema's object
@@ -1098,6 +1129,7 @@ def test_state_function_names_the_stacks_table_and_bus_without_referencing_them(
     assert variables["EVENT_BUS"] == resources["PublishedEventBus"]["Properties"]["Name"]
     assert variables["LICENSEE_TERRITORY"] == {"Ref": "LicenseeTerritory"}
     assert variables["LICENSEE_USE"] == {"Ref": "LicenseeUse"}
+    assert variables["LICENSEE_CHANNEL"] == {"Ref": "LicenseeChannel"}
     assert not {"ArticleStateTable", "PublishedEventBus"} & set(_references(resources[function]))
 
 
@@ -1221,7 +1253,10 @@ def test_new_state_roles_hold_only_what_their_function_does(resources: dict[str,
         "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
         ":secret:clearance/${Stage}/webhook/*"
     )
-    append_audit = (["s3:PutObject"], [f"{audit}/audit/decisions/*", f"{audit}/audit/articles/*"])
+    append_audit = (
+        ["s3:PutObject"],
+        [f"{audit}/audit/decisions/*", f"{audit}/audit/articles/*", f"{audit}/audit/policies/*"],
+    )
     redecide = (["s3:GetObject", "s3:GetObjectVersion"], [inbound])
     extra = {
         "LifecycleFunction": [redecide, (["dynamodb:Query"], [table + "/index/due"])],
@@ -1270,13 +1305,15 @@ def test_new_state_role_cannot_delete_read_or_rewrite_audit_records(
         if any(_touches_bucket(t, resources, "AuditBucket") for t in targets)
     ]
 
-    # Then it may only put (write-once) decisions and their article pointers, never digests
+    # Then it may only put (write-once) decisions, their article pointers and the terms texts
+    # they name, never digests
     granted = set().union(*(actions for actions, _ in on_audit))
     assert granted == {"s3:PutObject"}
     assert not {action for action in granted if FORBIDDEN_ON_AUDIT.match(action)}
     assert {target for _, targets in on_audit for target in targets} == {
         f"{audit}/audit/decisions/*",
         f"{audit}/audit/articles/*",
+        f"{audit}/audit/policies/*",
     }
 
 
@@ -1395,3 +1432,293 @@ def test_dependency_check_finds_a_function_that_refs_the_bucket_that_triggers_it
     cycle = _find_cycle(resources)
     assert cycle is not None
     assert set(cycle) == {"Bucket", "Function"}
+
+
+@pytest.mark.reliability
+def test_audit_bucket_refuses_unconditional_writes_and_logs_access(
+    resources: dict[str, Any],
+) -> None:
+    # Given the audit bucket and its policy
+    bucket = resources["AuditBucket"]["Properties"]
+    statements = resources["AuditBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    # Then a put without If-None-Match is denied to everyone, on every key
+    (deny,) = [s for s in statements if s.get("Sid") == "DenyUnconditionalWrites"]
+    assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", "*", "s3:PutObject")
+    assert deny["Condition"] == {"Null": {"s3:if-none-match": "true"}}
+    assert _text(deny["Resource"]).endswith("/*")
+    # And every request on it is logged to a bucket of its own, which S3's logging may write
+    assert bucket["LoggingConfiguration"]["DestinationBucketName"] == {
+        "Ref": "AuditAccessLogBucket"
+    }
+    log_policy = resources["AuditAccessLogBucketPolicy"]["Properties"]["PolicyDocument"]
+    principals = [s.get("Principal") for s in log_policy["Statement"] if s["Effect"] == "Allow"]
+    assert principals == [{"Service": "logging.s3.amazonaws.com"}]
+
+
+# ------------------------------------------------- alerts, throttles, access logs
+
+
+def _stage(resources: dict[str, Any]) -> dict[str, Any]:
+    (stage,) = _of_type(resources, "AWS::ApiGateway::Stage").values()
+    properties: dict[str, Any] = stage["Properties"]
+    return properties
+
+
+def _routes(resources: dict[str, Any]) -> list[tuple[str, str]]:
+    paths = resources["ClearanceApi"]["Properties"]["Body"]["paths"]
+    return [(path, method) for path, methods in paths.items() for method in methods]
+
+
+def _throttle(resources: dict[str, Any], path: str, method: str) -> dict[str, Any]:
+    """The stage's method setting for one route (API Gateway writes "/" in a path as "~1")."""
+    encoded = "/" + path.replace("/", "~1")
+    settings: list[dict[str, Any]] = _stage(resources)["MethodSettings"]
+    (setting,) = [
+        s for s in settings if (s["ResourcePath"], s["HttpMethod"]) == (encoded, method.upper())
+    ]
+    return setting
+
+
+def test_dead_letter_alarm_tells_the_alert_topic_when_it_fires_and_when_it_clears(
+    resources: dict[str, Any],
+) -> None:
+    alarm = resources["InboundDeadLetterAlarm"]["Properties"]
+
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["InboundDeadLetterQueue", "QueueName"]}}
+    ]
+    assert alarm["AlarmActions"] == [{"Ref": "AlertTopic"}]
+    assert alarm["OKActions"] == [{"Ref": "AlertTopic"}]
+    assert resources["AlertTopic"]["Type"] == "AWS::SNS::Topic"
+
+
+def test_alert_email_is_subscribed_only_when_one_is_given(
+    translated: Template, resources: dict[str, Any]
+) -> None:
+    # Given the AlertEmail parameter, empty by default
+    parameter = translated["Parameters"]["AlertEmail"]
+    assert (parameter["Type"], parameter["Default"]) == ("String", "")
+    assert re.fullmatch(parameter["AllowedPattern"], "")
+    assert re.fullmatch(parameter["AllowedPattern"], "desk@example.com")
+    assert not re.fullmatch(parameter["AllowedPattern"], "not an address")
+
+    # Then the email subscription to the alert topic exists only when it is not empty
+    subscription = resources["AlertEmailSubscription"]
+    assert subscription["Condition"] == "HasAlertEmail"
+    assert translated["Conditions"]["HasAlertEmail"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AlertEmail"}, ""]}]
+    }
+    assert subscription["Properties"] == {
+        "TopicArn": {"Ref": "AlertTopic"},
+        "Protocol": "email",
+        "Endpoint": {"Ref": "AlertEmail"},
+    }
+    assert translated["Outputs"]["AlertTopicArn"]["Value"] == {"Ref": "AlertTopic"}
+
+
+def test_every_route_has_its_own_throttle_and_kills_and_reviews_a_tighter_one(
+    resources: dict[str, Any],
+) -> None:
+    # Given every route of the API
+    routes = _routes(resources)
+    assert len(routes) == 6
+
+    # Then each has a throttle of its own, so a flood on one cannot use up another's
+    limits = {route: _throttle(resources, *route) for route in routes}
+    for setting in limits.values():
+        assert 0 < setting["ThrottlingRateLimit"] <= setting["ThrottlingBurstLimit"]
+    # And deliveries get the most; kills and the IAM routes a fraction of it
+    webhook = limits[(WEBHOOK_PATH, "post")]["ThrottlingRateLimit"]
+    others = [limit["ThrottlingRateLimit"] for route, limit in limits.items()]
+    assert max(others) == webhook
+    assert limits[(KILL_PATH, "post")]["ThrottlingRateLimit"] < webhook
+    # And any route added later is still bounded by the stage-wide default
+    default = _stage(resources)["MethodSettings"][0]
+    assert (default["ResourcePath"], default["HttpMethod"]) == ("/*", "*")
+
+
+def test_api_access_log_is_one_json_line_per_request_kept_for_the_log_retention(
+    resources: dict[str, Any],
+) -> None:
+    # Given the API stage's access log setting
+    setting = _stage(resources)["AccessLogSetting"]
+    group = resources["ApiAccessLogGroup"]["Properties"]
+
+    # Then it writes to its own log group, kept for LogRetentionDays
+    assert setting["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    # And each line is a JSON object naming the request, the caller, the route and the answer
+    line = json.loads(setting["Format"])
+    assert {"requestId", "ip", "caller", "user", "httpMethod", "resourcePath", "status"} <= set(
+        line
+    )
+    assert line["ip"] == "$context.identity.sourceIp"
+
+
+def test_api_gateway_logs_through_an_account_role_that_outlives_the_stack(
+    resources: dict[str, Any],
+) -> None:
+    account = resources["ApiGatewayAccount"]
+    role = resources["ApiGatewayLoggingRole"]
+
+    assert account["Properties"]["CloudWatchRoleArn"] == {
+        "Fn::GetAtt": ["ApiGatewayLoggingRole", "Arn"]
+    }
+    assert [_text(arn) for arn in role["Properties"]["ManagedPolicyArns"]] == [
+        "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+    ]
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    assert "Policies" not in role["Properties"]
+    for body in (account, role):
+        assert (body["DeletionPolicy"], body["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    # And the API (so its stage) is made once the account names the role
+    assert "ApiGatewayAccount" in _as_list(resources["ClearanceApi"]["DependsOn"])
+
+
+@pytest.mark.parametrize("bucket", [b for b in BUCKETS if b not in LOG_BUCKETS])
+def test_bucket_logs_every_request_to_a_log_bucket(resources: dict[str, Any], bucket: str) -> None:
+    logging = resources[bucket]["Properties"]["LoggingConfiguration"]
+
+    expected = "AuditAccessLogBucket" if bucket == "AuditBucket" else "AccessLogBucket"
+    assert logging["DestinationBucketName"] == {"Ref": expected}
+    assert logging["LogFilePrefix"].endswith("/")
+
+
+def test_access_log_bucket_takes_logs_only_from_this_stacks_working_buckets(
+    resources: dict[str, Any],
+) -> None:
+    # Given the access-log bucket's policy
+    statements = list(_policy_statements(resources["AccessLogBucketPolicy"]))
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+
+    # Then only S3's logging service may put objects, from this account's three working buckets
+    assert allow["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert allow["Action"] == "s3:PutObject"
+    assert _text(allow["Resource"]) == "${AccessLogBucket.Arn}/*"
+    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert sorted(_text(arn) for arn in allow["Condition"]["ArnLike"]["aws:SourceArn"]) == sorted(
+        _bucket_arn(resources, bucket)
+        for bucket in ("InboundBucket", "ClearedBucket", "QuarantineBucket")
+    )
+    # And its logs expire with the log groups'
+    (rule,) = resources["AccessLogBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rule["ExpirationInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_processor_is_capped_by_its_queue_not_by_reserved_concurrency(
+    resources: dict[str, Any],
+) -> None:
+    # Given the processor's SQS event source mapping
+    (mapping,) = _of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+
+    # Then a bulk drop scales it to a bounded number of instances, leaving the rest of the
+    # account's concurrency to the webhook and kills
+    assert 2 <= mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"] <= 50
+    # And it has no reservation: a throttled batch would count as a receive toward the DLQ
+    assert "ReservedConcurrentExecutions" not in resources["ProcessorFunction"]["Properties"]
+
+
+def test_kills_have_reserved_capacity_beyond_their_routes_burst(
+    resources: dict[str, Any],
+) -> None:
+    reserved = resources["KillFunction"]["Properties"]["ReservedConcurrentExecutions"]
+
+    assert reserved >= _throttle(resources, KILL_PATH, "post")["ThrottlingBurstLimit"]
+
+
+def test_every_function_is_bounded_by_a_reservation_a_route_throttle_or_its_queue(
+    resources: dict[str, Any],
+) -> None:
+    # Given the functions API Gateway invokes, and the one the queue invokes
+    integrated = {
+        name
+        for methods in resources["ClearanceApi"]["Properties"]["Body"]["paths"].values()
+        for operation in methods.values()
+        for name in re.findall(r"\$\{(\w+)\.Arn\}", _integration_uri(operation))
+    }
+    (mapping,) = _of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+    queued = {mapping["Properties"]["FunctionName"]["Ref"]}
+
+    # Then every function without a reservation is one of them (the claim of .checkov.yaml)
+    unreserved = {
+        function
+        for function in FUNCTIONS
+        if "ReservedConcurrentExecutions" not in resources[function]["Properties"]
+    }
+    assert unreserved <= integrated | queued
+    assert unreserved == {
+        "WebhookFunction",
+        "ProcessorFunction",
+        "ReviewFunction",
+        "AuditReviewFunction",
+    }
+
+
+# ------------------------------------------------------------------ checkov
+
+
+def _checkov_failures(template: Path, cwd: Path) -> set[str]:
+    """The check ids checkov fails on one template, with nothing suppressed."""
+    run = subprocess.run(
+        [
+            *(str(CHECKOV), "--framework", "cloudformation", "--skip-download", "--quiet"),
+            *("--output", "json", "--file", str(template)),
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode in (0, 1), run.stderr[-2000:]
+    reports = json.loads(run.stdout)
+    failed = [
+        check["check_id"]
+        for report in _as_list(reports)
+        for check in report.get("results", {}).get("failed_checks", [])
+    ]
+    return set(failed)
+
+
+def _suppressions() -> dict[str, str]:
+    """Each check .checkov.yaml skips, with the comment just above it (its justification)."""
+    found: dict[str, str] = {}
+    comment: list[str] = []
+    for line in CHECKOV_CONFIG.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            comment.append(stripped.lstrip("# "))
+        elif stripped.startswith("- CKV"):
+            found[stripped[2:]] = " ".join(comment)
+            comment = []
+        else:
+            comment = []
+    listed = yaml_parse(CHECKOV_CONFIG.read_text(encoding="utf-8"))["skip-check"]
+    assert sorted(found) == sorted(listed)
+    return found
+
+
+@pytest.mark.reliability
+@pytest.mark.skipif(not CHECKOV.is_file(), reason=f"checkov is not installed at {CHECKOV}")
+def test_checkov_fails_nothing_that_checkov_yaml_does_not_justify(
+    translated: Template, tmp_path: Path, figure: Callable[[str], None]
+) -> None:
+    # Given the template and its SAM translation, checked with nothing suppressed
+    translation = tmp_path / "translated.json"
+    translation.write_text(json.dumps(translated), encoding="utf-8")
+    failed = {
+        "template": _checkov_failures(TEMPLATE, tmp_path),
+        "translation": _checkov_failures(translation, tmp_path),
+    }
+    suppressed = _suppressions()
+
+    # Then every failed check is skipped in .checkov.yaml, with a reason written above it
+    assert set().union(*failed.values()) - set(suppressed) == set()
+    assert all(len(reason) > 40 for reason in suppressed.values())
+    # And nothing is skipped that would pass: each skip is still needed
+    assert set(suppressed) - set().union(*failed.values()) == set()
+    figure(
+        f"checkov: {len(failed['template'])} checks failed on the template and"
+        f" {len(failed['translation'])} on its translation, all {len(suppressed)} justified"
+        " in .checkov.yaml; 0 unexplained"
+    )

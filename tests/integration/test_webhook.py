@@ -11,8 +11,10 @@ import base64
 import hashlib
 import io
 import json
+import random
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -293,6 +295,7 @@ def test_http_api_v2_event_is_accepted_like_a_rest_event(stack: Stack) -> None:
     assert stack.objects() == {MENAFN_KEY: MENAFN}
 
 
+@pytest.mark.reliability
 def test_http_api_v2_comma_joined_repeated_id_is_unauthorised(stack: Stack) -> None:
     # Given an HTTP API event where a proxy repeated webhook-id, joined by API Gateway
     headers = signed(MENAFN)
@@ -336,6 +339,7 @@ def test_text_content_type_with_or_without_utf8_charset_is_accepted(
     assert reply.body["key"] == MENAFN_KEY
 
 
+@pytest.mark.reliability
 def test_body_of_exactly_the_limit_is_accepted(stack: Stack) -> None:
     # Given a text article padded to exactly MAX_BODY bytes
     body = MENAFN + b" " * (MAX_BODY - len(MENAFN))
@@ -352,8 +356,9 @@ def test_body_of_exactly_the_limit_is_accepted(stack: Stack) -> None:
 # ---------------------------------------------------------------- replays
 
 
+@pytest.mark.reliability
 def test_replay_with_same_body_gets_the_first_answer_and_stores_nothing_new(
-    stack: Stack,
+    stack: Stack, figure: Callable[[str], None]
 ) -> None:
     # Given a delivery that was accepted
     first = stack.post(MENAFN, signed(MENAFN))
@@ -369,8 +374,10 @@ def test_replay_with_same_body_gets_the_first_answer_and_stores_nothing_new(
     # And there is still one inbound object, with no new version of anything
     assert stack.objects() == {MENAFN_KEY: MENAFN}
     assert stack.versions() == versions
+    figure("a delivery replayed a day later, re-signed: the first 202 answer, 0 new objects")
 
 
+@pytest.mark.reliability
 def test_same_delivery_id_with_a_different_body_is_a_conflict(stack: Stack) -> None:
     # Given a delivery that was accepted
     stack.post(MENAFN, signed(MENAFN))
@@ -385,6 +392,7 @@ def test_same_delivery_id_with_a_different_body_is_a_conflict(stack: Stack) -> N
     assert stack.objects() == {MENAFN_KEY: MENAFN}
 
 
+@pytest.mark.reliability
 def test_replay_after_a_crash_between_receipt_and_article_stores_the_article(
     stack: Stack,
 ) -> None:
@@ -417,6 +425,7 @@ def test_same_delivery_id_from_another_provider_is_not_a_replay(stack: Stack) ->
 # -------------------------------------------------------------- signatures
 
 
+@pytest.mark.reliability
 def test_signature_made_with_an_unknown_secret_is_unauthorised(stack: Stack) -> None:
     reply = stack.post(MENAFN, signed(MENAFN, secrets=(UNKNOWN_SECRET,)))
 
@@ -424,6 +433,7 @@ def test_signature_made_with_an_unknown_secret_is_unauthorised(stack: Stack) -> 
     assert stack.objects() == {}
 
 
+@pytest.mark.reliability
 def test_tampered_body_is_unauthorised(stack: Stack) -> None:
     # Given a signature over the article, and a body changed in transit
     headers = signed(MENAFN)
@@ -437,6 +447,70 @@ def test_tampered_body_is_unauthorised(stack: Stack) -> None:
     assert stack.objects() == {}
 
 
+MUTATIONS = 1000
+
+
+def mutate(body: bytes, rng: random.Random) -> tuple[str, bytes]:
+    """One change a network, a proxy or a forger could make to a body; never no change."""
+    at = rng.randrange(len(body))
+    byte = bytes([rng.randrange(256)])
+    kinds: dict[str, Callable[[], bytes]] = {
+        "bit flipped": lambda: (
+            body[:at] + bytes([body[at] ^ 1 << rng.randrange(8)]) + body[at + 1 :]
+        ),
+        "byte replaced": lambda: body[:at] + byte + body[at + 1 :],
+        "byte inserted": lambda: body[:at] + byte + body[at:],
+        "byte deleted": lambda: body[:at] + body[at + 1 :],
+        "truncated": lambda: body[:at],
+        "bytes appended": lambda: body + rng.randbytes(rng.randrange(1, 16)),
+        "neighbours swapped": lambda: (
+            body[:at] + body[at + 1 : at + 2] + body[at : at + 1] + body[at + 2 :]
+        ),
+        "slice repeated": lambda: body[:at] + body[at : at + 8] + body[at:],
+        "line ending changed": lambda: body.replace(b"\n", b"\r\n", 1),
+        "case changed": lambda: body[:at] + body[at : at + 1].swapcase() + body[at + 1 :],
+    }
+    while True:
+        kind = rng.choice(sorted(kinds))
+        mutated = kinds[kind]()
+        if mutated != body:
+            return kind, mutated
+
+
+@pytest.mark.reliability
+def test_a_thousand_mutated_bodies_are_each_refused_with_a_4xx_json_body(
+    stack: Stack, figure: Callable[[str], None]
+) -> None:
+    # Given signed deliveries of a text and a ninjs article, each body then changed in one way
+    rng = random.Random(20261123)  # noqa: S311 - repeatable mutations, not a secret
+    originals = [(MENAFN, TEXT), (ninjs_bytes(), JSON)]
+    kinds: Counter[str] = Counter()
+    answers: Counter[tuple[int, str]] = Counter()
+    for n in range(MUTATIONS):
+        body, content_type = originals[n % 2]
+        headers = signed(body, content_type=content_type, msg_id=f"msg_mutation_{n}")
+        kind, mutated = mutate(body, rng)
+        kinds[kind] += 1
+        event = rest_event(
+            headers=headers, body=base64.b64encode(mutated).decode(), base64_encoded=True
+        )
+        # When the changed body arrives under the original signature
+        reply = stack.send(event)
+        answers[reply.status, reply.code if reply.status != 202 else ""] += 1
+    # Then every one is refused with a 4xx and a JSON error body, none is a server error, and
+    # nothing is stored
+    assert sum(answers.values()) == MUTATIONS
+    assert all(400 <= status < 500 and code for status, code in answers), answers
+    assert stack.objects("") == {}
+    assert len(kinds) == 10
+    refused = ", ".join(f"{count:,} {status} {code}" for (status, code), count in answers.items())
+    figure(
+        f"{MUTATIONS:,} mutated bodies ({len(kinds)} kinds of change): {MUTATIONS:,} refused with"
+        f" a 4xx JSON body ({refused}), 0 server errors, 0 stored"
+    )
+
+
+@pytest.mark.reliability
 def test_signature_for_another_delivery_id_is_unauthorised(stack: Stack) -> None:
     headers = signed(MENAFN)
     headers["webhook-id"] = "msg_0002"
@@ -505,6 +579,7 @@ MALFORMED_HEADERS = {
 }
 
 
+@pytest.mark.reliability
 @pytest.mark.parametrize(
     ("header", "value", "reason"), MALFORMED_HEADERS.values(), ids=MALFORMED_HEADERS.keys()
 )
@@ -524,6 +599,7 @@ def test_malformed_signature_header_is_unauthorised(
     assert stack.objects() == {}
 
 
+@pytest.mark.reliability
 @pytest.mark.parametrize("header", ["webhook-id", "webhook-timestamp", "webhook-signature"])
 def test_two_values_of_a_signature_header_in_multi_value_headers_are_unauthorised(
     stack: Stack, header: str
@@ -545,6 +621,7 @@ def test_two_values_of_a_signature_header_in_multi_value_headers_are_unauthorise
     assert stack.objects() == {}
 
 
+@pytest.mark.reliability
 def test_the_same_header_twice_in_different_case_is_unauthorised(stack: Stack) -> None:
     # Given single-value headers holding webhook-id under two spellings, no multiValueHeaders
     headers = {**signed(MENAFN), "Webhook-Id": "msg_0002"}
@@ -557,6 +634,7 @@ def test_the_same_header_twice_in_different_case_is_unauthorised(stack: Stack) -
     assert stack.objects() == {}
 
 
+@pytest.mark.reliability
 @pytest.mark.parametrize("header", ["webhook-id", "webhook-timestamp", "webhook-signature"])
 @pytest.mark.parametrize("how", ["absent", "empty"])
 def test_missing_signature_header_is_unauthorised(stack: Stack, header: str, how: str) -> None:
@@ -575,6 +653,52 @@ def test_missing_signature_header_is_unauthorised(stack: Stack, header: str, how
     assert stack.objects() == {}
 
 
+def malformed_deliveries() -> dict[str, dict[str, Any]]:
+    """Every malformed, missing or repeated signature header above, as the event that carries it."""
+    events = {
+        name: rest_event(headers={**signed(MENAFN), header: value}, body=MENAFN.decode())
+        for name, (header, value, _) in MALFORMED_HEADERS.items()
+    }
+    for header in ("webhook-id", "webhook-timestamp", "webhook-signature"):
+        absent = {k: v for k, v in signed(MENAFN).items() if k != header}
+        events[f"{header} absent"] = rest_event(headers=absent, body=MENAFN.decode())
+        empty = {**signed(MENAFN), header: ""}
+        events[f"{header} empty"] = rest_event(headers=empty, body=MENAFN.decode())
+        repeated = {name: [value] for name, value in signed(MENAFN).items()}
+        repeated[header] *= 2
+        events[f"{header} twice"] = rest_event(
+            headers=signed(MENAFN), multi=repeated, body=MENAFN.decode()
+        )
+    events["webhook-id under two spellings"] = rest_event(
+        headers={**signed(MENAFN), "Webhook-Id": "msg_0002"}, multi={}, body=MENAFN.decode()
+    )
+    comma_joined = {**signed(MENAFN), "webhook-id": "msg_0001,msg_0001"}
+    events["webhook-id comma-joined by an HTTP API"] = http_event(
+        headers=comma_joined, body=MENAFN.decode()
+    )
+    return events
+
+
+@pytest.mark.reliability
+def test_every_malformed_missing_or_repeated_signature_header_is_a_json_401(
+    stack: Stack, figure: Callable[[str], None]
+) -> None:
+    # Given the catalogue of malformed, missing and repeated signature headers
+    catalogue = malformed_deliveries()
+    # When each delivery arrives
+    replies = {name: stack.send(event) for name, event in catalogue.items()}
+    # Then each is a 401 with a JSON body giving a signature reason, and nothing is stored
+    wrong = {name: (r.status, r.body) for name, r in replies.items() if r.status != 401}
+    assert wrong == {}
+    assert all(reply.code.startswith("signature.") and reply.message for reply in replies.values())
+    assert stack.objects("") == {}
+    figure(
+        f"{len(replies)} malformed, missing or repeated signature headers: {len(replies)} refused"
+        " 401 with a JSON body naming the reason, 0 server errors, 0 stored"
+    )
+
+
+@pytest.mark.reliability
 @pytest.mark.parametrize(
     ("offset", "reason", "words"),
     [(-301, "stale-timestamp", "in the past"), (301, "future-timestamp", "in the future")],
@@ -593,6 +717,7 @@ def test_timestamp_more_than_five_minutes_away_is_unauthorised(
     assert stack.objects() == {}
 
 
+@pytest.mark.reliability
 @pytest.mark.parametrize("offset", [-300, 300])
 def test_timestamp_exactly_five_minutes_away_is_accepted(stack: Stack, offset: int) -> None:
     reply = stack.post(MENAFN, signed(MENAFN, timestamp=SIGNED_AT + offset))
@@ -600,6 +725,40 @@ def test_timestamp_exactly_five_minutes_away_is_accepted(stack: Stack, offset: i
     assert reply.status == 202
 
 
+# Seconds between webhook-timestamp and the clock, and whether the delivery is in the window.
+WINDOW_EDGES = {-301: False, -300: True, -299: True, -1: True, 0: True, 1: True, 299: True}
+WINDOW_EDGES |= {300: True, 301: False, -SIGNED_AT: False, 99_999_999_999 - SIGNED_AT: False}
+
+
+@pytest.mark.reliability
+def test_the_timestamp_window_is_five_minutes_either_way_to_the_second(
+    stack: Stack, figure: Callable[[str], None]
+) -> None:
+    # Given correctly signed deliveries stamped at each edge of the window and far beyond it
+    answers: dict[int, Reply] = {}
+    for n, offset in enumerate(WINDOW_EDGES):
+        body = MENAFN + f"\n{n}".encode()
+        headers = signed(body, msg_id=f"msg_edge_{n}", timestamp=SIGNED_AT + offset)
+        # When each arrives
+        answers[offset] = stack.post(body, headers)
+    # Then those within 300 s either way are accepted, and the others refused as stale or early
+    accepted = [offset for offset, reply in answers.items() if reply.status == 202]
+    assert accepted == [offset for offset, inside in WINDOW_EDGES.items() if inside]
+    refused = {offset: reply.code for offset, reply in answers.items() if reply.status != 202}
+    assert refused == {
+        -301: "signature.stale-timestamp",
+        301: "signature.future-timestamp",
+        -SIGNED_AT: "signature.stale-timestamp",
+        99_999_999_999 - SIGNED_AT: "signature.future-timestamp",
+    }
+    assert {answers[offset].status for offset in refused} == {401}
+    figure(
+        f"timestamp window: {len(accepted)} deliveries from -300 s to +300 s accepted;"
+        f" {len(refused)} at -301 s, +301 s, the epoch and the largest timestamp refused 401"
+    )
+
+
+@pytest.mark.reliability
 def test_rotation_accepts_either_secret_and_a_list_with_both_signatures(
     stack: Stack,
 ) -> None:
@@ -631,6 +790,7 @@ def test_rotation_accepts_either_secret_and_a_list_with_both_signatures(
 # ------------------------------------------------------------------ size
 
 
+@pytest.mark.reliability
 def test_body_over_the_limit_is_refused_before_signature_or_parsing(stack: Stack) -> None:
     # Given MAX_BODY + 1 bytes of garbage, unsigned and without a content type
     garbage = "{" * (MAX_BODY + 1)
@@ -644,15 +804,22 @@ def test_body_over_the_limit_is_refused_before_signature_or_parsing(stack: Stack
     assert stack.objects() == {}
 
 
-def test_signed_body_one_byte_over_the_limit_is_too_large(stack: Stack) -> None:
+@pytest.mark.reliability
+def test_signed_body_one_byte_over_the_limit_is_too_large(
+    stack: Stack, figure: Callable[[str], None]
+) -> None:
     body = MENAFN + b" " * (MAX_BODY + 1 - len(MENAFN))
 
     reply = stack.post(body, signed(body))
 
     assert_refused(reply, 413, "body.too-large")
     assert stack.objects() == {}
+    figure(
+        f"a signed body of {MAX_BODY:,} + 1 bytes: 413 body.too-large with a JSON body, 0 stored"
+    )
 
 
+@pytest.mark.reliability
 def test_base64_body_over_the_limit_is_refused_without_decoding(stack: Stack) -> None:
     # Given a base64 body decoding to MAX_BODY + 1 bytes, and one that is not base64 at all
     encoded = base64.b64encode(b"\xff" * (MAX_BODY + 1)).decode()
@@ -716,6 +883,7 @@ BAD_JSON = {
 }
 
 
+@pytest.mark.reliability
 @pytest.mark.parametrize(("body", "code", "words"), BAD_JSON.values(), ids=BAD_JSON.keys())
 def test_malformed_json_body_is_a_bad_request(
     stack: Stack, body: bytes, code: str, words: str
@@ -744,6 +912,7 @@ BAD_TEXT = {
 }
 
 
+@pytest.mark.reliability
 @pytest.mark.parametrize(("body", "code", "words"), BAD_TEXT.values(), ids=BAD_TEXT.keys())
 def test_malformed_text_body_is_a_bad_request(
     stack: Stack, body: bytes, code: str, words: str
@@ -758,7 +927,10 @@ def test_malformed_text_body_is_a_bad_request(
     assert stack.objects() == {}
 
 
-@pytest.mark.parametrize("body", ["not base64!", "QUJDRA", "QUJ@RA==", "QUJDä===", "QUJD\nRA=="])
+BAD_BASE64 = ["not base64!", "QUJDRA", "QUJ@RA==", "QUJDä===", "QUJD\nRA=="]
+
+
+@pytest.mark.parametrize("body", BAD_BASE64)
 def test_body_marked_base64_that_is_not_is_a_bad_request(stack: Stack, body: str) -> None:
     # Given an event flagged isBase64Encoded whose body does not decode
     event = rest_event(headers=signed(MENAFN), body=body, base64_encoded=True)
@@ -913,6 +1085,7 @@ HOSTILE_URIS = {
 }
 
 
+@pytest.mark.reliability
 @pytest.mark.parametrize("uri", HOSTILE_URIS.values(), ids=HOSTILE_URIS.keys())
 def test_hostile_article_id_can_only_name_a_key_under_the_providers_prefix(
     stack: Stack, uri: str
@@ -930,6 +1103,7 @@ def test_hostile_article_id_can_only_name_a_key_under_the_providers_prefix(
     assert set(stack.objects("")) - set(stack.objects("receipts/")) == {reply.body["key"]}
 
 
+@pytest.mark.reliability
 def test_distinct_hostile_uris_get_distinct_keys(stack: Stack) -> None:
     # Given two uris that clean to the same characters
     bodies = [ninjs_bytes(uri="urn:a/../b"), ninjs_bytes(uri="urn:a/./b")]
@@ -942,6 +1116,61 @@ def test_distinct_hostile_uris_get_distinct_keys(stack: Stack) -> None:
 
     # Then they are stored under two keys
     assert len(keys) == 2
+
+
+def hostile_catalogue() -> dict[str, tuple[dict[str, Any], int]]:
+    """Each hostile input above as the event that carries it, with the status it must get."""
+    events: dict[str, tuple[dict[str, Any], int]] = {}
+    for name, (body, _, _) in BAD_JSON.items():
+        headers = signed(body, content_type=JSON, msg_id=f"msg_{len(events)}")
+        wire = base64.b64encode(body).decode()
+        events[f"JSON: {name}"] = (rest_event(headers=headers, body=wire, base64_encoded=True), 400)
+    for name, (body, _, _) in BAD_TEXT.items():
+        headers = signed(body, msg_id=f"msg_{len(events)}")
+        wire = base64.b64encode(body).decode()
+        events[f"text: {name}"] = (rest_event(headers=headers, body=wire, base64_encoded=True), 400)
+    for wire in BAD_BASE64:
+        event = rest_event(headers=signed(MENAFN), body=wire, base64_encoded=True)
+        events[f"base64: {wire!r}"] = (event, 400)
+    for name, (provider, _) in HOSTILE_PROVIDERS.items():
+        headers = signed(MENAFN, msg_id=f"msg_{len(events)}")
+        event = rest_event(provider=provider, headers=headers, body=MENAFN.decode())
+        events[f"provider id: {name}"] = (event, 404)
+    for name, uri in HOSTILE_URIS.items():
+        body = ninjs_bytes(uri=uri, version="../\u202e1")
+        headers = signed(body, content_type=JSON, msg_id=f"msg_{len(events)}")
+        events[f"article id: {name}"] = (rest_event(headers=headers, body=body.decode()), 202)
+    return events
+
+
+@pytest.mark.reliability
+def test_the_hostile_input_catalogue_is_refused_or_kept_under_the_providers_prefix(
+    stack: Stack, figure: Callable[[str], None]
+) -> None:
+    # Given hostile JSON, text and base64 bodies, provider ids and article ids, each signed
+    catalogue = hostile_catalogue()
+    # When each arrives
+    replies = {name: stack.send(event) for name, (event, _) in catalogue.items()}
+    # Then each gets the answer it must, with a JSON body; none is a server error
+    wrong = {
+        name: (reply.status, reply.body)
+        for name, reply in replies.items()
+        if reply.status != catalogue[name][1]
+    }
+    assert wrong == {}
+    refused = [reply for reply in replies.values() if reply.status != 202]
+    assert all(reply.code and reply.message for reply in refused)
+    # And what was accepted is stored only under inbound/menafn/<date>/ with a safe name
+    stored = set(stack.objects("")) - set(stack.objects("receipts/"))
+    assert all(KEY_SHAPE.fullmatch(key) for key in stored)
+    assert stored == {reply.body["key"] for reply in replies.values() if reply.status == 202}
+    statuses = Counter(reply.status for reply in replies.values())
+    figure(
+        f"{len(catalogue)} hostile inputs (JSON, text, base64, provider ids, article ids):"
+        f" {len(refused)} refused with a JSON 4xx"
+        f" ({', '.join(f'{n} {s}' for s, n in sorted(statuses.items()) if s != 202)}),"
+        f" {statuses[202]} stored only under inbound/menafn/, 0 server errors"
+    )
 
 
 # ------------------------------------------------------------ server faults
@@ -971,6 +1200,7 @@ def test_unusable_secret_is_a_server_fault_that_leaks_nothing(
     assert stack.objects("") == {}
 
 
+@pytest.mark.reliability
 def test_storage_failure_is_a_retryable_server_fault(stack: Stack) -> None:
     # Given the inbound bucket is gone
     stack.webhook.store = Bucket(stack.s3, "no-such-bucket")
@@ -1133,97 +1363,127 @@ fuzz_cases = st.builds(
 )
 
 
-@settings(
-    max_examples=300,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+FUZZ_EXAMPLES = 1000
+FUZZ_SETTINGS = settings(
+    max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-@given(case=fuzz_cases)
-def test_arbitrary_bodies_and_headers_never_get_a_server_error(stack: Stack, case: Fuzz) -> None:
-    # Given any body and headers, signed correctly or not, as text or base64
-    if case.text_body is not None:
-        case.body, case.as_base64 = case.text_body.encode("utf-8", "surrogatepass"), False
-    elif not case.as_base64:
-        try:
-            case.body.decode("utf-8")
-        except UnicodeDecodeError:
-            case.as_base64 = True
-    timestamp = SIGNED_AT + case.skew
-    headers: dict[str, str] = {"Content-Type": case.content_type}
-    if case.sign:
-        headers.update(signed_headers(SECRET, case.msg_id, timestamp, case.body))
-    headers.update(case.extra)
-    if case.text_body is not None:
-        body = case.text_body
-    elif case.as_base64:
-        body = base64.b64encode(case.body).decode()
-    else:
-        body = case.body.decode()
-    multi = {k: [v] * case.repeats for k, v in headers.items()} if case.repeats else None
-    delivery = rest_event(headers=headers, multi=multi, body=body, base64_encoded=case.as_base64)
-
-    # When it arrives
-    reply = stack.send(delivery)
-    event(f"{reply.status} {reply.body.get('error', {}).get('code', '')}")
-
-    # Then the answer is a 202 that stored the body under the provider, or a 4xx naming a code
-    assert reply.status < 500, reply.body
-    if reply.status == 202:
-        assert KEY_SHAPE.fullmatch(reply.body["key"])
-        stored = stack.s3.get_object(Bucket=INBOUND, Key=reply.body["key"])["Body"].read()
-        assert hashlib.sha256(stored).hexdigest() == hashlib.sha256(case.body).hexdigest()
-    else:
-        assert 400 <= reply.status < 500
-        assert reply.code
-        assert reply.message
 
 
-@settings(
-    max_examples=300,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    typed=st.one_of(
-        st.tuples(TEXT_ARTICLES | st.just(MENAFN), st.just(TEXT)),
-        st.tuples(NINJS_ARTICLES, st.sampled_from([JSON, "application/ninjs+json"])),
-        st.tuples(st.binary(max_size=512), st.sampled_from([TEXT, JSON])),
-    ),
-    as_base64=st.booleans(),
-    text_body=st.none() | st.none() | ANY_TEXT,
-)
-def test_correctly_signed_arbitrary_bodies_never_get_a_server_error(
-    stack: Stack, typed: tuple[bytes, str], as_base64: bool, text_body: str | None
+def status_classes(answers: Counter[int]) -> str:
+    return ", ".join(f"{count:,} answered {status}" for status, count in sorted(answers.items()))
+
+
+@pytest.mark.reliability
+def test_arbitrary_bodies_and_headers_never_get_a_server_error(
+    stack: Stack, figure: Callable[[str], None]
 ) -> None:
-    # Given any body, correctly signed under a delivery id of its own
-    body, content_type = typed
-    if text_body is not None:
-        body, as_base64 = text_body.encode("utf-8", "surrogatepass"), False
-    elif not as_base64:
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError:
-            as_base64 = True
-    msg_id = "msg_" + hashlib.sha256(body + content_type.encode("utf-8", "replace")).hexdigest()
-    if text_body is not None:
-        wire = text_body
-    else:
-        wire = base64.b64encode(body).decode() if as_base64 else body.decode()
-    delivery = rest_event(
-        headers=signed(body, content_type=content_type, msg_id=msg_id),
-        body=wire,
-        base64_encoded=as_base64,
+    answers: Counter[int] = Counter()
+
+    @FUZZ_SETTINGS
+    @given(case=fuzz_cases)
+    def deliver(case: Fuzz) -> None:
+        # Given any body and headers, signed correctly or not, as text or base64
+        if case.text_body is not None:
+            case.body, case.as_base64 = case.text_body.encode("utf-8", "surrogatepass"), False
+        elif not case.as_base64:
+            try:
+                case.body.decode("utf-8")
+            except UnicodeDecodeError:
+                case.as_base64 = True
+        timestamp = SIGNED_AT + case.skew
+        headers: dict[str, str] = {"Content-Type": case.content_type}
+        if case.sign:
+            headers.update(signed_headers(SECRET, case.msg_id, timestamp, case.body))
+        headers.update(case.extra)
+        if case.text_body is not None:
+            body = case.text_body
+        elif case.as_base64:
+            body = base64.b64encode(case.body).decode()
+        else:
+            body = case.body.decode()
+        multi = {k: [v] * case.repeats for k, v in headers.items()} if case.repeats else None
+        delivery = rest_event(
+            headers=headers, multi=multi, body=body, base64_encoded=case.as_base64
+        )
+
+        # When it arrives
+        reply = stack.send(delivery)
+        event(f"{reply.status} {reply.body.get('error', {}).get('code', '')}")
+        answers[reply.status] += 1
+
+        # Then the answer is a 202 that stored the body under the provider, or a 4xx naming a code
+        assert reply.status < 500, reply.body
+        if reply.status == 202:
+            assert KEY_SHAPE.fullmatch(reply.body["key"])
+            stored = stack.s3.get_object(Bucket=INBOUND, Key=reply.body["key"])["Body"].read()
+            assert hashlib.sha256(stored).hexdigest() == hashlib.sha256(case.body).hexdigest()
+        else:
+            assert 400 <= reply.status < 500
+            assert reply.code
+            assert reply.message
+
+    deliver()
+    assert answers.total() >= FUZZ_EXAMPLES
+    figure(
+        f"hypothesis, {answers.total():,} arbitrary bodies and headers through the handler:"
+        f" {status_classes(answers)}; 0 server errors"
     )
 
-    # When it arrives
-    reply = stack.send(delivery)
-    event(f"{reply.status} {reply.body.get('error', {}).get('code', '')}")
 
-    # Then it is stored as delivered, or refused with a 4xx that is not about the signature
-    assert reply.status < 500, reply.body
-    if reply.status == 202:
-        stored = stack.s3.get_object(Bucket=INBOUND, Key=reply.body["key"])["Body"].read()
-        assert stored == body
-        assert KEY_SHAPE.fullmatch(reply.body["key"])
-    else:
-        assert reply.status in {400, 409, 415, 422}, reply.body
+@pytest.mark.reliability
+def test_correctly_signed_arbitrary_bodies_never_get_a_server_error(
+    stack: Stack, figure: Callable[[str], None]
+) -> None:
+    answers: Counter[int] = Counter()
+
+    @FUZZ_SETTINGS
+    @given(
+        typed=st.one_of(
+            st.tuples(TEXT_ARTICLES | st.just(MENAFN), st.just(TEXT)),
+            st.tuples(NINJS_ARTICLES, st.sampled_from([JSON, "application/ninjs+json"])),
+            st.tuples(st.binary(max_size=512), st.sampled_from([TEXT, JSON])),
+        ),
+        as_base64=st.booleans(),
+        text_body=st.none() | st.none() | ANY_TEXT,
+    )
+    def deliver(typed: tuple[bytes, str], as_base64: bool, text_body: str | None) -> None:
+        # Given any body, correctly signed under a delivery id of its own
+        body, content_type = typed
+        if text_body is not None:
+            body, as_base64 = text_body.encode("utf-8", "surrogatepass"), False
+        elif not as_base64:
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError:
+                as_base64 = True
+        msg_id = "msg_" + hashlib.sha256(body + content_type.encode("utf-8", "replace")).hexdigest()
+        if text_body is not None:
+            wire = text_body
+        else:
+            wire = base64.b64encode(body).decode() if as_base64 else body.decode()
+        delivery = rest_event(
+            headers=signed(body, content_type=content_type, msg_id=msg_id),
+            body=wire,
+            base64_encoded=as_base64,
+        )
+
+        # When it arrives
+        reply = stack.send(delivery)
+        event(f"{reply.status} {reply.body.get('error', {}).get('code', '')}")
+        answers[reply.status] += 1
+
+        # Then it is stored as delivered, or refused with a 4xx that is not about the signature
+        assert reply.status < 500, reply.body
+        if reply.status == 202:
+            stored = stack.s3.get_object(Bucket=INBOUND, Key=reply.body["key"])["Body"].read()
+            assert stored == body
+            assert KEY_SHAPE.fullmatch(reply.body["key"])
+        else:
+            assert reply.status in {400, 409, 415, 422}, reply.body
+
+    deliver()
+    assert answers.total() >= FUZZ_EXAMPLES
+    figure(
+        f"hypothesis, {answers.total():,} correctly signed arbitrary bodies through the handler:"
+        f" {status_classes(answers)}; 0 server errors"
+    )

@@ -2,12 +2,20 @@
 
 A provider's secret value is either one `whsec_...` string or a JSON list of them (current and
 next, while a secret is being rotated).
+
+The bounds: a secret removed from the value (revoked) stops being accepted within
+`CACHE_SECONDS`, when the cached value expires. A secret added (rotated in) is accepted at once:
+a delivery that matches no cached secret makes the webhook read the value again before it
+refuses, at most once per `REFRESH_SECONDS` per provider, so a flood of forged signatures costs
+one Secrets Manager call per provider per `REFRESH_SECONDS`, never one per request.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
@@ -15,7 +23,10 @@ from botocore.exceptions import ClientError
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
-CACHE_SECONDS = 300.0
+CACHE_SECONDS = 60.0
+"""How long a revoked secret may still be accepted by a warm container."""
+REFRESH_SECONDS = 30.0
+"""The least time between two reads of one provider's secret forced by failed matches."""
 
 
 class SecretNotFound(LookupError):
@@ -23,14 +34,22 @@ class SecretNotFound(LookupError):
 
 
 class WebhookSecrets:
-    def __init__(self, client: SecretsManagerClient, prefix: str) -> None:
+    def __init__(
+        self,
+        client: SecretsManagerClient,
+        prefix: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.client = client
         self.prefix = prefix
+        self.clock = clock
         self._cache: dict[str, tuple[float, list[str]]] = {}
+        self._refreshed: dict[str, float] = {}
+        self._lock = threading.Lock()
 
     def for_provider(self, provider: str) -> list[str]:
         cached = self._cache.get(provider)
-        if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+        if cached and self.clock() - cached[0] < CACHE_SECONDS:
             return cached[1]
         try:
             value = self.client.get_secret_value(SecretId=self.prefix + provider)["SecretString"]
@@ -39,8 +58,20 @@ class WebhookSecrets:
                 raise SecretNotFound(provider) from None
             raise
         secrets = parse_secret_value(value)
-        self._cache[provider] = (time.monotonic(), secrets)
+        self._cache[provider] = (self.clock(), secrets)
         return secrets
+
+    def refresh(self, provider: str) -> bool:
+        """Forget the cached value so the next read fetches it; False (nothing forgotten) when
+        this provider's was forced less than `REFRESH_SECONDS` ago."""
+        with self._lock:
+            now = self.clock()
+            last = self._refreshed.get(provider)
+            if last is not None and now - last < REFRESH_SECONDS:
+                return False
+            self._refreshed[provider] = now
+            self._cache.pop(provider, None)
+            return True
 
 
 def parse_secret_value(value: str) -> list[str]:

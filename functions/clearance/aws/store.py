@@ -7,6 +7,7 @@ conditional put (`If-None-Match: *`) turns the duplicate into a 412 that we trea
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 
 READERS = 16
+CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +130,51 @@ class Bucket:
         checksum = head.get("ChecksumSHA256")
         sha256 = base64.b64decode(checksum).hex() if checksum and "-" not in checksum else None
         return head.get("VersionId"), sha256
+
+    def measure(self, key: str, version_id: str | None = None) -> tuple[int, str | None] | None:
+        """An object's size and SHA-256 (hex, when S3 holds a whole-object checksum) from its
+        metadata alone; None when it is absent."""
+        args: dict[str, Any] = {"Bucket": self.name, "Key": key, "ChecksumMode": "ENABLED"}
+        if version_id:
+            args["VersionId"] = version_id
+        try:
+            head = self.client.head_object(**args)
+        except ClientError as error:
+            if _code(error) in ("NoSuchKey", "404", "NotFound", "NoSuchVersion"):
+                return None
+            raise
+        checksum = head.get("ChecksumSHA256")
+        sha256 = base64.b64decode(checksum).hex() if checksum and "-" not in checksum else None
+        return head["ContentLength"], sha256
+
+    def sha256(self, key: str, version_id: str | None = None) -> str:
+        """An object's SHA-256, read in chunks of `CHUNK_BYTES`: memory stays flat."""
+        args: dict[str, Any] = {"Bucket": self.name, "Key": key}
+        if version_id:
+            args["VersionId"] = version_id
+        digest = hashlib.sha256()
+        body = self.client.get_object(**args)["Body"]
+        for chunk in body.iter_chunks(CHUNK_BYTES):
+            digest.update(chunk)
+        return digest.hexdigest()
+
+    def copy_once(self, source: str, key: str, version_id: str | None, target: str) -> bool:
+        """Copy `source`'s object to `target` here, inside S3 (the bytes never pass through this
+        process), unless `target` exists; True when this call copied it."""
+        if self.exists(target):
+            return False
+        origin: dict[str, str] = {"Bucket": source, "Key": key}
+        if version_id:
+            origin["VersionId"] = version_id
+        self.client.copy_object(
+            Bucket=self.name,
+            Key=target,
+            CopySource=origin,  # type: ignore[arg-type]
+            MetadataDirective="REPLACE",
+            ContentType="application/octet-stream",
+            ChecksumAlgorithm="SHA256",
+        )
+        return True
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.name, Key=key)

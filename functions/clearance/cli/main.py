@@ -18,16 +18,19 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from clearance.audit.query import QueryError
 from clearance.cli.audit import add_audit_commands, run_audit
+from clearance.cli.queue import add_queue_commands, run_queue
+from clearance.cli.replay import add_replay_command, run_replay
 from clearance.cli.review import add_review_commands, run_review
 from clearance.cli.serve import add_arguments as add_serve_arguments
 from clearance.cli.serve import run as serve
 from clearance.contracts import media
 from clearance.contracts.keys import article_slug, version_segment
+from clearance.contracts.territory import TerritoryError, territory_code
 from clearance.decide.engine import Decision, clear
 from clearance.decide.findings import Outcome
-from clearance.decide.licensee import USES, Licensee
+from clearance.decide.licensee import CHANNELS, USES, Licensee
 from clearance.terms.lint import lint_policy_file
-from clearance.terms.policy import PolicySet, default_policy_dir
+from clearance.terms.policy import PolicySet, default_policy_dir, policy_files
 
 
 class UsageError(Exception):
@@ -46,13 +49,27 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     check.add_argument("--provider", help="provider id, when the sender says who sent it")
     check.add_argument(
-        "--policies", type=Path, help="policy directory (default: schemas/providers)"
+        "--policies",
+        type=Path,
+        metavar="DIR",
+        help="policies to add to the shipped ones (a provider's versions are merged)",
+    )
+    check.add_argument(
+        "--only-policies",
+        action="store_true",
+        help="use only the policies in --policies DIR, not the shipped ones",
     )
     check.add_argument(
         "--now", type=_instant, help="decide as at this ISO 8601 time (default: now)"
     )
-    check.add_argument("--territory", default="GB", help="licensee territory, ISO 3166-1 alpha-2")
+    check.add_argument(
+        "--territory",
+        default="GB",
+        type=_territory,
+        help="licensee territory, ISO 3166-1 alpha-2 or alpha-3 (default: GB)",
+    )
     check.add_argument("--use", default="editorial", choices=USES)
+    check.add_argument("--channel", default="web", choices=CHANNELS)
     check.add_argument("--out", type=Path, help="write cleared copies under this directory")
     check.add_argument("--json", action="store_true", help="one JSON object per line")
     policy = commands.add_parser("policy", help="work with provider policies")
@@ -65,7 +82,16 @@ def _parser() -> argparse.ArgumentParser:
     add_serve_arguments(serve)
     add_audit_commands(commands, _Parser)
     add_review_commands(commands, _Parser)
+    add_replay_command(commands)
+    add_queue_commands(commands, _Parser)
     return parser
+
+
+def _territory(value: str) -> str:
+    try:
+        return territory_code(value)
+    except TerritoryError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _instant(value: str) -> datetime:
@@ -89,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_audit(args)
         if args.command == "review":
             return run_review(args)
+        if args.command == "replay":
+            return run_replay(args)
+        if args.command == "queue":
+            return run_queue(args)
         return _lint(args.files)
     except UsageError as error:
         print(f"clearance: {error}", file=sys.stderr)
@@ -102,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _lint(files: list[Path]) -> int:
-    paths = files or sorted(default_policy_dir().glob("*.json"))
+    paths = files or [p for found in policy_files(default_policy_dir()).values() for p in found]
     failed = 0
     for path in paths:
         if not path.is_file():
@@ -118,12 +148,19 @@ def _lint(files: list[Path]) -> int:
 def _check(args: argparse.Namespace) -> int:
     if args.policies is not None and not args.policies.is_dir():
         raise UsageError(f"no such policy directory: {args.policies}")
+    if args.only_policies and args.policies is None:
+        raise UsageError("--only-policies needs --policies DIR")
     missing = [str(path) for path in args.paths if not path.is_file()]
     if missing:
         raise UsageError(f"no such file: {', '.join(missing)}")
-    policies = PolicySet.load(args.policies)
+    if args.policies is None:
+        policies = PolicySet.load()
+    elif args.only_policies:
+        policies = PolicySet.load(args.policies)
+    else:
+        policies = PolicySet.load(default_policy_dir(), args.policies)
     now = args.now or datetime.now(UTC)
-    licensee = Licensee(territory=args.territory.upper(), use=args.use)
+    licensee = Licensee(args.territory, args.use, args.channel)
     all_cleared = True
     for path in args.paths:
         decision = clear(

@@ -47,7 +47,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--data",
         type=Path,
         metavar="DIR",
-        help="keep buckets and secrets here across restarts (default: in memory only)",
+        help="keep buckets, secrets, queues and every accepted delivery here across restarts"
+        " and kills (default: in memory only)",
+    )
+    parser.add_argument(
+        "--drain",
+        type=_drain_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="on stop, keep processing the queue this long before saving the rest (default 10)",
     )
 
 
@@ -68,6 +76,16 @@ def _seconds(value: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
     if not 0.1 <= seconds <= 3600:
         raise argparse.ArgumentTypeError(f"give 0.1 to 3600 seconds: {value!r}")
+    return seconds
+
+
+def _drain_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not 0 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"give 0 to 3600 seconds: {value!r}")
     return seconds
 
 
@@ -115,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
             reviewer=args.reviewer,
             lifecycle_seconds=args.lifecycle_interval,
             on_event=print_event,
+            drain_seconds=args.drain,
         )
         stack.start()
     except StackError as error:
@@ -145,7 +164,14 @@ def run(args: argparse.Namespace) -> int:
     except Exception as error:  # noqa: BLE001 - one line on the console, never a traceback
         print(f"clearance serve: stopped uncleanly: {error}", file=sys.stderr)
         return 1
-    print("clearance serve: stopped" + (f"; state saved in {args.data}" if args.data else ""))
+    saved = ""
+    if args.data:
+        owed = stack.saved_backlog
+        saved = (
+            f"; state saved in {args.data} ({len(owed.queue)} queued and {len(owed.dead)}"
+            " dead-letter messages kept for the next start)"
+        )
+    print("clearance serve: stopped" + saved)
     return 0
 
 
@@ -170,8 +196,14 @@ def _describe(stack: LocalStack, dev_secret: str, data: Path | None) -> None:
             + ", ".join(stack.development_secret)
         )
     lines.append(
-        f"  state         saved in {data} on stop" if data else "  state         in memory only"
+        f"  state         saved in {data} on stop; each 202 journalled there before it is sent"
+        if data
+        else "  state         in memory only"
     )
+    if stack.restored:
+        lines.append(
+            f"  backlog       {stack.restored} saved or journalled deliveries queued again"
+        )
     lines += [
         f"  audit review  GET {stack.base_url}/v1/audit?provider=...  (no IAM check here)",
         f"  review        GET {stack.base_url}/v1/review, POST .../v1/review/articles/{{id}}"

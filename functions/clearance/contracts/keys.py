@@ -16,6 +16,8 @@ prefix. A hash of the original keeps distinct ids distinct after cleaning.
     audit/decisions/dt=<yyyy-mm-dd>/<provider>/<outcome>/<decision>.json      decision records
     audit/articles/<article>/<decision>-<outcome>.json                        per-article pointers
     audit/digests/<yyyy>/<mm>/<dd>/<hh>.json                                  hourly digests
+    audit/segments/dt=<yyyy-mm-dd>/<hh>.jsonl.gz                               sealed hours
+    audit/policies/<provider>/<sha256>.json                                   terms texts used
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ QUARANTINE = "quarantine/"
 DECISIONS = "audit/decisions/"
 ARTICLE_POINTERS = "audit/articles/"
 DIGESTS = "audit/digests/"
+SEGMENTS = "audit/segments/"
+POLICIES = "audit/policies/"
 
 PROVIDER_ID = re.compile(load_schema("common.schema.json")["$defs"]["provider_id"]["pattern"])
 """A provider id, as `schemas/common.schema.json` defines it for every schema."""
@@ -46,6 +50,7 @@ UNKNOWN_PROVIDER = "unknown"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _DECISION_DAY = re.compile(r"dt=(\d{4}-\d{2}-\d{2})/")
 _DIGEST = re.compile(r"(\d{4})/(\d{2})/(\d{2})/(\d{2})\.json")
+_SEGMENT = re.compile(r"dt=(\d{4})-(\d{2})-(\d{2})/(\d{2})\.jsonl\.gz")
 
 
 def safe_segment(value: str, max_length: int = MAX_SEGMENT) -> str:
@@ -196,6 +201,15 @@ def article_pointer_key(article_id: str, decision_id: str, outcome: str) -> str:
     return f"{article_pointers_prefix(article_id)}{decision_id}-{outcome}.json"
 
 
+def parse_pointer_key(key: str) -> tuple[str, str] | None:
+    """The decision id and outcome an article pointer names, or None for another key."""
+    if not key.startswith(ARTICLE_POINTERS) or not key.endswith(".json"):
+        return None
+    name = key.rsplit("/", 1)[-1].removesuffix(".json")
+    decision, _, outcome = name.rpartition("-")
+    return (decision, outcome) if decision and outcome else None
+
+
 def digest_key(hour: datetime) -> str:
     return f"{DIGESTS}{hour.astimezone(UTC):%Y/%m/%d/%H}.json"
 
@@ -210,3 +224,31 @@ def hour_of_digest_key(key: str) -> datetime | None:
         return datetime(year, month, day, hour, tzinfo=UTC)
     except ValueError:
         return None
+
+
+def segment_key(hour: datetime) -> str:
+    """The sealed copy of one hour's records: under its day, as Athena partitions it."""
+    return f"{SEGMENTS}dt={hour.astimezone(UTC):%Y-%m-%d}/{hour.astimezone(UTC):%H}.jsonl.gz"
+
+
+def segment_day_prefix(day: str) -> str:
+    return f"{SEGMENTS}dt={day}/"
+
+
+def hour_of_segment_key(key: str) -> datetime | None:
+    """The hour a segment key names, or None for a key that names none."""
+    match = _SEGMENT.fullmatch(key.removeprefix(SEGMENTS)) if key.startswith(SEGMENTS) else None
+    if not match:
+        return None
+    year, month, day, hour = (int(part) for part in match.groups())
+    try:
+        return datetime(year, month, day, hour, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def policy_text_key(provider: str, sha256: str) -> str:
+    """The exact text of a provider's terms a decision named, kept so it can be replayed."""
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError(f"not a SHA-256: {sha256!r}")
+    return f"{POLICIES}{safe_segment(provider)}/{sha256}.json"

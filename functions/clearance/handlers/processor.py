@@ -33,8 +33,21 @@ def handler(
     work = processor or default_processor(ProcessorConfig.from_env(os.environ))
 
     def process_message(record: SQSRecord) -> None:
-        for source in s3_sources(record):
-            work.process(source)
+        source = None
+        try:
+            for source in s3_sources(record):
+                work.process(source)
+        except Exception:
+            # Why a message failed, where an operator looks before a redrive (README runbook).
+            logger.exception(
+                "message failed: retried, then left on the dead-letter queue",
+                extra={
+                    "message_id": record.message_id,
+                    "receive_count": record.attributes.approximate_receive_count,
+                    "key": source.key if source else None,
+                },
+            )
+            raise
 
     metrics.add_metric(
         name="MessagesReceived", unit=MetricUnit.Count, value=len(event.get("Records", []))

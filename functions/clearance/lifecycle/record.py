@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from clearance.contracts import keys
@@ -33,6 +33,28 @@ class Source:
     version_id: str | None
     arrived_at: datetime
     request_id: str
+
+
+LATE = timedelta(minutes=15)
+"""Something taken up later than this after it was due is decided when it is taken up."""
+
+
+def decision_moment(due: datetime, now: datetime) -> datetime:
+    """When a delivery that arrived, or a timer that came due, at `due` is decided, at `now`.
+
+    As at `due` when taken up on time, so a redelivered event or a retried timer decides
+    identically. When taken up late (a dead-letter redrive, a sweep after an outage), `now`: the
+    hour `due` falls in may already be sealed, where a record written now would read as one
+    slipped in. `LATE` stays well inside the digest's sealing grace, so a record dated at `due`
+    always lands before its hour is sealed.
+    """
+    return due if now - due <= LATE else now
+
+
+def taken_up(source: Source, now: datetime) -> Source:
+    """The delivery as it is decided: dated by `decision_moment`."""
+    moment = decision_moment(source.arrived_at, now)
+    return source if moment == source.arrived_at else replace(source, arrived_at=moment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +146,8 @@ def decision_record(
         "withdrawn_prefix": withdrawn_prefix,
         "event": dict(event or {"kind": "delivery"}),
     }
+    if decision.licensee is not None:
+        record["licensee"] = decision.licensee.to_dict()
     if deadline is not None:
         record["deadline"] = deadline
     if review is not None:

@@ -44,6 +44,7 @@ from clearance.lifecycle.publication import Publisher
 from clearance.lifecycle.record import (
     Copy,
     decision_id,
+    decision_moment,
     decision_record,
 )
 from clearance.lifecycle.state import (
@@ -96,7 +97,10 @@ def reviewable(state: ArticleState | None, version: str) -> Version:
         raise Refused(409, f"version.{status}", f"version {version} is {status}, not held")
     if entry.hold is Hold.EMBARGO:
         raise Refused(
-            409, "hold.embargo", f"version {version} is under embargo; only time lifts it"
+            409,
+            "hold.embargo",
+            f"version {version} is held until a time passes (an embargo or a time-limited "
+            "exclusion); only time lifts it",
         )
     return entry
 
@@ -207,7 +211,8 @@ class _Rules(Publisher):
                 return Change(state_now, Plan())
             kind = {"kind": "timer", "timer": "embargo", "by": "schedule"}
             identity = ("embargo", state.provider, state.article_id, entry.version, timer.due)
-            source = entry.source.as_source(timer.due)
+            at = decision_moment(datetime.fromisoformat(timer.due), self.now)
+            source = entry.source.as_source(at.isoformat())
             return self.decided(
                 state_now,
                 event.decision,

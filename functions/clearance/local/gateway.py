@@ -30,6 +30,10 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 """API Gateway's own limit on a request body; a larger one never reaches the function."""
+MAX_HEADER_BYTES = 10 * 1024
+"""API Gateway's limit on the request line and header values together."""
+LISTEN_QUEUE = 128
+"""Connections the kernel holds while every thread is busy: a burst of 50 is not reset."""
 
 _HOP_BY_HOP = ("content-length", "connection", "transfer-encoding", "keep-alive")
 _PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -278,6 +282,41 @@ def gateway_error(status: int, message: str, request_id: str) -> Reply:
     return Reply(status, headers, body)
 
 
+def refusal(status: int, code: str, message: str, **details: Any) -> Reply:
+    """A request the gateway refuses itself, in the body every function answers errors with:
+    `{"error": {"code", "message", ...}}`, as the template's gateway responses shape them."""
+    error = {"code": code, "message": message, **details}
+    body = json.dumps({"error": error}, sort_keys=True).encode()
+    headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", str(uuid.uuid4()))]
+    return Reply(status, headers, body)
+
+
+def too_large_body() -> Reply:
+    return refusal(
+        413,
+        "body.too-large",
+        f"The body is larger than the {MAX_PAYLOAD_BYTES} bytes accepted.",
+        limit=MAX_PAYLOAD_BYTES,
+    )
+
+
+def too_large_headers() -> Reply:
+    return refusal(
+        431,
+        "headers.too-large",
+        f"The request line and headers are larger than the {MAX_HEADER_BYTES} bytes accepted.",
+        limit=MAX_HEADER_BYTES,
+    )
+
+
+_REFUSED = {
+    400: ("request.malformed", "The request is not well-formed HTTP."),
+    408: ("request.timeout", "The request was not received in time."),
+    414: ("request.uri-too-long", "The request line is too long."),
+    501: ("method.not-allowed", "That method is not supported here."),
+}
+
+
 def not_found(request_id: str) -> Reply:
     error = {"code": "route.not-found", "message": "No such route on this API."}
     body = json.dumps({"error": error}, sort_keys=True).encode()
@@ -289,6 +328,7 @@ class Gateway(ThreadingHTTPServer):
     """A threading HTTP server that routes each request to a Lambda handler in this process."""
 
     daemon_threads = True
+    request_queue_size = LISTEN_QUEUE
 
     def __init__(
         self,
@@ -299,6 +339,7 @@ class Gateway(ThreadingHTTPServer):
         stage: str = "dev",
         log: Callable[[str], None] | None = None,
         caller: str | None = None,
+        keep: Callable[[Route, Reply], Reply] | None = None,
     ) -> None:
         if ":" in host:
             self.address_family = AF_INET6
@@ -306,6 +347,7 @@ class Gateway(ThreadingHTTPServer):
         self.stage = stage
         self.log = log
         self.caller = caller
+        self.keep = keep
         self._handlers: dict[str, LambdaHandler] = {}
         super().__init__((host, port), _RequestHandler)
 
@@ -352,8 +394,20 @@ class Gateway(ThreadingHTTPServer):
             except Exception as error:  # noqa: BLE001 - a crashed function is API Gateway's 502
                 self.note(f"{route.function_name} failed: {type(error).__name__}: {error}")
                 return gateway_error(502, "Internal server error", request_id)
-            return reply_from(response, request_id)
+            reply = reply_from(response, request_id)
+            return reply if self.keep is None else self._kept(self.keep, route, reply)
         return not_found(request_id)
+
+    def _kept(self, keep: Callable[[Route, Reply], Reply], route: Route, reply: Reply) -> Reply:
+        """The answer once `keep` has made what it acknowledges durable; a 503 if it could not."""
+        try:
+            return keep(route, reply)
+        except Exception as error:  # noqa: BLE001 - never acknowledge what was not kept
+            self.note(f"could not keep {route.function_name}'s answer: {error}")
+            unavailable = refusal(
+                503, "server.unavailable", "The delivery could not be kept; retry later."
+            )
+            return Reply(503, [*unavailable.headers, ("Retry-After", "5")], unavailable.body)
 
     def note(self, line: str) -> None:
         """One line for the server's log, when it keeps one."""
@@ -364,6 +418,32 @@ class Gateway(ThreadingHTTPServer):
 class _RequestHandler(BaseHTTPRequestHandler):
     server: Gateway
     protocol_version = "HTTP/1.1"
+
+    def parse_request(self) -> bool:
+        """The standard parse, then API Gateway's limit on the request line and headers."""
+        if not super().parse_request():
+            return False
+        size = len(self.requestline) + sum(
+            len(name) + len(value) for name, value in self.headers.items()
+        )
+        if size > MAX_HEADER_BYTES:
+            self.close_connection = True
+            self._send(too_large_headers())
+            return False
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What `http.server` refuses on its own (a header line too long, too many headers, a
+        malformed request line) is answered in the functions' JSON error body too, with a
+        status line even where the request named no HTTP version."""
+        self.close_connection = True
+        self.request_version = self.protocol_version
+        if code == 431:
+            reply = too_large_headers()
+        else:
+            error, text = _REFUSED.get(code, ("request.invalid", message or "Bad request."))
+            reply = refusal(code, error, text)
+        self._send(reply)
 
     def _serve(self) -> None:
         body = self._body()
@@ -391,10 +471,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except ValueError:
             length = -1
         if length < 0:
-            self._refuse(400, "Bad Request")
+            self._refuse(refusal(400, *_REFUSED[400]))
             return None
         if length > MAX_PAYLOAD_BYTES:
-            self._refuse(413, "Request Too Long")
+            self._refuse(too_large_body())
             return None
         return self.rfile.read(length)
 
@@ -406,7 +486,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             try:
                 size = int(line, 16)
             except ValueError:
-                self._refuse(400, "Bad Request")
+                self._refuse(refusal(400, *_REFUSED[400]))
                 return None
             if size == 0:
                 while self.rfile.readline(1024).strip():
@@ -414,14 +494,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 return b"".join(chunks)
             total += size
             if total > MAX_PAYLOAD_BYTES:
-                self._refuse(413, "Request Too Long")
+                self._refuse(too_large_body())
                 return None
             chunks.append(self.rfile.read(size))
             self.rfile.readline(8)
 
-    def _refuse(self, status: int, message: str) -> None:
+    def _refuse(self, reply: Reply) -> None:
         self.close_connection = True
-        self._send(gateway_error(status, message, str(uuid.uuid4())))
+        self._send(reply)
 
     def _send(self, reply: Reply, length: int | None = None) -> None:
         self.send_response(reply.status)

@@ -30,7 +30,9 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from moto.server import ThreadedMotoServer
 
+from clearance.contracts import keys
 from clearance.ingest.signature import SecretError, sign
+from clearance.local import backlog
 from clearance.local.atomic import make_conditional_writes_atomic
 from clearance.local.dispatcher import dispatch_once
 from clearance.local.gateway import (
@@ -39,9 +41,11 @@ from clearance.local.gateway import (
     Gateway,
     LambdaHandler,
     LocalContext,
+    Reply,
     Route,
     function_scope,
 )
+from clearance.local.journal import Entry, Journal
 from clearance.local.resources import (
     Names,
     Queues,
@@ -49,9 +53,9 @@ from clearance.local.resources import (
     create_bus,
     create_queues,
     create_secrets,
-    create_signing_key,
     create_state_table,
 )
+from clearance.local.signing import install_signing_key
 from clearance.terms.policy import PolicySet
 
 if TYPE_CHECKING:
@@ -73,6 +77,7 @@ STATE_FORMAT = "clearance-local-state/1"
 LOCAL_REVIEWER = "arn:aws:iam::123456789012:user/local-reviewer"
 LIFECYCLE_EVERY_SECONDS = 60.0
 ARTICLES_FILE = "articles.json"
+WEBHOOK = "WebhookFunction"
 _CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 _UNSET = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
@@ -283,7 +288,12 @@ class LocalStack:
     Ports 0 take free ones (tests, the demo); `data` keeps buckets and secrets across restarts;
     `secrets` overrides the development secret per provider; `access_log` gets one line per
     HTTP request; `function_output` takes what the functions print (their CloudWatch Logs);
-    `dispatch=False` leaves the queue alone until `start_dispatcher()`.
+    `dispatch=False` leaves the queue alone until `start_dispatcher()`; a clean stop keeps
+    processing for up to `drain_seconds`, then saves what is still queued (with `data`).
+
+    With `data`, what the stack answers 202 is kept: each accepted delivery is journalled on disk
+    before its answer is sent, and the next start puts back and queues whatever the last saved
+    state lacks, so neither a clean stop nor a kill loses an acknowledged delivery.
     """
 
     def __init__(
@@ -303,8 +313,13 @@ class LocalStack:
         reviewer: str = LOCAL_REVIEWER,
         lifecycle_seconds: float = LIFECYCLE_EVERY_SECONDS,
         on_event: Callable[[dict[str, Any]], None] | None = None,
+        drain_seconds: float = 10.0,
     ) -> None:
         self.host = host
+        self.drain_seconds = drain_seconds
+        self.saved_backlog = backlog.Backlog()
+        self.restored = 0
+        self._journal: Journal | None = None
         self.port = port
         self.aws_port = aws_port
         self.names = names or Names()
@@ -375,6 +390,11 @@ class LocalStack:
         check_loopback(self.host)
         if self.data is not None:
             read_state(self.data)
+            try:
+                backlog.load(self.data)
+            except backlog.BacklogError as error:
+                raise StateError(str(error)) from None
+            self._journal = Journal(self.data)
         try:
             self._gateway = Gateway(
                 self.host,
@@ -383,6 +403,7 @@ class LocalStack:
                 stage=self.names.stage,
                 log=self.access_log,
                 caller=self.reviewer,
+                keep=self._keep if self._journal is not None else None,
             )
         except OSError as error:
             busy = f"port {self.port} on {self.host} is busy ({error.strerror})"
@@ -422,11 +443,18 @@ class LocalStack:
             self._gateway = self._gateway_thread = None
         if self._moto is not None:
             if self.data is not None and self.dispatcher_running:
-                self.wait_until_queue_empty(timeout=10)
+                self.wait_until_queue_empty(timeout=self.drain_seconds)
             self.stop_dispatcher()
             if self.data is not None and self._started:
+                self.saved_backlog = backlog.Backlog(
+                    backlog.drain(self.sqs, self.queues.url, self.retry_delay_seconds + 2),
+                    backlog.drain(self.sqs, self.queues.dead_letter_url, 1),
+                )
                 export_state(self.s3, self.secretsmanager, self.names, self.data)
                 export_articles(self._clients["dynamodb"], self.names, self.data)
+                backlog.save(self.data, self.saved_backlog)
+                if self._journal is not None:
+                    self._journal.clear()
             self._moto.stop()
             self._moto = None
         self._clients = {}
@@ -437,6 +465,8 @@ class LocalStack:
         """Start over with empty buckets and queues, as a fresh start without `data` would."""
         running = self.dispatcher_running
         self.stop_dispatcher()
+        if self._journal is not None:
+            self._journal.clear()
         self._moto_reset()
         self._provision(restore=False)
         self.invocations.clear()
@@ -596,10 +626,17 @@ class LocalStack:
         """The template's resources; saved objects go in before the bucket notifies the queue."""
         create_buckets(self.s3, self.names)
         saved = import_state(self.s3, self.names, self.data) if restore and self.data else {}
+        journalled: list[str] = []
+        if restore and self._journal is not None:
+            journalled = backlog.put_back(self.s3, self.names, self._journal)
         self.queues = create_queues(self.sqs, self.s3, self.names)
         create_state_table(self._clients["dynamodb"], self.names)
         if restore and self.data:
             import_articles(self._clients["dynamodb"], self.names, self.data)
+            owed = backlog.load(self.data)
+            backlog.restore(self.sqs, self.queues, owed)
+            backlog.send(self.sqs, self.queues.url, journalled)
+            self.restored = len(owed.queue) + len(journalled)
         self.events_url = create_bus(self._clients["events"], self.sqs, self.names)
         if not self._providers:
             policies = PolicySet.load()
@@ -608,9 +645,34 @@ class LocalStack:
         self.secrets = {**dict.fromkeys(self._providers, DEV_SECRET), **values}
         self.development_secret = sorted(p for p, v in self.secrets.items() if v == DEV_SECRET)
         create_secrets(self.secretsmanager, self.names, self.secrets)
-        self.digest_key_id = create_signing_key(self._clients["kms"])
+        self.digest_key_id = install_signing_key(self._clients["kms"], self.names, self.data)
         self._saved_environment.setdefault("DIGEST_KEY_ID", os.environ.get("DIGEST_KEY_ID"))
         os.environ["DIGEST_KEY_ID"] = self.digest_key_id
+
+    def _keep(self, route: Route, reply: Reply) -> Reply:
+        """A delivery answered 202 is journalled, article and receipt, before the answer goes."""
+        if route.function_name != WEBHOOK or reply.status != 202 or self._journal is None:
+            return reply
+        answer = json.loads(reply.body)
+        bucket = self.names.bucket("inbound")
+        kept = []
+        for key, process in (
+            (str(answer["key"]), True),
+            (keys.receipt_key(str(answer["provider"]), str(answer["delivery"])), False),
+        ):
+            stored = self.s3.get_object(Bucket=bucket, Key=key)
+            data = stored["Body"].read()
+            entry = Entry(
+                role="inbound",
+                key=key,
+                sha256=hashlib.sha256(data).hexdigest(),
+                content_type=stored.get("ContentType") or "application/octet-stream",
+                arrived_at=stored["LastModified"].isoformat(),
+                process=process,
+            )
+            kept.append((entry, data))
+        self._journal.keep(kept)
+        return reply
 
     def run_lifecycle(self) -> dict[str, int]:
         """LifecycleFunction's run, as its every-minute schedule would invoke it."""

@@ -21,6 +21,7 @@ from clearance.contracts import keys, media
 from clearance.decide.engine import Approval, Decision, Prior, decide, identify
 from clearance.decide.licensee import Licensee
 from clearance.lifecycle.events import Event, TimerFired
+from clearance.lifecycle.record import decision_moment
 from clearance.lifecycle.state import ArticleState, Timer, TimerKind
 from clearance.services.articles import Articles
 from clearance.services.config import ProcessorConfig
@@ -61,7 +62,7 @@ class Lifecycle:
             prefix = keys.cleared_prefix(state.provider, state.uri)
             return TimerFired(timer, remaining=tuple(self.articles.buckets["cleared"].keys(prefix)))
         if timer.kind is TimerKind.EMBARGO:
-            at = datetime.fromisoformat(timer.due)
+            at = decision_moment(datetime.fromisoformat(timer.due), self.clock())
             return TimerFired(timer, decision=self.redecide(state, timer.version, at))
         return TimerFired(timer)
 

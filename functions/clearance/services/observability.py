@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "clearance")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Clearance")
@@ -48,3 +49,20 @@ def _tracer() -> Any:
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 tracer: Untraced = _tracer()
+
+
+def emit(name: str, value: float = 1, **dimensions: str) -> None:
+    """One count with dimensions of its own, written at once.
+
+    The shared metric set of `metrics` belongs to the whole process: concurrent requests (threads
+    of the local gateway) would overwrite each other's dimensions and flush each other's counts.
+    """
+    with single_metric(
+        name=name,
+        unit=MetricUnit.Count,
+        value=value,
+        namespace=NAMESPACE,
+        default_dimensions={"service": SERVICE, **metrics.default_dimensions},
+    ) as metric:
+        for dimension, label in dimensions.items():
+            metric.add_dimension(name=dimension, value=label)

@@ -1,9 +1,17 @@
-"""The processor's work on one inbound object: read it, identify the article, then decide once
-on what its state says and carry the decision through the article's one transition."""
+"""The processor's work on one inbound object: measure it, read it, identify the article, then
+decide once on what its state says and carry the decision through the article's one transition.
+
+An object larger than the engine reads (`MAX_INPUT_BYTES`) is never read into memory: its size
+comes from its metadata, it is copied to quarantine inside S3, and it is rejected on the record
+(`input.size`), so memory stays flat whatever a drop weighs and it never ends unaudited in the
+dead-letter queue.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -13,10 +21,12 @@ from clearance.aws.bus import Bus
 from clearance.aws.statestore import StateStore
 from clearance.aws.store import Bucket
 from clearance.contracts import keys, media
-from clearance.decide.engine import Decision, Prior, decide, identify
+from clearance.decide.engine import MAX_INPUT_BYTES, Decision, Prior, decide, identify
+from clearance.decide.findings import Finding, Outcome, Severity
 from clearance.decide.licensee import Licensee
 from clearance.lifecycle.events import Delivered
-from clearance.lifecycle.record import Source
+from clearance.lifecycle.plan import Plan, quarantine_writes
+from clearance.lifecycle.record import Copy, Source, decision_record, taken_up
 from clearance.lifecycle.state import ArticleState
 from clearance.services.articles import Articles
 from clearance.services.config import ProcessorConfig
@@ -31,13 +41,22 @@ class Processor:
     inbound: Bucket
     articles: Articles
     licensee: Licensee
+    max_input_bytes: int = MAX_INPUT_BYTES
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     @property
     def policies(self) -> PolicySet:
         return self.articles.policies
 
     @tracer.capture_method
-    def process(self, source: Source) -> Decision:
+    def process(self, delivery: Source) -> Decision:
+        source = taken_up(delivery, self.clock())
+        measured = self.inbound.measure(source.key, source.version_id)
+        if measured is None:
+            raise LookupError(f"s3://{source.bucket}/{source.key} is gone; retrying")
+        size, sha256 = measured
+        if size > self.max_input_bytes:
+            return self.too_large(source, size, sha256)
         stored = self.inbound.get(source.key, source.version_id)
         if stored is None:
             raise LookupError(f"s3://{source.bucket}/{source.key} is gone; retrying")
@@ -64,6 +83,35 @@ class Processor:
         self.articles.apply(article_id, delivered, source.arrived_at)
         _observe(decisions[-1], source)
         return decisions[-1]
+
+    @tracer.capture_method
+    def too_large(self, source: Source, size: int, sha256: str | None) -> Decision:
+        """Rejected unread: quarantined by reference (an S3 copy), its findings and record
+        written as for any rejected delivery."""
+        digest = sha256 or self.inbound.sha256(source.key, source.version_id)
+        limit = self.max_input_bytes
+        finding = Finding(
+            "input.size",
+            "",
+            Severity.CRITICAL,
+            f"the delivery is {size} bytes; the limit is {limit}",
+        )
+        decision = Decision(Outcome.REJECTED, digest, (finding,))
+        quarantine = self.articles.buckets["quarantine"]
+        findings = quarantine_writes(decision, source, b"")[1]
+        input_key = keys.quarantine_keys(
+            None, source.arrived_at.date(), digest, keys.extension_of(source.key)
+        )[0]
+        quarantine.copy_once(source.bucket, source.key, source.version_id, input_key)
+        quarantine.put_once(findings.key, findings.data, findings.content_type)
+        copies = [
+            Copy(quarantine.name, input_key, digest, "input"),
+            Copy(quarantine.name, findings.key, findings.sha256, findings.kind),
+        ]
+        record = decision_record(decision, source, size, copies)
+        self.articles.complete(Plan(records=((record, ()),)))
+        _observe(decision, source)
+        return decision
 
 
 def _observe(decision: Decision, source: Source) -> None:

@@ -8,9 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Protocol
-
-from aws_lambda_powertools.metrics import MetricUnit
+from typing import Protocol, runtime_checkable
 
 from clearance.aws import clients
 from clearance.aws.secrets import WebhookSecrets
@@ -19,7 +17,7 @@ from clearance.contracts import media
 from clearance.ingest import intake
 from clearance.ingest.intake import Accepted, Answer, Receipt, Refusal, Request, SecretSource
 from clearance.services.config import WebhookConfig
-from clearance.services.observability import logger, metrics, tracer
+from clearance.services.observability import emit, logger, tracer
 from clearance.terms.policy import PolicySet
 
 _JSON = media.JSON
@@ -29,6 +27,16 @@ class ObjectStore(Protocol):
     def put_once(self, key: str, data: bytes, content_type: str) -> bool: ...
 
     def get(self, key: str, version_id: str | None = None) -> StoredObject | None: ...
+
+
+@runtime_checkable
+class Refreshable(Protocol):
+    """A secret source that can be told its cached secrets may be stale."""
+
+    def refresh(self, provider: str) -> bool: ...
+
+
+NO_MATCH = "signature.no-matching-signature"
 
 
 @dataclass
@@ -42,22 +50,33 @@ class Webhook:
     max_body_bytes: int
 
     def deliver(self, request: Request) -> Answer:
-        outcome = intake.accept(
-            request,
-            policies=self.policies,
-            secrets=self.secrets,
-            now=self.clock(),
-            max_body_bytes=self.max_body_bytes,
-        )
+        outcome = self.accept(request)
+        if (
+            isinstance(outcome, Refusal)
+            and outcome.code == NO_MATCH
+            and isinstance(self.secrets, Refreshable)
+            and self.secrets.refresh(request.provider)
+        ):
+            # A secret rotated in since the cache was filled is honoured before refusing.
+            outcome = self.accept(request)
         if isinstance(outcome, Refusal):
             return refused(outcome)
-        logger.append_keys(provider=outcome.provider, article_id=outcome.article_id)
+        logger.thread_safe_append_keys(provider=outcome.provider, article_id=outcome.article_id)
         answer = self.store_once(outcome)
         if isinstance(answer, Refusal):
             return refused(answer)
         logger.info("accepted", extra={"key": answer.body.get("key"), "status": answer.status})
         count(outcome.provider, answer.status)
         return answer
+
+    def accept(self, request: Request) -> Accepted | Refusal:
+        return intake.accept(
+            request,
+            policies=self.policies,
+            secrets=self.secrets,
+            now=self.clock(),
+            max_body_bytes=self.max_body_bytes,
+        )
 
     @tracer.capture_method
     def store_once(self, accepted: Accepted) -> Answer | Refusal:
@@ -90,7 +109,7 @@ def default_webhook(config: WebhookConfig) -> Webhook:
 def refused(refusal: Refusal) -> Answer:
     """Log and count a refusal; the answer the sender gets."""
     if refusal.provider:
-        logger.append_keys(provider=refusal.provider)
+        logger.thread_safe_append_keys(provider=refusal.provider)
     extra = {"status": refusal.status, "code": refusal.code}
     if refusal.note:
         logger.warning(f"refused: {refusal.note}", extra=extra)
@@ -101,6 +120,4 @@ def refused(refusal: Refusal) -> Answer:
 
 
 def count(provider: str | None, status: int) -> None:
-    metrics.add_dimension(name="provider", value=provider or "unknown")
-    metrics.add_dimension(name="status_class", value=f"{status // 100}xx")
-    metrics.add_metric(name="WebhookDeliveries", unit=MetricUnit.Count, value=1)
+    emit("WebhookDeliveries", provider=provider or "unknown", status_class=f"{status // 100}xx")

@@ -81,6 +81,7 @@ def test_tombstone_and_quarantine_keys_are_stable_and_apart() -> None:
     assert findings == f"quarantine/unknown/2026-11-30/{'ef' * 32}.findings.json"
 
 
+@pytest.mark.reliability
 @pytest.mark.parametrize("hostile", HOSTILE_IDS)
 def test_hostile_ids_never_leave_their_prefix(hostile: str) -> None:
     # When provider-sent values reach keys

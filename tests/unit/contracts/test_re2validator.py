@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
 from clearance.contracts.re2validator import PolicyValidator, UnsupportedPatternError
+
+pytestmark = pytest.mark.reliability
 
 HOSTILE = "a" * 100_000 + "!"
 EVIL = "^(a+)+$"
@@ -17,10 +21,19 @@ def messages(validator: Any, instance: object) -> list[str]:
     return [error.message for error in validator.iter_errors(instance)]
 
 
-def test_hostile_string_against_a_nested_quantifier_finishes() -> None:
+def test_hostile_string_against_a_nested_quantifier_finishes(
+    figure: Callable[[str], None],
+) -> None:
+    started = time.perf_counter()
     assert messages(PolicyValidator({"pattern": EVIL}), HOSTILE) == [
         f"{HOSTILE!r} does not match {EVIL!r}"
     ]
+    seconds = time.perf_counter() - started
+    assert seconds < 1
+    figure(
+        f"ReDoS: {EVIL} against {len(HOSTILE):,} hostile characters answered in"
+        f" {seconds * 1000:.0f} ms by RE2 (Python's re doubles its time per character)"
+    )
 
 
 @pytest.mark.parametrize(

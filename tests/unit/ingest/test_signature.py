@@ -26,6 +26,8 @@ from clearance.ingest.signature import (
     verify,
 )
 
+pytestmark = pytest.mark.reliability
+
 # The test vector shared by the Standard Webhooks reference libraries.
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 MSG_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek"
@@ -70,6 +72,29 @@ def test_sign_reproduces_the_standard_webhooks_test_vector() -> None:
 
 def test_verify_accepts_the_standard_webhooks_test_vector() -> None:
     assert verify([SECRET], vector_headers(), BODY, NOW) == Delivery(MSG_ID, TIMESTAMP)
+
+
+def test_the_known_answer_vector_is_reproduced_and_any_one_change_to_it_is_refused(
+    figure: Callable[[str], None],
+) -> None:
+    # Given the Standard Webhooks test vector / Then we make its signature and accept it
+    assert sign(SECRET, MSG_ID, TIMESTAMP, BODY) == SIGNATURE
+    assert verify([SECRET], vector_headers(), BODY, NOW) == Delivery(MSG_ID, TIMESTAMP)
+    # And a change to any one thing it signs is refused as not matching
+    changed = {
+        "secret": rejection(vector_headers(), secrets=(UNRELATED_SECRET,)),
+        "id": rejection(vector_headers(webhook_id=MSG_ID + "x")),
+        "timestamp": rejection(vector_headers(webhook_timestamp=str(TIMESTAMP + 1))),
+        "body": rejection(vector_headers(), body=BODY.replace(b"2", b"3", 1)),
+    }
+    assert {name: error.reason for name, error in changed.items()} == dict.fromkeys(
+        changed, "no-matching-signature"
+    )
+    figure(
+        f"Standard Webhooks known-answer vector: {SIGNATURE[:12]}... reproduced byte for byte and"
+        f" verified; {len(changed)} of {len(changed)} one-field changes (secret, id, timestamp,"
+        " body) refused"
+    )
 
 
 def test_secret_without_whsec_prefix_is_the_same_key() -> None:

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from clearance.ingest.strictjson import JsonBodyError, parse_json
 from tests.conftest import needs_samples, sample_paths
 
+pytestmark = pytest.mark.reliability
+
 BOM = b"\xef\xbb\xbf"
 
 

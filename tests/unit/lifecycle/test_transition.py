@@ -20,7 +20,7 @@ from clearance.lifecycle.record import Source
 from clearance.lifecycle.state import ArticleState, Hold, Status, TimerKind
 from clearance.lifecycle.transition import transition
 from clearance.terms.policy import PolicySet
-from tests.conftest import dpa_article
+from tests.conftest import PROJECT, dpa_article
 
 POLICIES = PolicySet.load()
 DPA = POLICIES.policies["dpa"]
@@ -139,6 +139,49 @@ def test_an_embargoed_version_is_held_until_its_timer_decides_it_again() -> None
     assert fired.plan.records[0][0]["decided_at"] == until.isoformat()
     # And the same timer firing again does nothing
     assert transition(after, TimerFired(timer, redecided), until, DPA, BUCKETS).plan == Plan()  # type: ignore[arg-type]
+
+
+def test_an_embargo_timer_taken_up_late_is_decided_and_dated_when_taken_up() -> None:
+    # Given a version under embargo for one more hour, and a sweep that runs two hours late
+    until = NOW + timedelta(hours=1)
+    data = dpa_article(URI, "1", embargo=until.isoformat())
+    state = committed(deliver(None, data), None)
+    [timer] = state.timers
+    late = until + timedelta(hours=2)
+    # When the timer fires then
+    fired = transition(state, TimerFired(timer, decided(data, state, late)), late, DPA, BUCKETS)  # type: ignore[arg-type]
+    # Then the record is dated when it was decided, not in the hour the embargo ended
+    assert record_outcomes(fired.plan) == [("timer", "cleared")]
+    assert fired.plan.records[0][0]["decided_at"] == late.isoformat()
+
+
+def test_a_time_limited_exclusion_holds_until_it_ends_then_publishes() -> None:
+    # Given terms that exclude the UK for 30 days from publication (an example policy), and a
+    # British licensee deciding a story ten days after it was published
+    policies = PolicySet.load(PROJECT / "schemas" / "examples" / "territory-window" / "policies")
+    wire = policies.policies["wire"]
+    data = (PROJECT / "schemas/examples/territory-window/articles/harbour.json").read_bytes()
+    day_10 = datetime(2026, 11, 11, 8, 0, tzinfo=UTC)
+    ends = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+    def decided_at(now: datetime) -> Decision:
+        identified = identify(data, policies=policies, media_type="application/json")
+        assert not isinstance(identified, Decision), identified
+        return decide(identified, now=now, licensee=Licensee("GB"), prior=Prior())
+
+    source = Source("inbound-b", "inbound/wire/harbour.json", None, day_10, "req-1")
+    change = transition(None, Delivered(decided_at(day_10), source, data), day_10, wire, BUCKETS)  # type: ignore[arg-type]
+    state = committed(change, None)
+    # Then it is held for time alone, with a timer at the exclusion's end
+    entry = state.versions[0]
+    assert (entry.status, entry.hold) == (Status.HELD, Hold.EMBARGO)
+    [timer] = state.timers
+    assert (timer.kind, timer.due) == (TimerKind.EMBARGO, ends.isoformat())
+    # When the timer fires and the story is decided again at that moment
+    fired = transition(state, TimerFired(timer, decided_at(ends)), ends, wire, BUCKETS)  # type: ignore[arg-type]
+    # Then it is published
+    assert committed(fired, state).versions[0].status is Status.PUBLISHED
+    assert record_outcomes(fired.plan) == [("timer", "cleared")]
 
 
 def test_an_article_past_its_expiry_is_withdrawn_when_its_timer_fires() -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from clearance.terms.regexlint import UnsafePattern, find_unsafe_patterns
+
+pytestmark = pytest.mark.reliability
 
 SAFE_PATTERNS = [
     r"^\(MENAFN\)",
@@ -75,6 +78,21 @@ def test_unsafe_pattern_properties_key_is_reported_at_the_key(pattern: str, reas
 
     assert found.pointer == "/patternProperties/" + pattern.replace("~", "~0").replace("/", "~1")
     assert found.reason.startswith(reason)
+
+
+def test_the_lint_reports_every_unsafe_policy_pattern_and_no_safe_one(
+    figure: Callable[[str], None],
+) -> None:
+    # Given the catalogues of unsafe and safe patterns, as a policy's `pattern` keyword
+    reported = [p for p, _ in UNSAFE_PATTERNS if find_unsafe_patterns({"pattern": p})]
+    passed = [p for p in SAFE_PATTERNS if not find_unsafe_patterns({"pattern": p})]
+    # Then every unsafe one is reported and every safe one passes
+    assert (len(reported), len(passed)) == (len(UNSAFE_PATTERNS), len(SAFE_PATTERNS))
+    figure(
+        f"policy regex lint: {len(reported)} of {len(UNSAFE_PATTERNS)} unsafe patterns (nested"
+        " quantifiers, overlapping alternatives, what RE2 cannot compile) reported;"
+        f" {len(passed)} of {len(SAFE_PATTERNS)} safe ones pass"
+    )
 
 
 def test_reason_names_the_inner_piece_that_causes_the_backtracking() -> None:
