@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -135,3 +136,24 @@ def settled(stack: LocalStack, decided: int, timeout: float = 20) -> None:
         timeout,
         f"{decided} decisions and an empty queue",
     )
+
+
+@pytest.fixture
+def secrets_file(tmp_path: Path) -> Path:
+    """A secrets file giving MENAFN the webhook secret the separate stacks verify with."""
+    from tests.e2e.test_serve import SECRET  # noqa: PLC0415
+
+    path = tmp_path / "secrets.json"
+    path.write_text(json.dumps({"menafn": SECRET}))
+    return path
+
+
+@pytest.fixture
+def serve_processes() -> Iterator[list[Any]]:
+    """`clearance serve` processes a test starts; any still running is killed after it."""
+    started: list[Any] = []
+    yield started
+    for serve in started:
+        if serve.process.poll() is None:
+            serve.process.kill()
+            serve.process.wait()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 
 from clearance.contracts.keys import DECISIONS
 from tests.e2e.conftest import menafn_article, wait_until
-from tests.e2e.test_serve import NAMES, SECRET, Serve
+from tests.e2e.test_serve import NAMES, Serve
 
 pytestmark = pytest.mark.reliability
 
@@ -22,26 +21,9 @@ ARTICLES = 60
 SENDERS = 10
 
 
-@pytest.fixture
-def secrets_file(tmp_path: Path) -> Path:
-    path = tmp_path / "secrets.json"
-    path.write_text(json.dumps({"menafn": SECRET}))
-    return path
-
-
-@pytest.fixture
-def started() -> Iterator[list[Serve]]:
-    processes: list[Serve] = []
-    yield processes
-    for serve in processes:
-        if serve.process.poll() is None:
-            serve.process.kill()
-            serve.process.wait()
-
-
-def serve(started: list[Serve], *arguments: str) -> Serve:
+def serve(serve_processes: list[Serve], *arguments: str) -> Serve:
     process = Serve(*arguments)
-    started.append(process)
+    serve_processes.append(process)
     process.wait_for("webhook")
     return process
 
@@ -90,18 +72,18 @@ def decided_keys(server: Serve) -> set[str]:
 
 
 def test_a_kill_loses_no_delivery_that_was_answered_202(
-    tmp_path: Path, secrets_file: Path, started: list[Serve]
+    tmp_path: Path, secrets_file: Path, serve_processes: list[Serve]
 ) -> None:
     data = tmp_path / "state"
     # Given `clearance serve --data` that accepted 60 articles from 10 senders at once
-    first = serve(started, "--secrets", str(secrets_file), "--data", str(data))
+    first = serve(serve_processes, "--secrets", str(secrets_file), "--data", str(data))
     accepted = deliver_all(first, "kill")
     assert len(accepted) == ARTICLES
     # When it is killed at once, with no chance to save anything
     first.process.send_signal(signal.SIGKILL)
     first.process.wait(timeout=30)
     # And started again on the same data directory
-    second = serve(started, "--secrets", str(secrets_file), "--data", str(data))
+    second = serve(serve_processes, "--secrets", str(secrets_file), "--data", str(data))
     # Then every accepted article is stored again and decided
     wait_until(lambda: decided_keys(second) >= accepted, 90, "every accepted article decided")
     stored = stored_keys(second, "inbound", "inbound/")
@@ -111,18 +93,20 @@ def test_a_kill_loses_no_delivery_that_was_answered_202(
 
 
 def test_a_clean_stop_with_a_backlog_is_finished_by_the_next_start(
-    tmp_path: Path, secrets_file: Path, started: list[Serve]
+    tmp_path: Path, secrets_file: Path, serve_processes: list[Serve]
 ) -> None:
     data = tmp_path / "state"
     # Given `clearance serve --data --drain 0`, which saves its backlog at once when stopped
-    first = serve(started, "--secrets", str(secrets_file), "--data", str(data), "--drain", "0")
+    first = serve(
+        serve_processes, "--secrets", str(secrets_file), "--data", str(data), "--drain", "0"
+    )
     accepted = deliver_all(first, "stop")
     assert len(accepted) == ARTICLES
     # When it is stopped cleanly straight away
     assert first.stop() == 0
     (line,) = [text for text in first.output if "stopped; state saved" in text]
     # And started again on the same data directory
-    second = serve(started, "--secrets", str(secrets_file), "--data", str(data))
+    second = serve(serve_processes, "--secrets", str(secrets_file), "--data", str(data))
     # Then whatever was still queued is decided now: every accepted article is decided
     wait_until(lambda: decided_keys(second) >= accepted, 90, "every accepted article decided")
     queued = line.split("(")[1].split(" queued")[0]

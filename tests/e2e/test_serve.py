@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import queue
 import signal
 import socket
@@ -10,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -104,23 +102,6 @@ class Serve:
         )
         listed = s3.list_object_versions(Bucket=NAMES.bucket(role), Prefix=prefix)
         return len(listed.get("Versions", []))
-
-
-@pytest.fixture
-def secrets_file(tmp_path: Path) -> Path:
-    path = tmp_path / "secrets.json"
-    path.write_text(json.dumps({"menafn": SECRET}))
-    return path
-
-
-@pytest.fixture
-def serve_processes() -> Iterator[list[Serve]]:
-    started: list[Serve] = []
-    yield started
-    for serve in started:
-        if serve.process.poll() is None:
-            serve.process.kill()
-            serve.process.wait()
 
 
 def test_serve_keeps_state_across_a_restart_without_processing_anything_twice(

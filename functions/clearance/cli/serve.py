@@ -10,6 +10,7 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -69,24 +70,21 @@ def _port(value: str) -> int:
     return port
 
 
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
-    if not 0.1 <= seconds <= 3600:
-        raise argparse.ArgumentTypeError(f"give 0.1 to 3600 seconds: {value!r}")
+def _seconds_between(low: float, high: float) -> Callable[[str], float]:
+    def seconds(value: str) -> float:
+        try:
+            parsed = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+        if not low <= parsed <= high:
+            raise argparse.ArgumentTypeError(f"give {low:g} to {high:g} seconds: {value!r}")
+        return parsed
+
     return seconds
 
 
-def _drain_seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
-    if not 0 <= seconds <= 3600:
-        raise argparse.ArgumentTypeError(f"give 0 to 3600 seconds: {value!r}")
-    return seconds
+_seconds = _seconds_between(0.1, 3600)
+_drain_seconds = _seconds_between(0, 3600)
 
 
 def print_event(event: dict[str, Any]) -> None:

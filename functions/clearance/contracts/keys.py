@@ -216,14 +216,7 @@ def digest_key(hour: datetime) -> str:
 
 def hour_of_digest_key(key: str) -> datetime | None:
     """The hour a digest key names, or None for a key that names none."""
-    match = _DIGEST.fullmatch(key.removeprefix(DIGESTS)) if key.startswith(DIGESTS) else None
-    if not match:
-        return None
-    year, month, day, hour = (int(part) for part in match.groups())
-    try:
-        return datetime(year, month, day, hour, tzinfo=UTC)
-    except ValueError:
-        return None
+    return _hour_named(_DIGEST, DIGESTS, key)
 
 
 def segment_key(hour: datetime) -> str:
@@ -237,7 +230,11 @@ def segment_day_prefix(day: str) -> str:
 
 def hour_of_segment_key(key: str) -> datetime | None:
     """The hour a segment key names, or None for a key that names none."""
-    match = _SEGMENT.fullmatch(key.removeprefix(SEGMENTS)) if key.startswith(SEGMENTS) else None
+    return _hour_named(_SEGMENT, SEGMENTS, key)
+
+
+def _hour_named(layout: re.Pattern[str], prefix: str, key: str) -> datetime | None:
+    match = layout.fullmatch(key.removeprefix(prefix)) if key.startswith(prefix) else None
     if not match:
         return None
     year, month, day, hour = (int(part) for part in match.groups())

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -290,15 +291,23 @@ class PolicySet:
             {pid: tuple(sorted(v, key=lambda p: p.effective)) for pid, v in histories.items()}
         )
 
-    @property
+    @cached_property
     def policies(self) -> Mapping[str, Policy]:
         """The newest version of each provider's terms: what recognises and names a provider."""
         return {provider: versions[-1] for provider, versions in self.histories.items()}
 
-    @property
+    @cached_property
     def providers(self) -> frozenset[str]:
         """Every provider with a policy file, broken ones included (they fail closed)."""
         return frozenset(self.histories) | frozenset(self.broken)
+
+    @cached_property
+    def _recognisers(self) -> Mapping[str, tuple[Recognise, ...]]:
+        """Each provider's distinct recognition signals across its versions."""
+        return {
+            pid: tuple(dict.fromkeys(policy.recognise for policy in versions))
+            for pid, versions in self.histories.items()
+        }
 
     def in_force(self, provider: str, moment: datetime) -> Policy | None:
         """The version of a provider's terms that governs a decision made at `moment`."""
@@ -310,7 +319,7 @@ class PolicySet:
             None,
         )
 
-    @property
+    @cached_property
     def disclaimer_headings(self) -> tuple[str, ...]:
         return tuple(
             dict.fromkeys(
@@ -324,8 +333,8 @@ class PolicySet:
     def recognise(self, article: Article) -> list[tuple[str, int]]:
         """Providers the article looks like, best first (by any version of their terms)."""
         scores = [
-            (pid, max(policy.recognise.score(article) for policy in versions))
-            for pid, versions in self.histories.items()
+            (pid, max(signals.score(article) for signals in recognisers))
+            for pid, recognisers in self._recognisers.items()
         ]
         return sorted(
             ((pid, s) for pid, s in scores if s > 0), key=lambda item: (-item[1], item[0])
