@@ -26,6 +26,8 @@ from tests.conftest import DEMO_ARTICLES
 MENAFN = (DEMO_ARTICLES / "menafn-ports.txt").read_bytes()
 MENAFN_HEADLINE = b"Gulf ports report busier third quarter"
 TEXT = "text/plain; charset=utf-8"
+SECRET = "whsec_" + "c2VjcmV0LWZvci10aGUtc2VydmUtdGVzdC0zMmJ5dGVzIQ=="
+"""The webhook secret of the `clearance serve` processes tests start on their own."""
 
 
 @dataclass(frozen=True)
@@ -141,8 +143,6 @@ def settled(stack: LocalStack, decided: int, timeout: float = 20) -> None:
 @pytest.fixture
 def secrets_file(tmp_path: Path) -> Path:
     """A secrets file giving MENAFN the webhook secret the separate stacks verify with."""
-    from tests.e2e.test_serve import SECRET  # noqa: PLC0415
-
     path = tmp_path / "secrets.json"
     path.write_text(json.dumps({"menafn": SECRET}))
     return path

@@ -21,9 +21,8 @@ from clearance.ingest.signature import signed_headers
 from clearance.local.resources import Names
 from clearance.local.stack import DEV_SECRET
 from tests.conftest import PROJECT
-from tests.e2e.conftest import MENAFN, TEXT, Response, request, wait_until
+from tests.e2e.conftest import MENAFN, SECRET, TEXT, Response, request, wait_until
 
-SECRET = "whsec_" + "c2VjcmV0LWZvci10aGUtc2VydmUtdGVzdC0zMmJ5dGVzIQ=="
 NAMES = Names()
 
 

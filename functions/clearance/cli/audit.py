@@ -80,11 +80,7 @@ def add_audit_commands(commands: Any, parser_class: type[argparse.ArgumentParser
         if name == "report":
             action.add_argument("--html", required=True, help="the report file to write")
         if name in ("report", "verify"):
-            action.add_argument(
-                "--key",
-                default=os.environ.get("DIGEST_KEY_ID"),
-                help="the KMS key that signs digests (default: DIGEST_KEY_ID)",
-            )
+            _key_argument(action)
     prove = actions.add_parser("prove", help="a proof file for one article, checkable offline")
     prove.add_argument("article_id", metavar="ARTICLE_ID")
     prove.add_argument("--version", help="only the decisions about this version")
@@ -92,11 +88,7 @@ def add_audit_commands(commands: Any, parser_class: type[argparse.ArgumentParser
     prove.add_argument(
         "--bucket", default=os.environ.get("AUDIT_BUCKET") or Names().bucket("audit")
     )
-    prove.add_argument(
-        "--key",
-        default=os.environ.get("DIGEST_KEY_ID"),
-        help="the KMS key that signs digests (default: DIGEST_KEY_ID)",
-    )
+    _key_argument(prove)
     check = actions.add_parser("check-proof", help="check a proof file offline, without AWS")
     check.add_argument("file", metavar="FILE")
     check.add_argument(
@@ -119,6 +111,14 @@ def add_audit_commands(commands: Any, parser_class: type[argparse.ArgumentParser
         "--cleared-bucket",
         default=os.environ.get("CLEARED_BUCKET") or Names().bucket("cleared"),
         help="where the cleared copies are (default: CLEARED_BUCKET)",
+    )
+
+
+def _key_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--key",
+        default=os.environ.get("DIGEST_KEY_ID"),
+        help="the KMS key that signs digests (default: DIGEST_KEY_ID)",
     )
 
 

@@ -24,11 +24,12 @@ from clearance.cli.review import add_review_commands, run_review
 from clearance.cli.serve import add_arguments as add_serve_arguments
 from clearance.cli.serve import run as serve
 from clearance.contracts import media
+from clearance.contracts.circumstances import CHANNELS, USES
 from clearance.contracts.keys import article_slug, version_segment
 from clearance.contracts.territory import TerritoryError, territory_code
 from clearance.decide.engine import Decision, clear
 from clearance.decide.findings import Outcome
-from clearance.decide.licensee import CHANNELS, USES, Licensee
+from clearance.decide.licensee import Licensee
 from clearance.terms.lint import lint_policy_file
 from clearance.terms.policy import PolicySet, default_policy_dir, policy_files
 

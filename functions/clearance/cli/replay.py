@@ -18,7 +18,8 @@ from typing import Any, TextIO
 from clearance.aws import clients
 from clearance.aws.store import Bucket
 from clearance.contracts import keys
-from clearance.decide.licensee import CHANNELS, USES, Licensee, LicenseeError
+from clearance.contracts.circumstances import CHANNELS, USES
+from clearance.decide.licensee import Licensee, LicenseeError
 from clearance.lifecycle.replay import NotReplayable, licensee_of, replay
 from clearance.local.resources import Names
 from clearance.terms.lint import lint_policy_bytes

@@ -50,19 +50,22 @@ def policy_verdict(policy: Policy, circumstances: Circumstances) -> Verdict:
 
 def feed_verdict(article: Article, policy: Policy, circumstances: Circumstances) -> Verdict:
     """Restrictions written into this article's feed fields, as prohibitions on it alone."""
-    rules: list[Rule] = []
-    unknown: list[Finding] = []
+    findings: list[Finding] = []
+    timed: list[Finding] = []
+    release: list[datetime] = []
     for restriction in policy.feed_restrictions:
         text = article.get(restriction.field)
         if not isinstance(text, str):
             continue
+        pointer = f"/{restriction.field}"
+        rules: list[Rule] = []
         for name in _named_territories(restriction, text):
             code = _territory(name, restriction)
             if code is None:
-                unknown.append(
+                findings.append(
                     Finding(
                         f"feed.{restriction.id}",
-                        f"/{restriction.field}",
+                        pointer,
                         Severity.MAJOR,
                         f"the feed restricts '{name}' ({restriction.description}), which names "
                         "no territory we know; a person must check the licensee's territory",
@@ -78,14 +81,17 @@ def feed_verdict(article: Article, policy: Policy, circumstances: Circumstances)
                     f"{restriction.description}: '{name}'",
                 )
             )
-    judgement = judge(
-        rules,
-        circumstances,
-        rule_prefix="feed",
-        pointer=f"/{policy.feed_restrictions[0].field}" if policy.feed_restrictions else "",
-        who="the feed's restriction on this article",
-    )
-    return Verdict((*judgement.findings, *unknown), judgement.release_at, judgement.timed)
+        judgement = judge(
+            rules,
+            circumstances,
+            rule_prefix="feed",
+            pointer=pointer,
+            who="the feed's restriction on this article",
+        )
+        findings += judgement.findings
+        timed += judgement.timed
+        release += [judgement.release_at] if judgement.release_at else []
+    return Verdict(tuple(findings), max(release, default=None), tuple(timed))
 
 
 def embedded_verdict(

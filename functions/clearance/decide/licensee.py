@@ -48,6 +48,3 @@ class Licensee:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Licensee:
         return cls.of(data["territory"], data["use"], data.get("channel", "web"))
-
-
-__all__ = ["CHANNELS", "USES", "Licensee", "LicenseeError"]

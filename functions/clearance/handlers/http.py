@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -38,6 +39,15 @@ def response(answer: Answer) -> Response[str]:
 
 def error(status: int, code: str, message: str, **details: Any) -> Response[str]:
     return response(Answer(status, {"error": {"code": code, "message": message, **details}}))
+
+
+def answer_faults(app: ApiGatewayResolver) -> None:
+    """Every exception of ours is answered as `fault` says, never as a traceback."""
+
+    def answered(error: Exception) -> Response[str]:
+        return response(fault(error))
+
+    app.exception_handler(Exception)(answered)
 
 
 def fault(error: Exception) -> Answer:

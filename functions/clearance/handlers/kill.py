@@ -31,10 +31,7 @@ def _resolver(kills: Kills | None) -> APIGatewayRestResolver:
     def not_found(_: NotFoundError) -> Response[str]:
         return http.error(404, "route.not-found", f"No such route; POST to {ROUTE}.")
 
-    def fault(error: Exception) -> Response[str]:
-        return http.response(http.fault(error))
-
-    app.exception_handler(Exception)(fault)
+    http.answer_faults(app)
     return app
 
 

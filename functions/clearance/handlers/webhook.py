@@ -49,10 +49,7 @@ def _resolver(app: ApiGatewayResolver, webhook: Webhook | None) -> ApiGatewayRes
             refusal = Refusal(404, "route.not-found", f"No such route; POST to {ROUTE}.")
         return http.response(refused(refusal))
 
-    def fault(error: Exception) -> Response[str]:
-        return http.response(http.fault(error))
-
-    app.exception_handler(Exception)(fault)
+    http.answer_faults(app)
     return app
 
 

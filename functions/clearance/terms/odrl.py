@@ -35,7 +35,6 @@ REPUBLICATION_ACTIONS = ("use", "distribute", "reproduce", "display", "present",
 EVERY_CHANNEL_ACTIONS = frozenset({"use", "distribute", "reproduce", "display", "present"})
 DUTY_ACTIONS = ("attribute", "inform", "compensate")
 ACTIONS = frozenset({*REPUBLICATION_ACTIONS, "commercialize", "modify", "derive", *DUTY_ACTIONS})
-PURPOSES = USES
 VALUE_OPERATORS: tuple[Operator, ...] = ("eq", "neq", "isAnyOf", "isNoneOf")
 TIME_OPERATORS: tuple[Operator, ...] = ("lt", "lteq", "gt", "gteq")
 OPERATORS_FOR: Mapping[LeftOperand, tuple[Operator, ...]] = {
@@ -293,7 +292,7 @@ def _right_operand(
     values = [cast("str", item) for item in items]
     if left == "spatial":
         return _unique(_territory(value, here) for value in values)
-    known = PURPOSES if left == "purpose" else CHANNELS
+    known = USES if left == "purpose" else CHANNELS
     noun = "purpose" if left == "purpose" else "delivery channel"
     normalised = []
     for value in values:
