@@ -6,140 +6,33 @@ Nothing a provider sends can make this raise: every failure of the input is a fi
 
 from __future__ import annotations
 
-import hashlib
 import html
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from clearance.contracts.pointers import brief
 from clearance.contracts.schemas import validator_for
-from clearance.decide.attribution import AttachedNotice
+from clearance.decide.decision import Approval, Decision, Identified, Prior
 from clearance.decide.evaluate import evaluate
-from clearance.decide.findings import (
-    Finding,
-    Outcome,
-    Severity,
-    main_finding,
-    outcome_of,
-    schema_findings,
-)
+from clearance.decide.findings import Finding, Outcome, Severity, outcome_of, schema_findings
+from clearance.decide.identify import MAX_INPUT_BYTES, identify, identify_item, read
 from clearance.decide.licensee import Licensee
 from clearance.decide.render import Rendition, prepare_body, render
-from clearance.ingest.article import Article, ArticleError, InvalidArticleError
-from clearance.ingest.parse import read_article
 from clearance.terms.policy import Policy, PolicySet, in_force
 
-MAX_INPUT_BYTES = 2 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Decision:
-    outcome: Outcome
-    input_sha256: str
-    findings: tuple[Finding, ...]
-    provider: str | None = None
-    article: Article | None = None
-    policy: Policy | None = None
-    notices: tuple[AttachedNotice, ...] = ()
-    cleared: dict[str, Any] | None = None
-    renditions: tuple[Rendition, ...] = field(default=())
-    licensee: Licensee | None = None
-    release_at: datetime | None = None
-
-    @property
-    def main_finding(self) -> Finding | None:
-        return main_finding(self.findings)
-
-    def to_dict(self) -> dict[str, Any]:
-        article = self.article or {}
-        return {
-            "outcome": self.outcome.value,
-            "provider": self.provider,
-            "uri": article.get("uri"),
-            "version": article.get("version"),
-            "input_sha256": self.input_sha256,
-            "policy": self.policy.ref if self.policy else None,
-            "licensee": self.licensee.to_dict() if self.licensee else None,
-            "findings": [finding.to_dict() for finding in self.findings],
-            "notices": [notice.to_dict() for notice in self.notices],
-            "renditions": {r.name: r.sha256 for r in self.renditions},
-        }
-
-
-@dataclass(frozen=True)
-class Approval:
-    """A reviewer's approval of a held version: its major findings are accepted, on record."""
-
-    reviewer: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Prior:
-    """What was known about the article before this decision: read first, then decided on.
-
-    `approval` is set when a reviewer approves the held version being decided again.
-    """
-
-    withdrawn: bool = False
-    approval: Approval | None = None
-
-
-@dataclass(frozen=True)
-class Identified:
-    """A readable, valid article whose provider and terms are known, not yet decided."""
-
-    input_sha256: str
-    article: Article
-    provider: str
-    history: tuple[Policy, ...]
-    recognition: tuple[Finding, ...]
-
-
-def identify(
-    data: bytes,
-    *,
-    policies: PolicySet,
-    provider: str | None = None,
-    media_type: str | None = None,
-    max_bytes: int = MAX_INPUT_BYTES,
-) -> Identified | Decision:
-    """Read a delivery and find whose terms govern it, or the rejection that ends it here.
-
-    `provider` is the sender's word for who sent it, when it has one.
-    """
-    digest = hashlib.sha256(data).hexdigest()
-
-    def refuse(rule_id: str, message: str, pointer: str = "", **kw: Any) -> Decision:
-        finding = Finding(rule_id, pointer, Severity.CRITICAL, message)
-        return Decision(Outcome.REJECTED, digest, (finding,), **kw)
-
-    if len(data) > max_bytes:
-        return refuse("input.size", f"the delivery is {len(data)} bytes; the limit is {max_bytes}")
-    try:
-        article = read_article(data, media_type, policies.disclaimer_headings)
-    except InvalidArticleError as error:
-        invalid = schema_findings(
-            error.errors, "article.schema", Severity.CRITICAL, "not a valid article"
-        )
-        return Decision(Outcome.REJECTED, digest, tuple(invalid), article=error.article)
-    except ArticleError as error:
-        return refuse(f"input.{error.reason}", str(error), error.pointer)
-
-    chosen, recognition = _choose_provider(article, policies, provider)
-    if chosen is None:
-        return Decision(Outcome.REJECTED, digest, tuple(recognition), article=article)
-    article["provider"] = chosen
-    if chosen in policies.broken:
-        return refuse(
-            "policy.invalid",
-            f"the policy for '{chosen}' is invalid, so nothing from it can be cleared: "
-            + "; ".join(policies.broken[chosen]),
-            provider=chosen,
-            article=article,
-        )
-    return Identified(digest, article, chosen, policies.histories[chosen], tuple(recognition))
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "Approval",
+    "Decision",
+    "Identified",
+    "Prior",
+    "clear",
+    "clear_each",
+    "decide",
+    "identify",
+    "identify_item",
+    "read",
+]
 
 
 def decide(identified: Identified, *, now: datetime, licensee: Licensee, prior: Prior) -> Decision:
@@ -156,6 +49,7 @@ def decide(identified: Identified, *, now: datetime, licensee: Licensee, prior: 
         "article": article,
         "policy": named,
         "licensee": licensee,
+        "item": identified.item,
     }
     if article["pub_status"] == "canceled":
         return Decision(Outcome.WITHDRAWN, digest, _kill_notice(named), **context)
@@ -206,6 +100,29 @@ def decide(identified: Identified, *, now: datetime, licensee: Licensee, prior: 
     )
 
 
+def clear_each(
+    data: bytes,
+    *,
+    policies: PolicySet,
+    now: datetime,
+    licensee: Licensee | None = None,
+    provider: str | None = None,
+    media_type: str | None = None,
+    max_bytes: int = MAX_INPUT_BYTES,
+) -> tuple[Decision, ...]:
+    """Every item of a delivery identified and decided (the CLI, tests, benchmarks)."""
+    items = read(data, policies=policies, media_type=media_type, max_bytes=max_bytes)
+    if isinstance(items, Decision):
+        return (items,)
+    decisions = []
+    for item in items:
+        identified = identify_item(item, policies=policies, provider=provider)
+        if isinstance(identified, Identified):
+            identified = decide(identified, now=now, licensee=licensee or Licensee(), prior=Prior())
+        decisions.append(identified)
+    return tuple(decisions)
+
+
 def clear(
     data: bytes,
     *,
@@ -217,7 +134,7 @@ def clear(
     max_bytes: int = MAX_INPUT_BYTES,
     prior: Prior | None = None,
 ) -> Decision:
-    """Identify and decide in one step (the CLI, tests, benchmarks)."""
+    """Identify and decide a delivery of one item in one step (tests, benchmarks)."""
     identified = identify(
         data, policies=policies, provider=provider, media_type=media_type, max_bytes=max_bytes
     )
@@ -232,52 +149,6 @@ _KILLED = Finding(
     Severity.CRITICAL,
     "the provider withdrew this article; later deliveries of it are not republished",
 )
-
-
-def _choose_provider(
-    article: Article, policies: PolicySet, claimed: str | None
-) -> tuple[str | None, list[Finding]]:
-    """The provider whose terms apply, or why none can be chosen (fail closed)."""
-    known = set(policies.policies) | set(policies.broken)
-    candidates = policies.recognise(article)
-    if claimed is not None:
-        if claimed not in known:
-            return None, [
-                Finding(
-                    "provider.unknown", "", Severity.CRITICAL, f"no policy for provider '{claimed}'"
-                )
-            ]
-        others = [pid for pid, _ in candidates if pid != claimed]
-        if others and claimed not in dict(candidates):
-            return claimed, [
-                Finding(
-                    "provider.mismatch",
-                    "",
-                    Severity.MAJOR,
-                    f"delivered as '{claimed}' but the article carries the marks of '{others[0]}'",
-                )
-            ]
-        return claimed, []
-    if not candidates:
-        return None, [
-            Finding(
-                "provider.unknown",
-                "",
-                Severity.CRITICAL,
-                "no provider policy recognises this article; its terms are unknown",
-            )
-        ]
-    best = [pid for pid, score in candidates if score == candidates[0][1]]
-    if len(best) > 1:
-        return None, [
-            Finding(
-                "provider.ambiguous",
-                "",
-                Severity.CRITICAL,
-                f"the article matches several providers equally ({', '.join(best)})",
-            )
-        ]
-    return best[0], []
 
 
 def _not_in_force(history: tuple[Policy, ...], now: datetime) -> tuple[Finding, ...]:

@@ -4,15 +4,36 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal, TypedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 
 from clearance.contracts.pointers import brief, error_pointer
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
-ArticleFormat = Literal["ninjs-2", "ninjs-3", "text"]
+ArticleFormat = Literal[
+    "ninjs-1",
+    "ninjs-2",
+    "ninjs-3",
+    "text",
+    "newsml-g2",
+    "nitf",
+    "newsml-1",
+    "rss",
+    "atom",
+    "digitalwires",
+    "ap-media",
+]
 PubStatus = Literal["usable", "withheld", "canceled"]
+
+
+class RightsNote(TypedDict):
+    """A rights statement written in words where the format puts one (NITF `doc.rights`
+    limitations, NewsML 1.x `UsageRights`, a feed's licence): judged, never skipped."""
+
+    source: str
+    text: str
 
 
 class Association(TypedDict):
@@ -60,6 +81,9 @@ class Article(TypedDict, total=False):
     encoded_rights: str | None
     linked_rights: str | None
     associations: list[Association]
+    signals: list[str]
+    rights_notes: list[RightsNote]
+    origin: str | None
 
 
 class ArticleError(ValueError):
@@ -96,3 +120,66 @@ def dateline_credit(body_text: str | None) -> str | None:
         return None
     match = _DATELINE_CREDIT.match(body_text.lstrip())
     return (match.group(1) or match.group(2)) if match else None
+
+
+def new_article(
+    fmt: ArticleFormat, uri: str, version: str, headline: str, **fields: Any
+) -> Article:
+    """An article of `fmt` with every member the schema requires, and nothing unset left out.
+
+    Readers pass what their format carries; the rest is "not given" (None, or an empty list).
+    """
+    article: dict[str, Any] = {
+        "format": fmt,
+        "provider": None,
+        "uri": uri,
+        "version": version,
+        "type": "text",
+        "pub_status": "usable",
+        "version_created": None,
+        "first_created": None,
+        "embargoed_until": None,
+        "expires": None,
+        "language": None,
+        "headline": headline,
+        "byline": None,
+        "credit_line": None,
+        "dateline_credit": None,
+        "body_text": None,
+        "body_html": None,
+        "disclaimer": None,
+        "copyright_holder": None,
+        "copyright_notice": None,
+        "usage_terms": None,
+        "ed_note": None,
+        "info_sources": [],
+        "source_url": None,
+        "encoded_rights": None,
+        "linked_rights": None,
+        "associations": [],
+        "signals": [],
+        "rights_notes": [],
+        "origin": None,
+    }
+    unknown = set(fields) - set(article)
+    if unknown:
+        raise TypeError(f"not article members: {', '.join(sorted(unknown))}")
+    article.update(fields)
+    if article["dateline_credit"] is None:
+        article["dateline_credit"] = dateline_credit(article["body_text"])
+    return cast("Article", article)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadItem:
+    """What a reader made of one item: an article (not yet checked against the schema), or the
+    error saying why the item is no article. `data` is the item on its own when the delivery
+    holds several (a feed's rights kept with it), None when the item is the whole delivery."""
+
+    result: Article | ArticleError
+    data: bytes | None = None
+
+
+def no_items(what: str) -> ArticleError:
+    """A container that holds nothing to decide: an empty feed or message."""
+    return ArticleError("no-items", f"the {what} holds no items", "")

@@ -11,6 +11,7 @@ from clearance.ingest.article import (
     ArticleError,
     ArticleFormat,
     Association,
+    ReadItem,
     dateline_credit,
 )
 
@@ -47,6 +48,14 @@ def ninjs_format(document: Mapping[str, Any]) -> ArticleFormat:
     ):
         return "ninjs-3"
     return "ninjs-2"
+
+
+def read_ninjs(document: object) -> list[ReadItem]:
+    """A ninjs document is one item."""
+    try:
+        return [ReadItem(parse_ninjs(document))]
+    except ArticleError as error:
+        return [ReadItem(error)]
 
 
 def parse_ninjs(document: object) -> Article:

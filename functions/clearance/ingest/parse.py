@@ -1,63 +1,83 @@
-"""One parse for every way an article arrives: bytes and a media type to a valid Article.
+"""One parse for every way an article arrives: bytes and a media type to valid articles.
 
-The webhook and the processor both call `read_article`, so a body the webhook accepts is one
-the processor can read, and the reasons they give for refusing one are the same.
+The webhook and the processor both call `read_delivery`, so a body the webhook accepts is one
+the processor can read, and the reasons they give for refusing one are the same. A delivery may
+hold several items (a NewsML-G2 message, a feed); each is its own article and its own decision,
+identified by its own bytes, so one bad item never hides the others.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, cast
 
-from clearance.contracts import media
 from clearance.contracts.schemas import validator_for
-from clearance.ingest.article import Article, InvalidArticleError, UnreadableError
-from clearance.ingest.ninjs import parse_ninjs
-from clearance.ingest.plaintext import parse_plain_text
-from clearance.ingest.strictjson import JsonBodyError, parse_json
+from clearance.ingest.article import Article, ArticleError, InvalidArticleError
+from clearance.ingest.formats import read_items
 
-_BOM = "\ufeff"
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One item of a delivery: the article it is, or why it is none, and its own bytes.
+
+    `index` is its place in a delivery of several, None when the item is the whole delivery;
+    `data` is then the delivery itself, so a single article is identified as it always was.
+    """
+
+    index: int | None
+    data: bytes
+    article: Article | None = None
+    error: ArticleError | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def read_delivery(
+    data: bytes, media_type: str | None, disclaimer_headings: Iterable[str]
+) -> tuple[Item, ...]:
+    """Every item a delivery holds, each read and checked against the article schema.
+
+    Raises UnreadableError for bytes that are no article format, ArticleError for a format
+    that holds no item. An item that is no article, or an invalid one, carries its error.
+    """
+    pieces = read_items(data, media_type, disclaimer_headings)
+    if not pieces:
+        raise ArticleError("no-items", "the delivery holds no items", "")
+    several = len(pieces) > 1 or pieces[0].data is not None
+    items = []
+    for index, piece in enumerate(pieces):
+        place = index if several else None
+        own = piece.data if piece.data is not None else data
+        if isinstance(piece.result, ArticleError):
+            items.append(Item(place, own, error=piece.result))
+            continue
+        article = piece.result
+        errors = list(
+            validator_for("article.schema.json").iter_errors(cast("dict[str, Any]", article))
+        )
+        error = InvalidArticleError(article, errors) if errors else None
+        items.append(Item(place, own, None if error else article, error))
+    return tuple(items)
 
 
 def read_article(
     data: bytes, media_type: str | None, disclaimer_headings: Iterable[str]
 ) -> Article:
-    """The normalised, schema-valid article a delivery holds.
+    """The one normalised, schema-valid article a delivery holds.
 
-    Without a media type, a body that opens with `{` or `[` is read as JSON and any other as
-    text. Raises UnreadableError for bytes that are no article format, ArticleError for a format
-    that holds no article, and InvalidArticleError (every schema error) for an invalid one.
+    Raises as `read_delivery` does, the item's own error, or ArticleError (`several-items`)
+    for a delivery that holds more than one.
     """
-    if not data.strip():
-        raise UnreadableError("empty", "the delivery is empty")
-    if b"\x00" in data:
-        raise UnreadableError("binary", "the delivery holds NUL bytes: binary data, not an article")
-    kind = media.essence(media_type)
-    as_json = kind in media.JSON_TYPES or (not kind and data.lstrip()[:1] in (b"{", b"["))
-    if not as_json and kind and kind not in media.TEXT_TYPES:
-        raise UnreadableError("media-type", f"'{kind}' is not a supported article format")
-    if as_json:
-        try:
-            document = parse_json(data)
-        except JsonBodyError as error:
-            raise UnreadableError(error.reason, str(error)) from None
-        article = parse_ninjs(document)
-    else:
-        article = parse_plain_text(_text(data), disclaimer_headings)
-    errors = list(validator_for("article.schema.json").iter_errors(cast("dict[str, Any]", article)))
-    if errors:
-        raise InvalidArticleError(article, errors)
-    return article
-
-
-def _text(data: bytes) -> str:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise UnreadableError(
-            "encoding", f"the text is not valid UTF-8 (byte offset {error.start})"
-        ) from None
-    text = text.removeprefix(_BOM)
-    if not text.strip():
-        raise UnreadableError("empty", "the delivery is empty")
-    return text
+    items = read_delivery(data, media_type, disclaimer_headings)
+    if len(items) > 1:
+        raise ArticleError(
+            "several-items", f"the delivery holds {len(items)} items, each decided on its own"
+        )
+    item = items[0]
+    if item.article is None:
+        raise item.error or ArticleError("no-items", "the delivery holds no article", "")
+    return item.article
