@@ -101,7 +101,7 @@ def run(port: int, size_mb: int) -> None:
     before = rss_mb()
     tracemalloc.start()
     started = time.perf_counter()
-    decision = processor.process(source)
+    (decision,) = processor.process(source)
     seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1] / MB
     tracemalloc.stop()

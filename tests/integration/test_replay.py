@@ -114,10 +114,15 @@ def test_the_terms_text_a_decision_used_is_kept_in_the_audit_bucket_by_its_hash(
 def test_a_decision_under_superseded_terms_replays_against_those_terms(
     service: Service, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Given an AP story with a 'TURKEY OUT' note, decided in 2025 under AP's 2019 terms (held)
+    # Given an AP story with a 'TURKEY OUT' note, decided in 2025 under AP's 2019 terms: the
+    # terms hold any story with a territory note, and the note itself excludes this licensee
     record = service.deliver("ap", "ferries", ap_article("https://api.ap.org/ferries"), IN_2025)
     assert record["policy"]["version"] == "2019.1"
-    assert record["outcome"] == "held"
+    assert record["outcome"] == "rejected"
+    assert {f["rule_id"] for f in record["findings"]} == {
+        "ap.no-territory-restriction",
+        "wording.territory-out.tr",
+    }
     # When it is replayed today, with AP's 2026 terms in force and shipped
     code = main(["replay", record["decision_id"], *AUDIT, "--json"])
     # Then it is decided again under the 2019 text it names, and comes out the same
@@ -125,7 +130,7 @@ def test_a_decision_under_superseded_terms_replays_against_those_terms(
     assert code == 0, result
     assert result["identical"] is True
     assert result["replayed"]["policy"] == record["policy"]
-    assert result["replayed"]["outcome"] == "held"
+    assert result["replayed"]["outcome"] == "rejected"
 
 
 def test_the_same_story_under_the_newer_terms_is_rejected_only_for_turkey(

@@ -25,6 +25,8 @@ from clearance.cli import story
 from clearance.contracts import media
 from clearance.contracts.keys import CLEARED, DECISIONS, INBOUND
 from clearance.decide.findings import Finding, main_finding
+from clearance.ingest.article import ArticleError
+from clearance.ingest.parse import read_delivery
 from clearance.ingest.signature import signed_headers
 from clearance.local.stack import DEV_SECRET, LocalStack, StackError
 
@@ -61,6 +63,14 @@ class Delivery:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        """The SHA-256 of each item the delivery holds, as its decision records name them."""
+        try:
+            return tuple(item.sha256 for item in read_delivery(self.data, self.media_type, ()))
+        except ArticleError:
+            return (self.sha256,)
 
 
 @dataclass(frozen=True)
@@ -230,17 +240,20 @@ def table(sent: Sequence[Sent], records: dict[str, dict[str, Any]]) -> list[str]
     for item in sent:
         delivery = item.delivery
         via = delivery.via + (" (altered after signing)" if delivery.signed else "")
-        if item.expects_decision:
-            record = records.get(delivery.sha256)
+        if not item.expects_decision:
+            error = item.answer.get("error", {})
+            provider = delivery.provider or "-"
+            finding = f"{error.get('code', '')}: {error.get('message', '')}"
+            rows.append((via, provider, delivery.label, f"HTTP {item.status}", finding))
+            continue
+        shas = delivery.items
+        for number, sha in enumerate(shas):
+            record = records.get(sha)
             provider = (record or {}).get("provider") or delivery.provider or "-"
             outcome = record["outcome"] if record else "(no decision yet)"
             finding = main_finding_text(record) if record else ""
-        else:
-            error = item.answer.get("error", {})
-            provider = delivery.provider or "-"
-            outcome = f"HTTP {item.status}"
-            finding = f"{error.get('code', '')}: {error.get('message', '')}"
-        rows.append((via, provider, delivery.label, outcome, finding))
+            label = f"{delivery.label}#{number}" if len(shas) > 1 else delivery.label
+            rows.append((via, provider, label, outcome, finding))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return [
         "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))
@@ -282,7 +295,7 @@ def run(samples: Path, out: Path) -> int:
         try:
             print(f"local stack up: webhook {stack.webhook_url}, AWS endpoint {stack.endpoint_url}")
             sent = [send(stack, delivery, n) for n, delivery in enumerate(plan, 1)]
-            expected = len({s.delivery.sha256 for s in sent if s.expects_decision})
+            expected = len({sha for s in sent if s.expects_decision for sha in s.delivery.items})
             print(f"{len(sent)} deliveries sent; {expected} distinct articles to decide")
             count = wait_for(stack, expected, WAIT_SECONDS)
             records = decisions(stack)
@@ -323,7 +336,7 @@ def run(samples: Path, out: Path) -> int:
         missing = [
             s.delivery.label
             for s in sent
-            if s.expects_decision and s.delivery.sha256 not in records
+            if s.expects_decision and any(sha not in records for sha in s.delivery.items)
         ]
         print(f"demo: {expected - count} decisions missing after {WAIT_SECONDS:.0f} s: {missing}")
         return 1

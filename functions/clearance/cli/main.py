@@ -27,7 +27,7 @@ from clearance.contracts import media
 from clearance.contracts.circumstances import CHANNELS, USES
 from clearance.contracts.keys import article_slug, version_segment
 from clearance.contracts.territory import TerritoryError, territory_code
-from clearance.decide.engine import Decision, clear
+from clearance.decide.engine import Decision, clear_each
 from clearance.decide.findings import Outcome
 from clearance.decide.licensee import Licensee
 from clearance.terms.lint import lint_policy_file
@@ -164,7 +164,7 @@ def _check(args: argparse.Namespace) -> int:
     licensee = Licensee(args.territory, args.use, args.channel)
     all_cleared = True
     for path in args.paths:
-        decision = clear(
+        decisions = clear_each(
             path.read_bytes(),
             policies=policies,
             now=now,
@@ -172,9 +172,10 @@ def _check(args: argparse.Namespace) -> int:
             provider=args.provider,
             media_type=media.of_extension(path.suffix),
         )
-        written = write_copies(decision, args.out) if args.out else []
-        all_cleared &= decision.outcome is Outcome.CLEARED
-        print(_report(path, decision, written, as_json=args.json))
+        for decision in decisions:
+            written = write_copies(decision, args.out) if args.out else []
+            all_cleared &= decision.outcome is Outcome.CLEARED
+            print(_report(path, decision, written, as_json=args.json))
     return 0 if all_cleared else 1
 
 
@@ -200,7 +201,8 @@ def _report(path: Path, decision: Decision, written: list[Path], *, as_json: boo
     main_finding = decision.main_finding
     reason = f": {main_finding.rule_id}: {main_finding.message}" if main_finding else ""
     provider = decision.provider or "?"
-    lines = [f"{path}: {decision.outcome.value} ({provider}){reason}"]
+    where = f"{path}#{decision.item}" if decision.item is not None else f"{path}"
+    lines = [f"{where}: {decision.outcome.value} ({provider}){reason}"]
     lines += [f"  wrote {p}" for p in written]
     return "\n".join(lines)
 

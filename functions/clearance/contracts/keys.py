@@ -9,6 +9,7 @@ key, so no id (`../`, `%2e%2e`, NUL, CR/LF, bidi controls, a megabyte of text) c
 prefix. A hash of the original keeps distinct ids distinct after cleaning.
 
     inbound/<provider>/<yyyy>/<mm>/<dd>/<article>-v<version>-<hash16>.<ext>   deliveries
+    inbound/<provider>/<yyyy>/<mm>/<dd>/items-<hash32>.<ext>                   ... of several items
     receipts/<provider>/<sha256 of webhook-id>.json                           webhook receipts
     cleared/<provider>/<article>/v<version>-<hash16>.<ext>                     cleared copies
     tombstones/<provider>/<article>.json                                      withdrawn articles
@@ -85,6 +86,11 @@ def extension_of(key: str) -> str:
 def delivery_id(uri: str, version: str, body_sha256: str) -> str:
     """What the webhook answers as `id`: the article, its version and the body's hash."""
     return f"{article_slug(uri)}-{version_segment(version)}-{body_sha256[:16]}"
+
+
+def container_id(body_sha256: str) -> str:
+    """What the webhook answers as `id` for a delivery of several items (a message, a feed)."""
+    return f"items-{body_sha256[:32]}"
 
 
 def inbound_key(provider: str, day: date, delivery: str, extension: str) -> str:

@@ -18,6 +18,7 @@ from clearance.decide.licence import embedded_verdict, feed_verdict, policy_verd
 from clearance.decide.licensee import Licensee
 from clearance.decide.media import MediaVerdict, judge_media
 from clearance.decide.rights import Circumstances
+from clearance.decide.wording import wording_verdict
 from clearance.ingest.article import Article
 from clearance.terms.policy import Policy
 
@@ -40,6 +41,7 @@ def evaluate(
         licensee.territory, licensee.use, licensee.channel, now, published(article), body_altered
     )
     findings = [
+        *_content(article, policy),
         *_requirements(article, policy),
         *_constraints(article, policy, now, licensee, body_altered),
         *_sources(article, policy),
@@ -49,6 +51,7 @@ def evaluate(
     verdicts = (
         policy_verdict(policy, circumstances),
         feed_verdict(article, policy, circumstances),
+        wording_verdict(article, policy, circumstances),
         embedded_verdict(
             article.get("encoded_rights"),
             article.get("linked_rights"),
@@ -84,6 +87,37 @@ def parse_time(value: str) -> datetime:
 
 
 EMBARGO = "constraint.embargo"
+
+
+def _content(article: Article, policy: Policy) -> list[Finding]:
+    """What a copy would carry: a story needs its text, and a disclaimer block the provider
+    delivered is never left out of the copy unless its terms say what it is."""
+    findings = []
+    text = (article.get("body_text") or "") + (article.get("body_html") or "")
+    if article.get("type", "text") == "text" and not text.strip():
+        findings.append(
+            Finding(
+                "article.no-body",
+                "/body_text",
+                Severity.CRITICAL,
+                "the item carries no text to republish: the provider sent none, or only a link "
+                "to it, which clearance does not fetch",
+            )
+        )
+    disclaimer = article.get("disclaimer")
+    registered = any(notice.delivered_in == "disclaimer" for notice in policy.notices)
+    if disclaimer and not registered:
+        findings.append(
+            Finding(
+                "article.disclaimer",
+                "/disclaimer",
+                Severity.MAJOR,
+                f"the delivery ends with a disclaimer ('{brief(disclaimer)}') that "
+                f"{policy.name}'s terms do not register, so the copy would leave it out; a "
+                "person must decide",
+            )
+        )
+    return findings
 
 
 def _requirements(article: Article, policy: Policy) -> list[Finding]:
@@ -214,7 +248,7 @@ def _window(window: dict[str, Any], article: Article, now: datetime) -> list[Fin
             )
         )
     expires = article.get("expires")
-    if window.get("honour_expires") and expires and now > parse_time(expires):
+    if expires and now > parse_time(expires):
         findings.append(
             Finding(
                 "constraint.expires",

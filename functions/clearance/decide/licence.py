@@ -54,13 +54,15 @@ def feed_verdict(article: Article, policy: Policy, circumstances: Circumstances)
     timed: list[Finding] = []
     release: list[datetime] = []
     for restriction in policy.feed_restrictions:
-        text = article.get(restriction.field)
-        if not isinstance(text, str):
+        value = article.get(restriction.field)
+        if not isinstance(value, str):
             continue
+        # White space folded, as in `wording`: a line break or a no-break space is a space.
+        text = " ".join(value.split())
         pointer = f"/{restriction.field}"
         rules: list[Rule] = []
-        for name in _named_territories(restriction, text):
-            code = _territory(name, restriction)
+        for name in named_territories(restriction, text):
+            code = territory_of(name, restriction)
             if code is None:
                 findings.append(
                     Finding(
@@ -142,7 +144,7 @@ def embedded_verdict(
     return Verdict(judgement.findings, judgement.release_at, judgement.timed)
 
 
-def _named_territories(restriction: FeedRestriction, text: str) -> Iterator[str]:
+def named_territories(restriction: FeedRestriction, text: str) -> Iterator[str]:
     compiled = compile_re2(restriction.pattern)
     for match in compiled.finditer(text.encode("utf-8", "surrogatepass")):
         groups = match.groupdict()
@@ -151,7 +153,7 @@ def _named_territories(restriction: FeedRestriction, text: str) -> Iterator[str]
             yield " ".join(value.decode("utf-8", "replace").split())
 
 
-def _territory(name: str, restriction: FeedRestriction) -> str | None:
+def territory_of(name: str, restriction: FeedRestriction) -> str | None:
     try:
         return territory_code(name)
     except TerritoryError:

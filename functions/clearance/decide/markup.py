@@ -73,3 +73,37 @@ def text_to_html(text: str) -> str:
         "<p>" + "<br>".join(html.escape(line, quote=False) for line in p.split("\n")) + "</p>"
         for p in paragraphs
     )
+
+
+class _ImageFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.sources.append(next((value or "" for name, value in attrs if name == "src"), ""))
+
+
+def image_sources(markup: str) -> list[str]:
+    """The address of every picture in the markup, in order ("" for one without)."""
+    finder = _ImageFinder()
+    finder.feed(markup)
+    finder.close()
+    return finder.sources
+
+
+def without_images(markup: str, sources: frozenset[str]) -> str:
+    """Sanitised markup in which the pictures at `sources` no longer show (their address goes,
+    the rest of the element and its text stay), so nothing a reader reads is lost."""
+    if not sources:
+        return markup
+
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute in ("src", "srcset") and value in sources:
+            return None
+        return value
+
+    return nh3.clean(
+        markup, url_schemes=_URL_SCHEMES, link_rel="noopener noreferrer", attribute_filter=keep
+    )

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from clearance.contracts.pointers import brief
+from clearance.contracts.re2validator import compile_re2
 from clearance.decide.findings import Finding, Severity
 from clearance.decide.licence import embedded_verdict
+from clearance.decide.markup import image_sources
 from clearance.decide.rights import Circumstances
 from clearance.ingest.article import Article, Association
 from clearance.terms.policy import Policy
@@ -29,9 +32,12 @@ class Dropped:
 
 @dataclass(frozen=True, slots=True)
 class MediaVerdict:
+    """`hidden`: addresses of pictures inside the body that the copy must not show."""
+
     kept: tuple[Association, ...] = ()
     dropped: tuple[Dropped, ...] = ()
     findings: tuple[Finding, ...] = ()
+    hidden: frozenset[str] = frozenset()
 
 
 def judge_media(article: Article, policy: Policy, circumstances: Circumstances) -> MediaVerdict:
@@ -65,10 +71,17 @@ def judge_media(article: Article, policy: Policy, circumstances: Circumstances) 
                 findings += [replace(f, severity=Severity.MAJOR) for f in rights.findings]
             continue
         holder = item["copyright_holder"]
-        if holder is None or holder.strip().casefold() in own:
+        if holder is None and policy.media.unattributed == "own":
             kept.append(item)
             continue
-        reason = f"© {holder} is not covered by {policy.name}'s licence"
+        if holder is not None and holder.strip().casefold() in own:
+            kept.append(item)
+            continue
+        reason = (
+            f"© {holder} is not covered by {policy.name}'s licence"
+            if holder is not None
+            else f"it names no rights holder, so {policy.name}'s licence cannot be said to cover it"
+        )
         if holds:
             findings.append(
                 Finding(
@@ -88,7 +101,32 @@ def judge_media(article: Article, policy: Policy, circumstances: Circumstances) 
                     f"{label}: {reason}; left out of the copy",
                 )
             )
-    return MediaVerdict(tuple(kept), tuple(dropped), tuple(findings))
+    hidden, body_findings = _body_images(article, policy)
+    return MediaVerdict(tuple(kept), tuple(dropped), (*findings, *body_findings), hidden)
+
+
+def _body_images(article: Article, policy: Policy) -> tuple[frozenset[str], list[Finding]]:
+    """Pictures inside the body: another's material unless the licence covers their address (the
+    provider's own picture service, a republication counter its terms require)."""
+    body = article.get("body_html")
+    if not body:
+        return frozenset(), []
+    covered = [compile_re2(pattern) for pattern in policy.media.images]
+    hidden: set[str] = set()
+    findings: list[Finding] = []
+    holds = policy.media.otherwise == "hold"
+    for source in image_sources(body):
+        if any(pattern.search(source.encode()) for pattern in covered):
+            continue
+        what = f"the picture {brief(source)!r} in the body" if source else "a picture in the body"
+        if holds:
+            message = f"{what} is not covered by {policy.name}'s licence; a person must clear it"
+            findings.append(Finding("body.image", "/body_html", Severity.MAJOR, message))
+        elif source not in hidden:
+            hidden.add(source)
+            message = f"{what} is not covered by {policy.name}'s licence; left out of the copy"
+            findings.append(Finding("body.image-dropped", "/body_html", Severity.INFO, message))
+    return frozenset(hidden), findings
 
 
 def _label(item: Association) -> str:

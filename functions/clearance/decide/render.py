@@ -16,7 +16,7 @@ from typing import Any
 
 from clearance.decide.attribution import AttachedNotice
 from clearance.decide.licensee import Licensee
-from clearance.decide.markup import html_to_text, sanitise, text_to_html
+from clearance.decide.markup import html_to_text, sanitise, text_to_html, without_images
 from clearance.decide.media import MediaVerdict
 from clearance.ingest.article import Article, Association
 from clearance.terms.policy import Policy
@@ -73,7 +73,7 @@ def render(
     all_notices = notices
     byline = next((n.text for n in notices if n.replaces == "byline"), article.get("byline"))
     notices = [n for n in notices if n.replaces is None]
-    fragment = _html_fragment(article, byline, body, notices, policy)
+    fragment = _html_fragment(article, byline, body, notices, policy, hidden=media.hidden)
     page = _html_page(article, fragment)
     text = _text(article, byline, body, notices)
     html_rendition = Rendition("html", "html", "text/html; charset=utf-8", page.encode())
@@ -169,6 +169,8 @@ def _html_fragment(
     body: Body,
     notices: Sequence[AttachedNotice],
     policy: Policy,
+    *,
+    hidden: frozenset[str],
 ) -> str:
     parts = [
         f'<article data-provider="{html.escape(policy.id)}" '
@@ -183,7 +185,7 @@ def _html_fragment(
     credit = _dateline(notices)
     if credit:
         parts.append(f'<p class="dateline-credit">{html.escape(credit)}</p>')
-    parts.append(f'<div class="body">{body.html}</div>')
+    parts.append(f'<div class="body">{without_images(body.html, hidden)}</div>')
     parts += [_notice_html(n, "aside") for n in _placed(notices, "end")]
     parts.append("</article>")
     return "\n".join(parts)

@@ -17,15 +17,14 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from clearance.contracts import keys, media
-from clearance.contracts.pointers import brief, error_pointer
-from clearance.ingest.article import Article, ArticleError, InvalidArticleError, UnreadableError
-from clearance.ingest.parse import read_article
+from clearance.ingest.admission import admitted_items, delivery_id, item_answer
+from clearance.ingest.answers import Answer, Refusal
 from clearance.ingest.signature import ID_HEADER, Delivery, SignatureError, verify
 
 __all__ = [
@@ -72,36 +71,6 @@ class Request:
     headers: Mapping[str, str]
     body: str | bytes | None
     base64_encoded: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """An HTTP answer: status, JSON body and any extra headers."""
-
-    status: int
-    body: Mapping[str, Any]
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """A delivery we will not take, and why.
-
-    `provider` is set once the provider is known; `note` is for our logs, never the sender.
-    """
-
-    status: int
-    code: str
-    message: str
-    details: Mapping[str, Any] = field(default_factory=dict)
-    provider: str | None = None
-    note: str | None = None
-
-    @property
-    def answer(self) -> Answer:
-        headers = {"Allow": "POST"} if self.status == 405 else {}
-        error = {"code": self.code, "message": self.message, **self.details}
-        return Answer(self.status, {"error": error}, headers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,16 +186,23 @@ def accept(
     if isinstance(media_type, Refusal):
         return replace(media_type, provider=provider)
 
-    article = _article(body, media_type, policies.disclaimer_headings)
-    if isinstance(article, Refusal):
-        return replace(article, provider=provider)
+    items = admitted_items(body, media_type, policies.disclaimer_headings)
+    if isinstance(items, Refusal):
+        return replace(items, provider=provider)
 
     digest = hashlib.sha256(body).hexdigest()
-    article_id = keys.delivery_id(article["uri"], article["version"], digest)
+    article_id = delivery_id(items, digest)
     day = datetime.fromtimestamp(delivery.timestamp, UTC)
     extension = media.extension_for(media_type)
     key = keys.inbound_key(provider, day, article_id, extension)
-    response = {"id": article_id, "provider": provider, "key": key, "delivery": delivery.id}
+    response: dict[str, Any] = {
+        "id": article_id,
+        "provider": provider,
+        "key": key,
+        "delivery": delivery.id,
+    }
+    if items[0].index is not None:
+        response["items"] = [item_answer(item) for item in items]
     receipt = Receipt(
         provider, delivery.id, digest, key, 202, response, now.astimezone(UTC).isoformat()
     )
@@ -345,48 +321,3 @@ def _media_type(value: str) -> str | Refusal:
                 {"accepted": ["utf-8"]},
             )
     return kind
-
-
-_UNREADABLE_MESSAGES = {
-    "empty": "The body is empty; it must carry one article.",
-    "binary": "The body holds NUL bytes; it is not text.",
-}
-
-
-def _article(body: bytes, media_type: str, headings: Iterable[str]) -> Article | Refusal:
-    """The normalised article: a body that cannot be read is a 400, a non-article a 422."""
-    try:
-        return read_article(body, media_type, headings)
-    except UnreadableError as error:
-        if error.reason == "encoding":
-            message = f"The body cannot be read: {error}."
-        elif error.reason in _UNREADABLE_MESSAGES:
-            message = _UNREADABLE_MESSAGES[error.reason]
-        else:
-            message = f"The body is not acceptable JSON: {error}."
-        return Refusal(400, f"body.{error.reason}", message)
-    except InvalidArticleError as error:
-        problems = [
-            {
-                "pointer": error_pointer(each),
-                "reason": str(each.validator),
-                "message": brief(each.message),
-            }
-            for each in error.errors
-        ]
-        return _not_an_article(sorted(problems, key=lambda p: (p["pointer"], p["message"])))
-    except ArticleError as error:
-        problem = {"pointer": error.pointer, "reason": error.reason, "message": str(error)}
-        return _not_an_article([problem])
-
-
-def _not_an_article(problems: list[dict[str, str]]) -> Refusal:
-    first = problems[0]
-    where = f" at {first['pointer']}" if first["pointer"] else ""
-    count = f"{len(problems)} problems, the first" if len(problems) > 1 else "1 problem"
-    return Refusal(
-        422,
-        "article.invalid",
-        f"The body is not a valid article: {count}{where}: {first['message']}",
-        {"errors": problems},
-    )

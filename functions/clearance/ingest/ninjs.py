@@ -1,10 +1,14 @@
-"""IPTC ninjs 1.x/2.x (lowercase names) and 3.x (camelCase) read into the normalised article."""
+"""IPTC ninjs read into the normalised article: Superdesk's 1.x (`guid`, no `uri`), 2.x
+(lowercase names) and 3.x (camelCase), one document or an API page of them.
+
+A document may mix the spellings; the strictest statement of either wins, and every rights or
+lifecycle member in a shape the article has no place for is kept as a rights note.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from clearance.ingest.article import (
     Article,
@@ -12,7 +16,30 @@ from clearance.ingest.article import (
     ArticleFormat,
     Association,
     ReadItem,
-    dateline_credit,
+    new_article,
+    no_items,
+)
+from clearance.ingest.ninjsmembers import (
+    Members,
+    absent,
+    bound,
+    code,
+    compact,
+    created_time,
+    description,
+    headline,
+    info_sources,
+    joined,
+    listed,
+    note,
+    note_lines,
+    pub_status,
+    rights_info,
+    signals,
+    source_url,
+    text,
+    version_of,
+    words,
 )
 
 # Members whose camelCase spelling only ninjs 3.x uses.
@@ -41,21 +68,42 @@ _DESCRIPTION_BODY_ROLES = ("text", "caption", "summary", "description")
 
 
 def ninjs_format(document: Mapping[str, Any]) -> ArticleFormat:
+    if text(document.get("uri")) is None and text(document.get("guid")) is not None:
+        return "ninjs-1"
     if any(key in _NINJS3_MARKERS for key in document):
         return "ninjs-3"
     if any(
-        isinstance(body, Mapping) and "contentType" in body for body in _list(document, "bodies")
+        isinstance(body, Mapping) and "contentType" in body for body in listed(document, "bodies")
     ):
         return "ninjs-3"
     return "ninjs-2"
 
 
+def is_page(document: object) -> bool:
+    """An API page of ninjs items (BBC LDRS): `{"total": n, "item": [...]}`, no item itself."""
+    return (
+        isinstance(document, Mapping)
+        and "total" in document
+        and isinstance(document.get("item"), list)
+        and not any(key in document for key in ("uri", "guid"))
+    )
+
+
 def read_ninjs(document: object) -> list[ReadItem]:
-    """A ninjs document is one item."""
+    """A ninjs document is one item; each item of a page is its own, with its own bytes."""
+    if not is_page(document):
+        return [_read(document, None)]
+    items: list[Any] = document["item"]  # type: ignore[index]
+    if not items:
+        raise no_items("ninjs page")
+    return [_read(item, compact(item).encode()) for item in items]
+
+
+def _read(document: object, data: bytes | None) -> ReadItem:
     try:
-        return [ReadItem(parse_ninjs(document))]
+        return ReadItem(parse_ninjs(document), data)
     except ArticleError as error:
-        return [ReadItem(error)]
+        return ReadItem(error, data)
 
 
 def parse_ninjs(document: object) -> Article:
@@ -63,80 +111,79 @@ def parse_ninjs(document: object) -> Article:
     if not isinstance(document, Mapping):
         raise ArticleError("not-ninjs", "a ninjs article is a JSON object", "")
     fmt = ninjs_format(document)
+    return ninjs_article(document, fmt, camel=fmt == "ninjs-3")
 
-    def member(camel: str, lower: str | None = None) -> Any:
-        return document.get(camel if fmt == "ninjs-3" else (lower or camel.lower()))
 
-    uri = document.get("uri")
-    if not isinstance(uri, str) or not uri.strip():
-        raise ArticleError("missing-uri", "a ninjs article needs a non-empty string 'uri'", "/uri")
-    version = document.get("version", "1")
-    if isinstance(version, bool) or not isinstance(version, str | int):
-        raise ArticleError("bad-version", "'version' must be a string or an integer", "/version")
-    content_type_key = "contentType" if fmt == "ninjs-3" else "contenttype"
-    body_text = _body(document, content_type_key, _TEXT_TYPES, _TEXT_ROLES, "body_text")
-    body_html = _body(document, content_type_key, _HTML_TYPES, _HTML_ROLES, "body_html")
-    if body_text is None and body_html is None:
-        body_text = _description(document, _DESCRIPTION_BODY_ROLES)
-    article: Article = {
-        "format": fmt,
-        "provider": None,
-        "uri": uri.strip(),
-        "version": str(version),
-        "type": _text(document.get("type")) or "text",
-        "pub_status": member("pubStatus") or "usable",
-        "version_created": member("versionCreated"),
-        "first_created": member("firstCreated"),
-        "embargoed_until": document.get("embargoedUntil")
-        if fmt == "ninjs-3"
-        else document.get("embargoed"),
-        "expires": document.get("expires"),
+def ninjs_article(
+    document: Mapping[str, Any],
+    fmt: ArticleFormat,
+    *,
+    camel: bool,
+    body_from_descriptions: bool = True,
+) -> Article:
+    """The article a ninjs-like object states, recorded as `fmt`; `camel` says which spelling
+    is the document's own. A text whose body is only linked reads with no body."""
+    uri = _identity(document, fmt)
+    version = version_of(document)
+    members = Members(document, camel)
+    key = "contentType" if camel else "contenttype"
+    body_text = _body(document, key, _TEXT_TYPES, _TEXT_ROLES, "body_text")
+    body_html = _body(document, key, _HTML_TYPES, _HTML_ROLES, "body_html")
+    if body_text is None and body_html is None and body_from_descriptions:
+        body_text = description(document, _DESCRIPTION_BODY_ROLES) or text(
+            document.get("description_text")
+        )
+    fields: dict[str, Any] = {
+        **_lifecycle(members),
+        "type": text(document.get("type")) or "text",
         "language": document.get("language"),
-        "headline": _headline(document),
-        "byline": _text(document.get("by")),
-        "credit_line": _description(document, ("creditline",)),
-        "dateline_credit": dateline_credit(body_text),
+        "byline": text(document.get("by")) or text(document.get("byline")),
+        "credit_line": description(document, ("creditline",)),
         "body_text": body_text,
         "body_html": body_html,
-        "disclaimer": None,
-        "copyright_holder": _text(member("copyrightHolder")),
-        "copyright_notice": _text(member("copyrightNotice")),
-        "usage_terms": _text(member("usageTerms")),
-        "ed_note": _text(member("edNote")),
-        "info_sources": _info_sources(member("infoSources")),
-        "source_url": _source_url(uri.strip()),
-        "encoded_rights": None,
-        "linked_rights": None,
-        "associations": _associations(document.get("associations"), fmt),
+        "copyright_holder": members.rights("copyrightHolder"),
+        "copyright_notice": members.rights("copyrightNotice"),
+        "usage_terms": members.rights("usageTerms"),
+        "info_sources": info_sources(members.spellings("infoSources")),
+        "source_url": source_url(uri),
+        "associations": _associations(document.get("associations"), members),
+        "origin": _origin(document),
     }
-    article["encoded_rights"], article["linked_rights"] = _rights(member("rightsInfo"), fmt)
-    return article
+    fields["encoded_rights"], fields["linked_rights"] = rights_info(
+        members.spellings("rightsInfo"), members.notes
+    )
+    note(members.notes, "contracts", document.get("contracts"))
+    fields["rights_notes"] = members.notes
+    return new_article(fmt, uri, version, headline(document), **fields)
 
 
-def _list(document: Mapping[str, Any], key: str) -> list[Any]:
-    value = document.get(key)
-    return value if isinstance(value, list) else []
+def _identity(document: Mapping[str, Any], fmt: ArticleFormat) -> str:
+    uri = words(document.get("uri"))
+    if uri is None and fmt == "ninjs-1":
+        uri = words(document.get("guid"))
+    if uri is None:
+        raise ArticleError("missing-uri", "a ninjs article needs a non-empty string 'uri'", "/uri")
+    return uri
 
 
-def _text(value: object) -> str | None:
-    """Empty strings mean 'not given' in real feeds (NTB sends `copyrightnotice: ""`)."""
-    if isinstance(value, str) and value.strip():
-        return value
-    return None
-
-
-def _headline(document: Mapping[str, Any]) -> str:
-    headlines = [h for h in _list(document, "headlines") if isinstance(h, Mapping)]
-    main = [h for h in headlines if h.get("role") == "main"] or headlines
-    for candidate in (
-        *(h.get("value") for h in main),
-        document.get("headline"),
-        document.get("title"),
-    ):
-        text = _text(candidate)
-        if text is not None:
-            return text.strip()
-    return ""
+def _lifecycle(members: Members) -> dict[str, Any]:
+    """Status, times, editors' notes and signals: the strictest of every spelling."""
+    status = pub_status(members.spellings("pubStatus"))
+    embargo, undated = bound(
+        members.spellings("embargoedUntil", "embargoed"), members.notes, latest=True
+    )
+    expires, _ = bound(members.spellings("expires"), members.notes, latest=False)
+    notes = (line for _, value in members.spellings("edNote") for line in note_lines(value))
+    return {
+        # An embargo with no date it can be read by holds the item until a person looks.
+        "pub_status": "withheld" if undated and status == "usable" else status,
+        "version_created": created_time(members.first("versionCreated")),
+        "first_created": created_time(members.first("firstCreated")),
+        "embargoed_until": embargo,
+        "expires": expires,
+        "ed_note": joined(notes),
+        "signals": signals(members.spellings("signals"), members.notes),
+    }
 
 
 def _body(
@@ -146,87 +193,72 @@ def _body(
     roles: tuple[str, ...],
     legacy_key: str,
 ) -> str | None:
-    bodies = [b for b in _list(document, "bodies") if isinstance(b, Mapping)]
+    bodies = [b for b in listed(document, "bodies") if isinstance(b, Mapping)]
     for body in bodies:
         media_type = str(body.get(content_type_key) or "").split(";")[0].strip().lower()
         if media_type in media_types or (not media_type and body.get("role") in roles):
-            text = _text(body.get("value"))
-            if text is not None:
-                return text
-    return _text(document.get(legacy_key))
+            found = text(body.get("value"))
+            if found is not None:
+                return found
+    return text(document.get(legacy_key))
 
 
-def _description(document: Mapping[str, Any], roles: tuple[str, ...]) -> str | None:
-    for description in _list(document, "descriptions"):
-        if isinstance(description, Mapping) and description.get("role") in roles:
-            text = _text(description.get("value"))
-            if text is not None:
-                return text
+def _origin(document: Mapping[str, Any]) -> str | None:
+    """Who the document says provided it: AP's `provider`, Superdesk's `source`."""
+    for key in ("provider", "source"):
+        value = document.get(key)
+        if isinstance(value, Mapping):
+            value = value.get("name") or value.get("qcode")
+        found = words(value)
+        if found is not None:
+            return found
     return None
 
 
-def _info_sources(value: object) -> list[str]:
-    if not isinstance(value, list):
-        return []
-    return [
-        str(source["name"])
-        for source in value
-        if isinstance(source, Mapping) and source.get("name")
-    ]
-
-
-def _rights(value: object, fmt: ArticleFormat) -> tuple[str | None, str | None]:
-    """`rightsInfo`: a rights expression carried in the item (encoded), and one linked from it."""
-    info = value if isinstance(value, Mapping) else {}
-    camel = fmt == "ninjs-3"
-    return (
-        _text(info.get("encodedRights" if camel else "encodedrights")),
-        _text(info.get("linkedRights" if camel else "linkedrights")),
-    )
-
-
-def _associations(value: object, fmt: ArticleFormat) -> list[Association]:
-    """Associated items with their own rights fields: a list in ninjs 3, a name map in 2."""
+def _associations(value: object, parent: Members) -> list[Association]:
+    """Associated items with their own rights fields: a list in ninjs 3, a name map before."""
     if isinstance(value, Mapping):
         named = [(str(name), item) for name, item in value.items()]
     elif isinstance(value, list):
         named = [
-            (str(item.get("name") or index), item)
+            (str(item.get("name") or index) if isinstance(item, Mapping) else str(index), item)
             for index, item in enumerate(value)
-            if isinstance(item, Mapping)
         ]
     else:
+        note(parent.notes, "associations", value)
         return []
-    camel = fmt == "ninjs-3"
-    associations: list[Association] = []
+    found: list[Association] = []
     for name, item in named:
+        place = f"associations/{name}/"
         if not isinstance(item, Mapping):
+            note(parent.notes, place.rstrip("/"), item)
             continue
-        encoded, linked = _rights(item.get("rightsInfo" if camel else "rightsinfo"), fmt)
-        associations.append(
-            {
-                "name": name,
-                "type": _text(item.get("type")) or "text",
-                "uri": _text(item.get("uri")),
-                "headline": _headline(item) or None,
-                "byline": _text(item.get("by")),
-                "copyright_holder": _text(
-                    item.get("copyrightHolder" if camel else "copyrightholder")
-                ),
-                "copyright_notice": _text(
-                    item.get("copyrightNotice" if camel else "copyrightnotice")
-                ),
-                "usage_terms": _text(item.get("usageTerms" if camel else "usageterms")),
-                "encoded_rights": encoded,
-                "linked_rights": linked,
-            }
-        )
-    return associations
+        found.append(_association(name, Members(item, parent.camel, parent.notes, place)))
+    return found
 
 
-def _source_url(uri: str) -> str | None:
-    """A uri is a link to the source only when it is a plain web address, not an API call."""
-    parts = urlsplit(uri)
-    if parts.scheme in ("http", "https") and parts.netloc and not parts.query:
-        return uri
-    return None
+def _association(name: str, members: Members) -> Association:
+    """One associated item; its own status, embargo and expiry have no member: noted."""
+    item = members.document
+    for source, status in members.spellings("pubStatus"):
+        if not (isinstance(status, str) and code(status) == "usable"):
+            note(members.notes, source, status)
+    for source, when in [
+        *members.spellings("embargoedUntil", "embargoed"),
+        *members.spellings("expires"),
+    ]:
+        if not absent(when) and when is not False:
+            note(members.notes, source, when)
+    encoded, linked = rights_info(members.spellings("rightsInfo"), members.notes)
+    return {
+        "name": name,
+        "type": text(item.get("type")) or "text",
+        "uri": text(item.get("uri")) or text(item.get("guid")),
+        "headline": headline(item) or None,
+        "byline": text(item.get("by")) or text(item.get("byline")),
+        "copyright_holder": members.rights("copyrightHolder"),
+        "copyright_notice": members.rights("copyrightNotice"),
+        "usage_terms": members.rights("usageTerms"),
+        "encoded_rights": encoded,
+        "linked_rights": linked,
+    }

@@ -1,12 +1,16 @@
 """Provider plain text as syndicators send it: a headline line, the body, a trailing notice block.
 
 Which headings open a disclaimer block is policy data (`recognise.disclaimer_headings`), passed
-in by the caller, so a new provider's layout needs no code.
+in by the caller, so a new provider's layout needs no code; the plain headings every wire uses
+("Disclaimer:", "Legal Disclaimer:") open one too, so a disclaimer under another heading is read
+as a disclaimer (and compared with the registered text), never published as body text beside
+the registered one. Lines addressed to editors ("Eds: TURKEY OUT") are notes, not article text.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 
 from clearance.ingest.article import Article, ArticleError, dateline_credit
@@ -20,12 +24,14 @@ def parse_plain_text(text: str, disclaimer_headings: Iterable[str]) -> Article:
     headline = lines[start].strip()
     rest = lines[start + 1 :]
     disclaimer = None
-    split = _disclaimer_start(rest, tuple(h.strip() for h in disclaimer_headings if h.strip()))
+    headings = {h.strip() for h in (*disclaimer_headings, *_PLAIN_HEADINGS) if h.strip()}
+    split = _disclaimer_start(rest, tuple(sorted(headings, key=len, reverse=True)))
     if split is not None:
         index, inline = split
         disclaimer = "\n".join([inline, *rest[index + 1 :]]).strip() or None
         rest = rest[:index]
-    body = "\n".join(rest).strip()
+    notes = [line.strip() for line in rest if _EDITORS_NOTE.match(line)]
+    body = "\n".join(line for line in rest if not _EDITORS_NOTE.match(line)).strip()
     if not body:
         raise ArticleError("no-body", "the article has a headline but no body", "/body_text")
     identity = hashlib.sha256(f"{headline}\n{body}".encode()).hexdigest()[:32]
@@ -51,10 +57,14 @@ def parse_plain_text(text: str, disclaimer_headings: Iterable[str]) -> Article:
         "copyright_holder": None,
         "copyright_notice": None,
         "usage_terms": None,
-        "ed_note": None,
+        "ed_note": "\n".join(notes) or None,
         "info_sources": [],
         "source_url": None,
     }
+
+
+_PLAIN_HEADINGS = ("Disclaimer:", "Legal Disclaimer:", "Legal Notice:")
+_EDITORS_NOTE = re.compile(r"\s*(?:eds|editors|editor's\s+note|note\s+to\s+editors)\s*:", re.I)
 
 
 def _disclaimer_start(lines: list[str], headings: tuple[str, ...]) -> tuple[int, str] | None:

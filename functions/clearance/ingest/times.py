@@ -28,8 +28,9 @@ _BASIC = re.compile(
 def canonical(value: str | None) -> str | None:
     """The time as RFC 3339 that `datetime.fromisoformat` reads; already so, it is kept as is.
 
-    A time without a zone is taken as UTC; a bare date as its first moment in UTC; a leap
-    second as the last moment of its minute. Anything else is returned unchanged, stripped.
+    A bare date is its first moment in UTC; a leap second the last moment of its minute. A time
+    of day without a zone is no moment at all (it could be any of 26 hours): it is returned
+    unchanged, stripped, like anything else that is no time, for the schema to refuse.
     """
     if value is None:
         return None
@@ -38,6 +39,19 @@ def canonical(value: str | None) -> str | None:
         return text
     moment = parse(text)
     return text if moment is None else moment.isoformat()
+
+
+def created(value: str | None) -> str | None:
+    """A creation or modification time as `canonical` gives it, but a time of day without a zone
+    read as UTC: such a time only orders versions and counts an article's age, where a few hours
+    either way decide nothing. Never for an embargo or an expiry."""
+    if value is None:
+        return None
+    text = value.strip()
+    zoned = canonical(text)
+    if zoned != text or _STRICT.fullmatch(text):
+        return zoned
+    return canonical(f"{text}Z") if _EXTENDED.fullmatch(text) or _BASIC.fullmatch(text) else text
 
 
 def parse(text: str) -> datetime | None:
@@ -52,11 +66,13 @@ def parse(text: str) -> datetime | None:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else None
 
 
 def _moment(match: re.Match[str]) -> datetime | None:
     year, month, day, hour, minute, second, fraction, zone = match.groups()
+    if hour is not None and zone is None:
+        return None
     try:
         seconds = int(second or 0)
         leap = seconds == 60

@@ -27,7 +27,7 @@ from defusedxml.ElementTree import DefusedXMLParser, iterparse
 from clearance.ingest.article import UnreadableError
 
 MAX_DEPTH = 256
-MAX_ELEMENTS = 200_000
+MAX_ELEMENTS = 100_000
 _DECLARATION = re.compile(rb"""^<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
 _UTF8 = frozenset({"utf-8", "utf8"})
 

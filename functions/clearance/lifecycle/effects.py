@@ -55,13 +55,7 @@ class Context:
             record_id=event_id(self.policy_sha, *identity),
             decided_at=iso(self.now),
             request_id=request_id or source.request_id,
-            source={
-                "bucket": source.bucket,
-                "key": source.key,
-                "version_id": source.version_id,
-                "sha256": source.sha256,
-                "bytes": source.bytes,
-            },
+            source=source.to_record(),
             provider=state.provider,
             article={
                 "uri": state.uri,

@@ -124,7 +124,12 @@ def quarantine_writes(decision: Decision, source: Source, data: bytes) -> tuple[
         keys.extension_of(source.key),
     )
     findings = {
-        "source": {"bucket": source.bucket, "key": source.key, "version_id": source.version_id},
+        "source": {
+            "bucket": source.bucket,
+            "key": source.key,
+            "version_id": source.version_id,
+            **({"item": source.item} if source.item is not None else {}),
+        },
         **decision.to_dict(),
     }
     return (

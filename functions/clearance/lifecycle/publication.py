@@ -171,7 +171,7 @@ class Publisher(Context):
         window = self.policy.constraints.get("usage_window", {})
         ends = [parse_time(window["not_after"])] if "not_after" in window else []
         expires = decision.article.get("expires")
-        if window.get("honour_expires") and expires:
+        if expires:
             ends.append(parse_time(expires))
         return iso(min(ends)) if ends else None
 

@@ -33,6 +33,8 @@ class Source:
     version_id: str | None
     arrived_at: datetime
     request_id: str
+    item: int | None = None
+    """The item's place in a delivery of several; None when the item is the delivery."""
 
 
 LATE = timedelta(minutes=15)
@@ -129,6 +131,7 @@ def decision_record(
             "version_id": source.version_id,
             "sha256": decision.input_sha256,
             "bytes": size,
+            **({"item": source.item} if source.item is not None else {}),
         },
         "provider": decision.provider,
         "article": {

@@ -54,6 +54,7 @@ def replay(record: Mapping[str, Any], data: bytes, policy: Policy, licensee: Lic
         policies=PolicySet.of(policy),
         provider=record["provider"],
         media_type=media.of_extension(keys.extension_of(record["source"]["key"])),
+        item=record["source"].get("item"),
     )
     if isinstance(identified, Decision):
         decision = identified

@@ -50,12 +50,31 @@ class SourceRef:
     sha256: str
     bytes: int
     request_id: str
+    item: int | None = None
 
     def as_source(self, at: str) -> Source:
         """The delivery as a record names it, for a decision made at `at`."""
         return Source(
-            self.bucket, self.key, self.version_id, datetime.fromisoformat(at), self.request_id
+            self.bucket,
+            self.key,
+            self.version_id,
+            datetime.fromisoformat(at),
+            self.request_id,
+            self.item,
         )
+
+    def to_record(self) -> dict[str, Any]:
+        """The `source` member of a record about this version."""
+        named: dict[str, Any] = {
+            "bucket": self.bucket,
+            "key": self.key,
+            "version_id": self.version_id,
+            "sha256": self.sha256,
+            "bytes": self.bytes,
+        }
+        if self.item is not None:
+            named["item"] = self.item
+        return named
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,6 +129,7 @@ class _Rules(Publisher):
             decision.input_sha256,
             len(event.data),
             source.request_id,
+            source.item,
         )
         if decision.outcome is Outcome.WITHDRAWN:
             entry = entry_of(decision, ref, Status.WITHDRAWN, at=source.arrived_at.isoformat())

@@ -82,6 +82,7 @@ class Lifecycle:
             provider=state.provider,
             media_type=media.of_extension(keys.extension_of(entry.source.key))
             or stored.content_type,
+            item=entry.source.item,
         )
         if isinstance(identified, Decision):
             return identified

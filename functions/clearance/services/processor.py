@@ -10,7 +10,7 @@ dead-letter queue.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
 
@@ -21,9 +21,10 @@ from clearance.aws.bus import Bus
 from clearance.aws.statestore import StateStore
 from clearance.aws.store import Bucket
 from clearance.contracts import keys, media
-from clearance.decide.engine import MAX_INPUT_BYTES, Decision, Prior, decide, identify
+from clearance.decide.engine import MAX_INPUT_BYTES, Decision, Prior, decide, identify_item, read
 from clearance.decide.findings import Finding, Outcome, Severity
 from clearance.decide.licensee import Licensee
+from clearance.ingest.parse import Item
 from clearance.lifecycle.events import Delivered
 from clearance.lifecycle.plan import Plan, quarantine_writes
 from clearance.lifecycle.record import Copy, Source, decision_record, taken_up
@@ -49,25 +50,34 @@ class Processor:
         return self.articles.policies
 
     @tracer.capture_method
-    def process(self, delivery: Source) -> Decision:
+    def process(self, delivery: Source) -> tuple[Decision, ...]:
+        """Every item of the delivery decided, each through its own article's transition."""
         source = taken_up(delivery, self.clock())
         measured = self.inbound.measure(source.key, source.version_id)
         if measured is None:
             raise LookupError(f"s3://{source.bucket}/{source.key} is gone; retrying")
         size, sha256 = measured
         if size > self.max_input_bytes:
-            return self.too_large(source, size, sha256)
+            return (self.too_large(source, size, sha256),)
         stored = self.inbound.get(source.key, source.version_id)
         if stored is None:
             raise LookupError(f"s3://{source.bucket}/{source.key} is gone; retrying")
-        identified = identify(
+        items = read(
             stored.data,
             policies=self.policies,
-            provider=keys.provider_of_inbound(source.key),
             media_type=media.of_extension(keys.extension_of(source.key)) or stored.content_type,
         )
+        if isinstance(items, Decision):
+            self.articles.complete_unidentified(items, source, stored.data)
+            _observe(items, source)
+            return (items,)
+        provider = keys.provider_of_inbound(source.key)
+        return tuple(self.item(replace(source, item=item.index), item, provider) for item in items)
+
+    def item(self, source: Source, item: Item, provider: str | None) -> Decision:
+        identified = identify_item(item, policies=self.policies, provider=provider)
         if isinstance(identified, Decision):
-            self.articles.complete_unidentified(identified, source, stored.data)
+            self.articles.complete_unidentified(identified, source, item.data)
             _observe(identified, source)
             return identified
         decisions: list[Decision] = []
@@ -77,7 +87,7 @@ class Processor:
             now = source.arrived_at
             decision = decide(identified, now=now, licensee=self.licensee, prior=prior)
             decisions.append(decision)
-            return Delivered(decision, source, stored.data)
+            return Delivered(decision, source, item.data)
 
         article_id = keys.article_slug(identified.article["uri"])
         self.articles.apply(article_id, delivered, source.arrived_at)

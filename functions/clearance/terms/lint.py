@@ -50,6 +50,7 @@ def lint_policy_bytes(
     problems += _notice_forms(document)
     problems += [_as_pointer(problem) for problem in constraint_problems(document["constraints"])]
     problems += _feed_restrictions(document)
+    problems += _wording(document)
     for section in ("requirements", "cleared"):
         problems += [
             f"/{section}{unsafe.pointer}: unsafe pattern {unsafe.pattern!r}: {unsafe.reason}"
@@ -195,6 +196,23 @@ def _feed_restrictions(document: Mapping[str, Any]) -> list[str]:
                 territory_code(code)
             except TerritoryError as error:
                 problems.append(f"{where}/aliases/{name}: {error}")
+    return problems
+
+
+def _wording(document: Mapping[str, Any]) -> list[str]:
+    """Every pattern of the provider's own wording and of its covered pictures compiles in RE2."""
+    patterns = [
+        (f"/wording/{index}/pattern", wording["pattern"])
+        for index, wording in enumerate(document.get("wording", ()))
+    ]
+    images = document.get("associations", {}).get("images", ())
+    patterns += [(f"/associations/images/{index}", image) for index, image in enumerate(images)]
+    problems = []
+    for where, pattern in patterns:
+        try:
+            compile_re2(pattern)
+        except UnsupportedPatternError as error:
+            problems.append(f"{where}: {error.reason}")
     return problems
 
 

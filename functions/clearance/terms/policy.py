@@ -66,6 +66,7 @@ class Recognise:
     credit_lines: tuple[str, ...] = ()
     dateline_credits: tuple[str, ...] = ()
     disclaimer_headings: tuple[str, ...] = ()
+    origins: tuple[str, ...] = ()
 
     def score(self, article: Article) -> int:
         """How strongly an article looks like this provider's; 0 means not at all."""
@@ -74,6 +75,7 @@ class Recognise:
         score += 2 * _folded_in(article.get("copyright_holder"), self.copyright_holders)
         score += 2 * _folded_in(article.get("credit_line"), self.credit_lines)
         score += 2 * _folded_in(article.get("dateline_credit"), self.dateline_credits)
+        score += 3 * _folded_in(article.get("origin"), self.origins)
         score += 1 * bool(article.get("disclaimer") and self.disclaimer_headings)
         return score
 
@@ -88,6 +90,7 @@ class Recognise:
             credit_lines=folded("credit_lines"),
             dateline_credits=folded("dateline_credits"),
             disclaimer_headings=tuple(document.get("disclaimer_headings", ())),
+            origins=folded("origins"),
         )
 
 
@@ -107,6 +110,16 @@ class FeedRestriction:
 
 
 @dataclass(frozen=True, slots=True)
+class Wording:
+    """What one of the provider's own phrases means where it writes rights in words."""
+
+    id: str
+    description: str
+    pattern: str
+    means: Literal["accepted", "no-modification", "hold"]
+
+
+@dataclass(frozen=True, slots=True)
 class MediaTerms:
     """Which associated media (pictures, video, graphics) the licence covers, and what else does.
 
@@ -115,6 +128,9 @@ class MediaTerms:
 
     covered: tuple[str, ...] = ()
     otherwise: Literal["drop", "hold"] = "drop"
+    unattributed: Literal["own", "otherwise"] = "otherwise"
+    images: tuple[str, ...] = ()
+    """RE2 patterns of picture addresses inside a body that the licence covers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +151,7 @@ class Policy:
     until: datetime | None = None
     licence: tuple[odrl.Rule, ...] = ()
     feed_restrictions: tuple[FeedRestriction, ...] = ()
+    wording: tuple[Wording, ...] = ()
     media: MediaTerms = field(default_factory=MediaTerms)
     review_sources: tuple[str, ...] = ()
 
@@ -196,7 +213,16 @@ def policy_from_document(document: Mapping[str, Any], raw: bytes) -> Policy:
             )
             for item in document.get("feed_restrictions", ())
         ),
-        media=MediaTerms(tuple(sorted(own)), media.get("otherwise", "drop")),
+        wording=tuple(
+            Wording(item["id"], item["description"], item["pattern"], item["means"])
+            for item in document.get("wording", ())
+        ),
+        media=MediaTerms(
+            tuple(sorted(own)),
+            media.get("otherwise", "drop"),
+            media.get("unattributed", "otherwise"),
+            tuple(media.get("images", ())),
+        ),
         review_sources=tuple(
             source.strip().casefold() for source in document.get("sources", {}).get("review", ())
         ),

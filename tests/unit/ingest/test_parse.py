@@ -36,6 +36,20 @@ UNREADABLE = {
     "only a byte-order mark": ("\ufeff \n".encode(), "text/plain"),
     "NaN in JSON": (b'{"uri": "urn:x", "version": NaN}', "application/json"),
     "duplicate keys": (b'{"uri": "urn:x", "uri": "urn:y"}', "application/json"),
+    "XML sent as plain text": (b'<?xml version="1.0"?>\n<newsMessage/>', "text/plain"),
+    "JSON sent as plain text": (b'{"uri": "urn:x", "headline": "H"}', "text/plain"),
+    "ANPA 1312 wire text": (b"\x16\x16\x01W2422\x1fasian\nHeadline\n\nBody", "text/plain"),
+    "IPTC 7901 wire text": (b"\x01eca062 4 i\r\n\x02Germany\r\nBody\x03", "text/plain"),
+    "a control character in text": (b"Headline\n\nBody \x1b[31m red", "text/plain"),
+    "an XML root no reader claims": (b"<catalog><book/></catalog>", "application/xml"),
+    "an HTML page": (b"<html><body><p>Hi</p></body></html>", "text/xml"),
+    "XML that is not well-formed": (b"<nitf><head></nitf>", "application/nitf+xml"),
+    "an internal DTD subset": (
+        b'<?xml version="1.0"?><!DOCTYPE nitf [<!ENTITY x "y">]><nitf>&x;</nitf>',
+        "application/nitf+xml",
+    ),
+    "XML nested past the cap": (b"<a>" * 300 + b"</a>" * 300, "application/xml"),
+    "JSON declared as XML": (b'{"uri": "urn:x"}', "application/vnd.iptc.g2.newsitem+xml"),
 }
 
 
