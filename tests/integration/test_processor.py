@@ -22,6 +22,7 @@ from clearance.contracts.schemas import load_schema
 from clearance.decide.engine import MAX_INPUT_BYTES
 from clearance.decide.licensee import Licensee
 from clearance.handlers import processor as processor_module
+from clearance.lifecycle.replay import replay
 from clearance.local.dispatcher import dispatch_once
 from clearance.local.resources import (
     MAX_RECEIVE_COUNT,
@@ -460,3 +461,50 @@ def test_sample_events_are_decided(
     assert json.loads(event["Records"][0]["body"])["Records"][0]["responseElements"][
         "x-amz-request-id"
     ] in {r["request_id"] for r in records}
+
+
+DPA_MESSAGE = (DEMO_ARTICLES / "dpa-message.xml").read_bytes()
+MESSAGE_KEY = "inbound/dpa/2026/12/01/dpa-message.xml"
+
+
+def test_a_message_of_several_items_is_decided_item_by_item_exactly_once(
+    stack: Stack, policies: PolicySet
+) -> None:
+    # Given dpa's NewsML-G2 message: a story, a story under embargo, and a package
+    stack.drop(MESSAGE_KEY, DPA_MESSAGE)
+    # When the queue is processed
+    stack.drain()
+    # Then each item has its own decision, recorded against its place in the delivery
+    records = {r["source"]["item"]: r for r in audit_records(stack)}
+    assert sorted(records) == [0, 1, 2]
+    assert [records[n]["outcome"] for n in range(3)] == ["cleared", "held", "rejected"]
+    assert [f["rule_id"] for f in records[2]["findings"]] == ["input.item-class"]
+    assert {r["source"]["key"] for r in records.values()} == {MESSAGE_KEY}
+    assert len({r["source"]["sha256"] for r in records.values()}) == 3
+    # And only the cleared story is published, under its own article
+    cleared = [key for key in stack.objects("cleared") if key.endswith(".json")]
+    assert len(cleared) == 1
+    assert "/261201-99-000101-" in cleared[0]
+    # When the same object is delivered again
+    before = stack.state()
+    stack.drop(MESSAGE_KEY, DPA_MESSAGE)
+    stack.drain()
+    # Then nothing is decided or written twice
+    assert stack.state() == before
+
+
+def test_an_item_of_a_message_replays_from_the_stored_delivery(
+    stack: Stack, policies: PolicySet
+) -> None:
+    # Given the message decided, and the record of its second item
+    stack.drop(MESSAGE_KEY, DPA_MESSAGE)
+    stack.drain()
+    (record,) = [r for r in audit_records(stack) if r["source"]["item"] == 1]
+    stored = stack.s3.get_object(Bucket=NAMES.bucket("inbound"), Key=MESSAGE_KEY)["Body"].read()
+    policy = policies.by_sha256(record["policy"]["sha256"])
+    assert policy is not None
+    # When it is replayed from the stored bytes
+    replayed = replay(record, stored, policy, Licensee())
+    # Then the same item is decided again, identically
+    assert replayed.identical, replayed.differences
+    assert replayed.decision.input_sha256 == record["source"]["sha256"]

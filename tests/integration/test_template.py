@@ -1008,7 +1008,9 @@ def test_decisions_table_columns_are_the_audit_record_fields(resources: dict[str
         "decision_id": "string",
         "decided_at": "string",
         "request_id": "string",
-        "source": ("struct<bucket:string,key:string,version_id:string,sha256:string,bytes:bigint>"),
+        "source": (
+            "struct<bucket:string,key:string,version_id:string,sha256:string,bytes:bigint,item:int>"
+        ),
         "provider": "string",
         "article": "struct<uri:string,version:string,id:string,headline:string>",
         "policy": "struct<id:string,version:string,sha256:string>",

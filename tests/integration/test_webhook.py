@@ -1487,3 +1487,82 @@ def test_correctly_signed_arbitrary_bodies_never_get_a_server_error(
         f"hypothesis, {answers.total():,} correctly signed arbitrary bodies through the handler:"
         f" {status_classes(answers)}; 0 server errors"
     )
+
+
+# --------------------------------------------------------------- agency formats
+
+G2_MESSAGE = (DEMO_ARTICLES / "dpa-message.xml").read_bytes()
+NITF_FILE = (DEMO_ARTICLES / "ntb-partner-factcheck.nitf").read_bytes()
+ATOM_FEED = (DEMO_ARTICLES / "conversation-health.atom").read_bytes()
+RSS_FEED = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
+    b"<copyright>Example Wire</copyright><item><guid>urn:wire:1</guid><title>One</title>"
+    b"<description>&lt;p&gt;Body&lt;/p&gt;</description></item></channel></rss>"
+)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/vnd.iptc.g2.newsmessage+xml", G2_MESSAGE),
+        ("application/vnd.iptc.g2.newsitem+xml", G2_MESSAGE),
+        ("application/nitf+xml", NITF_FILE),
+        ("application/rss+xml", RSS_FEED),
+        ("application/atom+xml", ATOM_FEED),
+        ("application/xml", G2_MESSAGE),
+        ("text/xml; charset=utf-8", NITF_FILE),
+    ],
+)
+def test_agency_xml_is_taken_at_the_door_and_stored_as_xml(
+    stack: Stack, content_type: str, body: bytes
+) -> None:
+    # Given a signed delivery in one of the agencies' XML formats, under its media type
+    reply = stack.post(body, signed(body, content_type=content_type))
+    # Then it is accepted and stored byte for byte under an .xml key
+    assert reply.status == 202, reply.body
+    assert reply.body["key"].endswith(".xml")
+    assert stack.objects() == {reply.body["key"]: body}
+
+
+def test_a_delivery_of_several_items_is_answered_with_every_items_id(stack: Stack) -> None:
+    # Given a NewsML-G2 message: two stories and a package
+    reply = stack.post(G2_MESSAGE, signed(G2_MESSAGE, content_type="application/xml"))
+    # Then it is stored once, and the answer names each story's id and the package's refusal
+    assert reply.status == 202
+    sha = hashlib.sha256(G2_MESSAGE).hexdigest()
+    assert reply.body["id"] == f"items-{sha[:32]}"
+    first, second, package = reply.body["items"]
+    assert first["uri"] == "urn:newsml:dpa.com:20090101:261201-99-000101"
+    assert second["uri"] == "urn:newsml:dpa.com:20090101:261201-99-000102"
+    assert first["id"] != second["id"]
+    assert first["id"].startswith("261201-99-000101-")
+    assert "-v1-" in first["id"]
+    assert (package["item"], package["refused"]) == (2, "input.item-class")
+    assert len(stack.objects()) == 1
+
+
+def test_an_invalid_item_in_a_message_refuses_it_naming_the_item(stack: Stack) -> None:
+    # Given a message whose second story has no guid
+    body = G2_MESSAGE.replace(b' guid="urn:newsml:dpa.com:20090101:261201-99-000102"', b"", 1)
+    reply = stack.post(body, signed(body, content_type="application/xml"))
+    # Then it is a 422 pointing at that item, and nothing is stored
+    assert_refused(reply, 422, "article.invalid")
+    assert [e["pointer"] for e in reply.body["error"]["errors"]] == ["/items/1/uri"]
+    assert stack.objects() == {}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "code"),
+    [
+        (b'<?xml version="1.0"?><newsMessage/>', "text/plain", "body.markup"),
+        (b"\x16\x16\x01W2422\x1fasian\nHeadline\n\nBody", "text/plain", "body.format-unsupported"),
+        (b"<catalog/>", "application/xml", "body.format-unsupported"),
+        (b'<!DOCTYPE x [<!ENTITY e "e">]><nitf>&e;</nitf>', "application/nitf+xml", "body.xml-dtd"),
+    ],
+)
+def test_what_no_reader_claims_is_a_400_naming_why(
+    stack: Stack, body: bytes, content_type: str, code: str
+) -> None:
+    reply = stack.post(body, signed(body, content_type=content_type))
+    assert_refused(reply, 400, code)
+    assert stack.objects() == {}

@@ -9,7 +9,8 @@ restricts becomes ODRL rules judged like any other licence's, so the stricter al
 
 Fail closed: a clause of a rights field (usage terms, rights notes) that none of them reads holds
 the article with a finding quoting it. An editor's note is mostly editorial chatter ("Eds: Adds
-quotes"), so only its clauses that carry words of restriction are held when not understood.
+quotes") and a copyright notice mostly a name and a year, so only their clauses that carry words
+of restriction are held when not understood (a feed's `<rights>NO USE IN THE UK</rights>` is).
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ _OPEN_LICENCE = re.compile(
 )
 _RESTATED = re.compile(
     r"\bfor\s+(?:all\s+)?other\s+uses?\b.{0,40}\b(?:clearances?|rights|licen[cs]es?|permission)"
-    r"\b.{0,20}\brequired\b|\ball\s+rights\s+reserved\b|^(?:©|\(c\)|copyright\b)",
+    r"\b.{0,20}\brequired\b|\ball\s+rights\s+reserved\b|\balle\s+rechte\s+vorbehalten\b"
+    r"|^(?:©|\(c\)|copyright\b)",
     _I,
 )
 """Clauses that only restate what the licence already says: other uses need other licences, the
@@ -116,6 +118,7 @@ def clauses(article: Article) -> Iterator[Clause]:
     fields: list[tuple[str, str, str | None, bool]] = [
         ("usage terms", "/usage_terms", article.get("usage_terms"), True),
         ("editor's note", "/ed_note", article.get("ed_note"), False),
+        ("copyright notice", "/copyright_notice", article.get("copyright_notice"), False),
     ]
     for index, note in enumerate(article.get("rights_notes") or ()):
         fields.append(

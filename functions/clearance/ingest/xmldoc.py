@@ -30,6 +30,7 @@ MAX_DEPTH = 256
 MAX_ELEMENTS = 100_000
 _DECLARATION = re.compile(rb"""^<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
 _UTF8 = frozenset({"utf-8", "utf8"})
+_DECLARATION_LINE = "<?xml version='1.0' encoding='utf-8'?>\n"
 
 
 class _Parser(DefusedXMLParser):
@@ -141,9 +142,9 @@ def text_of(element: Element | None) -> str | None:
 
 
 def serialise(element: Element) -> bytes:
-    """An element on its own, as UTF-8 XML with its namespaces declared."""
-    data: bytes = tostring(element, encoding="utf-8", xml_declaration=True)
-    return data
+    """An element on its own, as UTF-8 XML with its namespaces declared (serialised as text and
+    encoded once: ElementTree's byte output encodes each fragment apart, at twice the cost)."""
+    return (_DECLARATION_LINE + tostring(element, encoding="unicode")).encode("utf-8")
 
 
 def standalone(root: Element, item: Element, is_item: Callable[[Element], bool]) -> bytes:
