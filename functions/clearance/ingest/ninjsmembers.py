@@ -289,7 +289,10 @@ def info_sources(members: Iterable[Member]) -> list[str]:
 
 def source_url(uri: str) -> str | None:
     """A uri is a link to the source only when it is a plain web address, not an API call."""
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError:  # an unclosed IPv6 bracket ("http://[x"): no address at all
+        return None
     if parts.scheme in ("http", "https") and parts.netloc and not parts.query:
         return uri
     return None

@@ -13,7 +13,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-from clearance.ingest.article import Article, ArticleError, dateline_credit
+from clearance.ingest.article import Article, ArticleError, new_article
 
 
 def parse_plain_text(text: str, disclaimer_headings: Iterable[str]) -> Article:
@@ -35,32 +35,15 @@ def parse_plain_text(text: str, disclaimer_headings: Iterable[str]) -> Article:
     if not body:
         raise ArticleError("no-body", "the article has a headline but no body", "/body_text")
     identity = hashlib.sha256(f"{headline}\n{body}".encode()).hexdigest()[:32]
-    return {
-        "format": "text",
-        "provider": None,
-        "uri": f"urn:clearance:text:{identity}",
-        "version": "1",
-        "type": "text",
-        "pub_status": "usable",
-        "version_created": None,
-        "first_created": None,
-        "embargoed_until": None,
-        "expires": None,
-        "language": None,
-        "headline": headline,
-        "byline": None,
-        "credit_line": None,
-        "dateline_credit": dateline_credit(body),
-        "body_text": body,
-        "body_html": None,
-        "disclaimer": disclaimer,
-        "copyright_holder": None,
-        "copyright_notice": None,
-        "usage_terms": None,
-        "ed_note": "\n".join(notes) or None,
-        "info_sources": [],
-        "source_url": None,
-    }
+    return new_article(
+        "text",
+        f"urn:clearance:text:{identity}",
+        "1",
+        headline,
+        body_text=body,
+        disclaimer=disclaimer,
+        ed_note="\n".join(notes) or None,
+    )
 
 
 _PLAIN_HEADINGS = ("Disclaimer:", "Legal Disclaimer:", "Legal Notice:")
