@@ -125,7 +125,7 @@ def seeded_state(n: int, names: dict[str, str], due: datetime) -> tuple[ArticleS
     input_sha = hashlib.sha256(f"delivery {n}".encode()).hexdigest()
     copies, objects = [], []
     for kind, ext, media, data in copy_bodies(n):
-        key = keys.cleared_key(PROVIDER, uri, "1", input_sha, ext)
+        key = keys.cleared_key(PROVIDER, keys.article_id(PROVIDER, uri), "1", input_sha, ext)
         copies.append(StoredCopy(names["cleared"], key, hashlib.sha256(data).hexdigest(), kind))
         objects.append((key, data, media))
     delivery = keys.delivery_id(uri, "1", input_sha)
@@ -149,7 +149,7 @@ def seeded_state(n: int, names: dict[str, str], due: datetime) -> tuple[ArticleS
     )
     state = ArticleState(
         provider=PROVIDER,
-        article_id=keys.article_slug(uri),
+        article_id=keys.article_id(PROVIDER, uri),
         uri=uri,
         revision=1,
         versions=(version,),

@@ -28,7 +28,7 @@ JSON = "application/json"
 
 
 def cleared_for(stack: LocalStack, provider: str, uri: str) -> dict[str, bytes]:
-    return objects(stack, "cleared", keys.cleared_prefix(provider, uri))
+    return objects(stack, "cleared", keys.cleared_prefix(provider, keys.article_id(provider, uri)))
 
 
 def events_about(stack: LocalStack, article_id: str) -> list[tuple[str, str | None]]:
@@ -59,7 +59,7 @@ def test_a_correction_supersedes_its_original_and_only_it_stays_published(
     fresh: LocalStack,
 ) -> None:
     uri = "urn:newsml:dpa.com:20261123:e2e-correction"
-    article_id = keys.article_slug(uri)
+    article_id = keys.article_id("dpa", uri)
     # Given version 1 delivered and published
     assert (
         deliver(fresh, dpa_article(uri, "1"), "c-1", provider="dpa", content_type=JSON).status
@@ -110,7 +110,7 @@ def test_an_embargoed_article_is_released_when_its_embargo_passes(fresh: LocalSt
 
 def test_a_kill_removes_every_copy_with_an_event_and_a_proof(fresh: LocalStack) -> None:
     uri = "urn:newsml:dpa.com:20261123:e2e-kill"
-    article_id = keys.article_slug(uri)
+    article_id = keys.article_id("dpa", uri)
     assert (
         deliver(fresh, dpa_article(uri, "1"), "k-1", provider="dpa", content_type=JSON).status
         == 202
@@ -123,7 +123,7 @@ def test_a_kill_removes_every_copy_with_an_event_and_a_proof(fresh: LocalStack) 
     assert answer.status == 202, answer.body
     assert answer.json["article"] == article_id
     assert cleared_for(fresh, "dpa", uri) == {}
-    assert objects(fresh, "cleared", keys.tombstone_key("dpa", uri))
+    assert objects(fresh, "cleared", keys.tombstone_key("dpa", keys.article_id("dpa", uri)))
     # And the audit record proves which copies went, when, against the deadline
     [record] = [r for r in decisions(fresh) if r["event"]["kind"] == "kill"]
     assert {item["key"] for item in record["removed"]} == set(published)
@@ -180,11 +180,11 @@ def test_an_embargo_hold_cannot_be_approved(fresh: LocalStack) -> None:
         == 202
     )
     wait_until(lambda: any(r["outcome"] == "held" for r in decisions(fresh)), 20, "held")
-    url = f"{fresh.base_url}/v1/review/articles/{keys.article_slug(uri)}"
+    url = f"{fresh.base_url}/v1/review/articles/{keys.article_id('dpa', uri)}"
     verdict = {"version": "1", "verdict": "approve", "reason": "please"}
     answer = request(url, json.dumps(verdict).encode(), {"Content-Type": JSON})
     assert (answer.status, answer.json["error"]["code"]) == (409, "hold.embargo")
-    assert state_of(fresh, keys.article_slug(uri))["versions"][0]["status"] == "held"
+    assert state_of(fresh, keys.article_id("dpa", uri))["versions"][0]["status"] == "held"
 
 
 def test_a_reviewer_rejects_from_the_command_line_and_it_is_on_record(
@@ -217,7 +217,7 @@ def test_a_kill_for_another_providers_article_or_unsigned_changes_nothing(
     fresh: LocalStack,
 ) -> None:
     uri = "urn:newsml:dpa.com:20261123:e2e-kill-refused"
-    article_id = keys.article_slug(uri)
+    article_id = keys.article_id("dpa", uri)
     assert deliver(fresh, dpa_article(uri), "kr-1", provider="dpa", content_type=JSON).status == 202
     wait_until(lambda: len(cleared_for(fresh, "dpa", uri)) == 3, 20, "published")
     # When another provider orders the kill, signed with its own secret

@@ -48,7 +48,7 @@ class Service:
         key = f"inbound/dpa/{name}.json"
         self.s3.put_object(Bucket=self.inbound.name, Key=key, Body=dpa_article(uri))
         self.processor.process(Source(self.inbound.name, key, None, DELIVERED, f"req-{name}"))
-        article_id = keys.article_slug(uri)
+        article_id = keys.article_id("dpa", uri)
         assert len(self.copies(article_id)) == 3
         return article_id
 
@@ -62,7 +62,9 @@ class Service:
         state = self.articles.states.get(article_id)
         assert state is not None
         return list(
-            self.articles.buckets["cleared"].keys(keys.cleared_prefix(state.provider, state.uri))
+            self.articles.buckets["cleared"].keys(
+                keys.cleared_prefix(state.provider, state.article_id)
+            )
         )
 
 

@@ -68,7 +68,7 @@ class World:
                 stored = bucket.get(key)
                 assert stored is not None
                 objects[f"{role}:{key}"] = _comparable(stored.data, self.names)
-        state = self.articles.states.get(keys.article_slug(URI))
+        state = self.articles.states.get(keys.article_id("dpa", URI))
         assert state is not None
         found = state.to_dict()
         found.pop("revision")
@@ -93,7 +93,7 @@ def _comparable(data: bytes, names: Names) -> Any:
 def _published_then_killed(world: World) -> None:
     world.deliver(dpa_article(URI))
     kill = KillOrdered("api:editor", "req-kill")
-    world.articles.apply(keys.article_slug(URI), lambda _: kill, DELIVERED)
+    world.articles.apply(keys.article_id("dpa", URI), lambda _: kill, DELIVERED)
 
 
 Scenario = tuple[Callable[[World], None], Callable[[World], object]]
@@ -105,7 +105,7 @@ SCENARIOS: dict[str, Scenario] = {
     "held version approved": (
         lambda w: w.deliver(dpa_article(URI, copyrightNotice="(c) somebody else")),
         lambda w: w.reviews.verdict(
-            keys.article_slug(URI),
+            keys.article_id("dpa", URI),
             {"version": "1", "verdict": "approve", "reason": "checked"},
             "arn:aws:iam::123456789012:user/reviewer",
             "req-review",
@@ -114,7 +114,7 @@ SCENARIOS: dict[str, Scenario] = {
     "published version killed": (
         lambda w: w.deliver(dpa_article(URI)),
         lambda w: w.articles.apply(
-            keys.article_slug(URI), lambda _: KillOrdered("api:editor", "req-kill"), LATER
+            keys.article_id("dpa", URI), lambda _: KillOrdered("api:editor", "req-kill"), LATER
         ),
     ),
     "kill deadline checked": (_published_then_killed, lambda w: w.lifecycle.sweep()),

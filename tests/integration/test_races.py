@@ -82,7 +82,11 @@ def side_by_side(*work: Callable[[], object]) -> None:
 
 
 def cleared_copies(side: Side, uri: str) -> list[str]:
-    return list(side.processor.articles.buckets["cleared"].keys(keys.cleared_prefix("dpa", uri)))
+    return list(
+        side.processor.articles.buckets["cleared"].keys(
+            keys.cleared_prefix("dpa", keys.article_id("dpa", uri))
+        )
+    )
 
 
 DUPLICATED_ARTICLES = 40
@@ -145,7 +149,7 @@ def test_a_kill_racing_a_delivery_never_leaves_a_copy_published(sides: tuple[Sid
         # When two processors decide them side by side
         side_by_side(*jobs)
         # Then the article is killed and no copy of it is left in the cleared bucket
-        state = left.processor.articles.states.get(keys.article_slug(uri))
+        state = left.processor.articles.states.get(keys.article_id("dpa", uri))
         assert state is not None
         assert state.kill is not None, trial
         assert cleared_copies(left, uri) == [], trial
@@ -161,7 +165,7 @@ def test_two_versions_racing_leave_only_the_newer_published(sides: tuple[Side, S
         jobs = [partial(left.processor.process, first), partial(right.processor.process, second)]
         rng.shuffle(jobs)
         side_by_side(*jobs)
-        state = left.processor.articles.states.get(keys.article_slug(uri))
+        state = left.processor.articles.states.get(keys.article_id("dpa", uri))
         assert state is not None
         assert state.published is not None
         assert state.published.version == "2", trial
@@ -175,7 +179,7 @@ def test_an_approval_racing_a_kill_loses_to_the_kill(sides: tuple[Side, Side]) -
     altered = json.dumps({"copyrightNotice": "(c) somebody else"})
     for trial in range(20):
         uri = f"urn:newsml:dpa.com:race:review-{trial}"
-        article_id = keys.article_slug(uri)
+        article_id = keys.article_id("dpa", uri)
         held = put(
             left, f"inbound/dpa/r{trial}-1.json", dpa_article(uri, "1", **json.loads(altered))
         )

@@ -27,7 +27,9 @@ from hypothesis import strategies as st
 from clearance.aws import clients
 from clearance.aws.secrets import WebhookSecrets
 from clearance.aws.store import Bucket
+from clearance.contracts import keys
 from clearance.handlers import webhook as webhook_module
+from clearance.ingest.parse import read_article
 from clearance.ingest.signature import sign, signed_headers
 from clearance.local.resources import Names, create_secrets
 from clearance.services import observability
@@ -242,6 +244,7 @@ def test_signed_menafn_event_is_stored_once_under_provider_and_day(stack: Stack)
         "provider": "menafn",
         "key": MENAFN_KEY,
         "delivery": "msg_menafn-ports-20261123-0001",
+        "article": keys.article_id("menafn", read_article(MENAFN, TEXT, ())["uri"]),
     }
     # And exactly the delivered bytes are stored, as text, at that key and nowhere else
     assert stack.objects() == {MENAFN_KEY: MENAFN}

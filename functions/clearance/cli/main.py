@@ -25,7 +25,7 @@ from clearance.cli.serve import add_arguments as add_serve_arguments
 from clearance.cli.serve import run as serve
 from clearance.contracts import media
 from clearance.contracts.circumstances import CHANNELS, USES
-from clearance.contracts.keys import article_slug, version_segment
+from clearance.contracts.keys import article_id, version_segment
 from clearance.contracts.territory import TerritoryError, territory_code
 from clearance.decide.engine import Decision, clear_each
 from clearance.decide.findings import Outcome
@@ -183,7 +183,7 @@ def write_copies(decision: Decision, out: Path) -> list[Path]:
     """Cleared renditions under `<out>/<provider>/<article>/<version>.<ext>`."""
     if decision.article is None or not decision.renditions or decision.provider is None:
         return []
-    folder = out / decision.provider / article_slug(decision.article["uri"])
+    folder = out / decision.provider / article_id(decision.provider, decision.article["uri"])
     folder.mkdir(parents=True, exist_ok=True)
     version = version_segment(decision.article["version"])
     paths = []

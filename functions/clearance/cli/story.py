@@ -26,7 +26,7 @@ def tell(
     """Run the four episodes against `stack`; one line for each thing a user would see."""
     lines: list[str] = []
     uri = "urn:newsml:dpa.com:20261123:demo-nachtzuege"
-    article = keys.article_slug(uri)
+    article = keys.article_id("dpa", uri)
     template = json.loads((articles / "dpa-embargoed.json").read_text())
 
     def dpa(version: str, text: str, embargo: str | None) -> bytes:
@@ -44,7 +44,7 @@ def tell(
 
     def copies() -> list[str]:
         bucket = stack.names.bucket("cleared")
-        listed = stack.s3.list_objects_v2(Bucket=bucket, Prefix=keys.cleared_prefix("dpa", uri))
+        listed = stack.s3.list_objects_v2(Bucket=bucket, Prefix=keys.cleared_prefix("dpa", article))
         return sorted(item["Key"] for item in listed.get("Contents", []))
 
     # 1. An embargo a few seconds ahead.

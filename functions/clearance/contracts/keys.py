@@ -12,6 +12,7 @@ prefix. A hash of the original keeps distinct ids distinct after cleaning.
     inbound/<provider>/<yyyy>/<mm>/<dd>/items-<hash32>.<ext>                   ... of several items
     receipts/<provider>/<sha256 of webhook-id>.json                           webhook receipts
     cleared/<provider>/<article>/v<version>-<hash16>.<ext>                     cleared copies
+      (<article> is `article_id`: the uri's tail and a hash of the provider and the uri)
     tombstones/<provider>/<article>.json                                      withdrawn articles
     quarantine/<provider>/<yyyy-mm-dd>/<sha256>.<ext> and .findings.json      held and rejected
     audit/decisions/dt=<yyyy-mm-dd>/<provider>/<outcome>/<decision>.json      decision records
@@ -61,9 +62,22 @@ def safe_segment(value: str, max_length: int = MAX_SEGMENT) -> str:
 
 
 def article_slug(uri: str) -> str:
-    """An article's id: the cleaned tail of its uri and a hash of the whole uri."""
-    tail = safe_segment(uri.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1], 48)
-    return f"{tail}-{hashlib.sha256(uri.encode()).hexdigest()[:16]}"
+    """A uri as a key segment: its cleaned tail and a hash of the whole uri."""
+    return f"{_tail(uri)}-{hashlib.sha256(uri.encode()).hexdigest()[:16]}"
+
+
+def article_id(provider: str, uri: str) -> str:
+    """An article's id: the cleaned tail of its uri and a hash of its provider and uri.
+
+    An article belongs to its provider: another provider's item with the same uri is another
+    article, so no provider's delivery, cancel or kill can reach one it does not own.
+    """
+    identity = f"{provider}\x1f{uri}".encode()
+    return f"{_tail(uri)}-{hashlib.sha256(identity).hexdigest()[:16]}"
+
+
+def _tail(uri: str) -> str:
+    return safe_segment(uri.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1], 48)
 
 
 def version_segment(version: str) -> str:
@@ -117,23 +131,25 @@ def receipt_key(provider: str, delivery: str) -> str:
 # --- cleared copies, tombstones, quarantine -----------------------------------------------------
 
 
-def cleared_prefix(provider: str, uri: str) -> str:
-    """Every cleared copy of one article, all versions, lies under this prefix."""
-    return f"{CLEARED}{safe_segment(provider)}/{article_slug(uri)}/"
+def cleared_prefix(provider: str, article: str) -> str:
+    """Every cleared copy of one article (`article_id`), all versions, lies under this prefix."""
+    return f"{CLEARED}{safe_segment(provider)}/{safe_segment(article, 200)}/"
 
 
-def cleared_version_prefix(provider: str, uri: str, version: str) -> str:
+def cleared_version_prefix(provider: str, article: str, version: str) -> str:
     """Every cleared copy of one version of an article, whatever delivery it came from."""
-    return f"{cleared_prefix(provider, uri)}{version_segment(version)}-"
+    return f"{cleared_prefix(provider, article)}{version_segment(version)}-"
 
 
-def cleared_key(provider: str, uri: str, version: str, input_sha256: str, extension: str) -> str:
-    prefix = cleared_version_prefix(provider, uri, version)
+def cleared_key(
+    provider: str, article: str, version: str, input_sha256: str, extension: str
+) -> str:
+    prefix = cleared_version_prefix(provider, article, version)
     return f"{prefix}{input_sha256[:16]}.{extension}"
 
 
-def tombstone_key(provider: str, uri: str) -> str:
-    return f"{TOMBSTONES}{safe_segment(provider)}/{article_slug(uri)}.json"
+def tombstone_key(provider: str, article: str) -> str:
+    return f"{TOMBSTONES}{safe_segment(provider)}/{safe_segment(article, 200)}.json"
 
 
 def quarantine_keys(

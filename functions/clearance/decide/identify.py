@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from clearance.contracts.pointers import brief
 from clearance.decide.decision import Decision, Identified
 from clearance.decide.findings import Finding, Outcome, Severity, schema_findings
 from clearance.ingest.article import Article, ArticleError, InvalidArticleError
@@ -58,8 +59,15 @@ def identify_item(
     article = item.article
     chosen, recognition = _choose_provider(article, policies, provider)
     if chosen is None:
+        # A known sender is named on the record of what it was refused (another's namespace).
+        sender = provider if provider in policies.providers else None
         return Decision(
-            Outcome.REJECTED, digest, tuple(recognition), article=article, item=item.index
+            Outcome.REJECTED,
+            digest,
+            tuple(recognition),
+            provider=sender,
+            article=article,
+            item=item.index,
         )
     article["provider"] = chosen
     if chosen in policies.broken:
@@ -115,6 +123,18 @@ def _choose_provider(
     """The provider whose terms apply, or why none can be chosen (fail closed)."""
     known = set(policies.policies) | set(policies.broken)
     candidates = policies.recognise(article)
+    owners = policies.namespace_of(article["uri"])
+    if claimed is not None and owners and claimed not in owners:
+        owner, prefix = sorted(owners.items())[0]
+        return None, [
+            Finding(
+                "tenancy.namespace",
+                "/uri",
+                Severity.CRITICAL,
+                f"the uri {brief(article['uri'])} is in {owner}'s namespace ({prefix}): "
+                f"{claimed} cannot deliver, correct or cancel {owner}'s articles",
+            )
+        ]
     if claimed is not None:
         if claimed not in known:
             return None, [

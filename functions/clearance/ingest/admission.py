@@ -31,8 +31,9 @@ def delivery_id(items: Sequence[Item], body_sha256: str) -> str:
     return keys.container_id(body_sha256)
 
 
-def item_answer(item: Item) -> dict[str, Any]:
-    """What the sender is told of one item of several: its id, or why it will not be cleared."""
+def item_answer(item: Item, provider: str) -> dict[str, Any]:
+    """What the sender is told of one item of several: its delivery and article ids (the one a
+    kill names), or why it will not be cleared."""
     if item.article is None:
         error = item.error or ArticleError("no-items", "the item holds no article")
         return {"item": item.index, "refused": f"input.{error.reason}", "message": str(error)}
@@ -40,6 +41,7 @@ def item_answer(item: Item) -> dict[str, Any]:
     return {
         "item": item.index,
         "id": keys.delivery_id(article["uri"], article["version"], item.sha256),
+        "article": keys.article_id(provider, article["uri"]),
         "uri": article["uri"],
         "version": article["version"],
     }

@@ -201,8 +201,11 @@ def accept(
         "key": key,
         "delivery": delivery.id,
     }
-    if items[0].index is not None:
-        response["items"] = [item_answer(item) for item in items]
+    only = items[0].article
+    if items[0].index is None and only is not None:
+        response["article"] = keys.article_id(provider, only["uri"])
+    else:
+        response["items"] = [item_answer(item, provider) for item in items]
     receipt = Receipt(
         provider, delivery.id, digest, key, 202, response, now.astimezone(UTC).isoformat()
     )

@@ -20,6 +20,8 @@ class KillRequest:
     article_id: str
     delivery: str
     reason: str | None
+    uri: str | None = None
+    """The article's uri, which a kill sent before the article is decided must name."""
 
 
 def accept_kill(
@@ -31,7 +33,8 @@ def accept_kill(
     now: datetime,
     max_body_bytes: int,
 ) -> KillRequest | Refusal:
-    """A signed kill: an empty body, or JSON `{"reason": "..."}`."""
+    """A signed kill: an empty body, or JSON `{"reason": "...", "uri": "..."}` (both optional;
+    the uri lets a kill arrive before its article is decided)."""
     checked = verified(
         request, policies=policies, secrets=secrets, now=now, max_body_bytes=max_body_bytes
     )
@@ -42,7 +45,7 @@ def accept_kill(
         return Refusal(
             404, "article.not-found", "No article has this id.", provider=request.provider
         )
-    reason = None
+    reason = uri = None
     if body.strip():
         try:
             document = parse_json(body)
@@ -50,12 +53,19 @@ def accept_kill(
             return Refusal(
                 400, f"body.{error.reason}", f"The body is not acceptable JSON: {error}."
             )
-        given = document.get("reason") if isinstance(document, dict) else None
+        fields = document if isinstance(document, dict) else None
+        given = fields.get("reason") if fields else None
+        uri = fields.get("uri") if fields else None
         if (
-            not isinstance(document, dict)
-            or set(document) - {"reason"}
+            fields is None
+            or set(fields) - {"reason", "uri"}
             or (given is not None and not isinstance(given, str))
+            or (uri is not None and not (isinstance(uri, str) and 0 < len(uri) <= 2048))
         ):
-            return Refusal(422, "kill.invalid", 'A kill body is empty or {"reason": "<text>"}.')
+            return Refusal(
+                422,
+                "kill.invalid",
+                'A kill body is empty or {"reason": "<text>", "uri": "<the article\'s uri>"}.',
+            )
         reason = brief(given) if given else None
-    return KillRequest(request.provider, article_id, delivery.id, reason)
+    return KillRequest(request.provider, article_id, delivery.id, reason, uri)

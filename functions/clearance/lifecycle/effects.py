@@ -10,7 +10,7 @@ from typing import Any
 
 from clearance.decide.engine import Decision
 from clearance.decide.findings import Finding, Outcome
-from clearance.lifecycle.plan import BucketRole, Notification, Removal
+from clearance.lifecycle.plan import BucketRole, Notification, Removal, Write
 from clearance.lifecycle.record import Copy, decision_id, event_id, version_record
 from clearance.lifecycle.state import (
     ArticleState,
@@ -34,10 +34,20 @@ class Context:
     def policy_sha(self) -> str | None:
         return self.policy.sha256 if self.policy else None
 
+    def stored(self, write: Write) -> dict[str, Any]:
+        """The `source` of a record about an object this transition writes (a tombstone)."""
+        return {
+            "bucket": self.buckets[write.bucket],
+            "key": write.key,
+            "version_id": None,
+            "sha256": write.sha256,
+            "bytes": len(write.data),
+        }
+
     def about(
         self,
         state: ArticleState,
-        entry: Version,
+        entry: Version | None,
         outcome: Outcome,
         event: dict[str, str],
         findings: list[Finding],
@@ -48,20 +58,23 @@ class Context:
         withdrawn_prefix: str | None = None,
         deadline: str | None = None,
         review: dict[str, str] | None = None,
+        source: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """The record of an event on a version already known."""
-        source = entry.source
+        """The record of an event on a version already known, or (with `source`, the object the
+        event wrote) on an article none of whose versions is known yet."""
+        if entry is None and (source is None or request_id is None):
+            raise ValueError("a record about no known version names its own source and request")
         return version_record(
             record_id=event_id(self.policy_sha, *identity),
             decided_at=iso(self.now),
-            request_id=request_id or source.request_id,
-            source=source.to_record(),
+            request_id=request_id or (entry.source.request_id if entry else ""),
+            source=entry.source.to_record() if entry else dict(source or {}),
             provider=state.provider,
             article={
                 "uri": state.uri,
-                "version": entry.version,
+                "version": entry.version if entry else None,
                 "id": state.article_id,
-                "headline": entry.headline,
+                "headline": entry.headline if entry else None,
             },
             policy=self.policy.ref if self.policy else None,
             outcome=outcome,

@@ -19,8 +19,14 @@ class Delivered:
 
 @dataclass(frozen=True, slots=True)
 class KillOrdered:
+    """A provider's kill. `provider`, `article` and `uri` let a kill that arrives before any
+    delivery of the article is decided be kept: the uri must be the one the article id names."""
+
     by: str
     request_id: str
+    provider: str | None = None
+    article: str | None = None
+    uri: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

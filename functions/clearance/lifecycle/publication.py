@@ -64,7 +64,9 @@ class Publisher(Context):
         if newer and outcome is not Outcome.REJECTED:
             outcome = Outcome.SUPERSEDED
         cleared_keys = [
-            keys.cleared_key(state.provider, state.uri, version, decision.input_sha256, r.extension)
+            keys.cleared_key(
+                state.provider, state.article_id, version, decision.input_sha256, r.extension
+            )
             for r in decision.renditions
         ]
         writes: tuple[Write, ...] = ()
@@ -115,7 +117,9 @@ class Publisher(Context):
             self._publish(effects, state, entry, decision)
         else:
             # Copies an earlier, interrupted attempt (or an earlier delivery) made of this version.
-            effects.prefixes.append(keys.cleared_version_prefix(state.provider, state.uri, version))
+            effects.prefixes.append(
+                keys.cleared_version_prefix(state.provider, state.article_id, version)
+            )
             if hold is Hold.EMBARGO and decision.release_at is not None:
                 effects.timers.append(Timer(TimerKind.EMBARGO, iso(decision.release_at), version))
             if hold is not None:
@@ -128,7 +132,7 @@ class Publisher(Context):
         decided = record(outcome, extra)
         # The record lists what this decision took down of its own version: copies of an
         # earlier delivery of it, or whatever an interrupted attempt had written.
-        own = keys.cleared_version_prefix(state.provider, state.uri, version)
+        own = keys.cleared_version_prefix(state.provider, state.article_id, version)
         replaced = tuple(r.key for r in effects.removals if r.key.startswith(own))
         effects.records.insert(0, (decided, (*effects.prefixes, *replaced)))
         return effects.change(writes)

@@ -137,7 +137,7 @@ def decision_record(
         "article": {
             "uri": uri,
             "version": article.get("version"),
-            "id": keys.article_slug(uri) if uri else None,
+            "id": keys.article_id(decision.provider or keys.UNKNOWN_PROVIDER, uri) if uri else None,
             "headline": article.get("headline"),
         },
         "policy": decision.policy.ref if decision.policy else None,

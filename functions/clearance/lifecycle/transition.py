@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from clearance.contracts import keys, media
 from clearance.contracts.encoding import json_line
+from clearance.decide.engine import Decision
 from clearance.decide.findings import Finding, Outcome, Severity
 from clearance.lifecycle.effects import entry_of, iso, notice, plain_kill, removals_of
 from clearance.lifecycle.events import (
@@ -74,13 +75,42 @@ def transition(
             return rules.delivered(state, event)
         case KillOrdered():
             if state is None or not state.versions:
-                raise Refused(404, "article.not-found", "no delivery of this article is known")
+                return rules.early_kill(state, event)
             return rules.kill(state, event.by, event.request_id)
         case TimerFired():
             return rules.timer_fired(state, event)
         case Verdict():
             return rules.verdict(state, event)
     raise TypeError(f"not an event: {event!r}")
+
+
+def trespass(decision: Decision, owner: str) -> Decision:
+    """A delivery naming another provider's article: rejected, the owner's article untouched."""
+    uri = (decision.article or {}).get("uri")
+    finding = Finding(
+        "tenancy.provider",
+        "/uri",
+        Severity.CRITICAL,
+        f"the article {uri} is {owner}'s: a delivery from {decision.provider} cannot change it",
+    )
+    return replace(
+        decision,
+        outcome=Outcome.REJECTED,
+        findings=(*decision.findings, finding),
+        cleared=None,
+        renditions=(),
+    )
+
+
+def tombstone_of(state: ArticleState, kill: Kill) -> Write:
+    """What stays of a killed article: who killed it, when, and by when every copy is down."""
+    return Write(
+        "cleared",
+        keys.tombstone_key(state.provider, state.article_id),
+        json_line({"provider": state.provider, "uri": state.uri, **plain_kill(kill)}),
+        media.JSON,
+        "tombstone",
+    )
 
 
 def reviewable(state: ArticleState | None, version: str) -> Version:
@@ -111,13 +141,16 @@ class _Rules(Publisher):
     def delivered(self, state: ArticleState | None, event: Delivered) -> Change:
         decision, source = event.decision, event.source
         article = decision.article
+        if state is not None and decision.provider not in (None, state.provider):
+            decision = trespass(decision, state.provider)
         if article is None or decision.provider is None or decision.policy is None:
-            writes = quarantine_writes(decision, source, event.data)
-            copies = [Copy(self.buckets[w.bucket], w.key, w.sha256, w.kind) for w in writes]
-            record = decision_record(decision, source, len(event.data), copies)
-            return Change(state, Plan(writes=writes, records=((record, ()),)))
+            return self.set_aside(state, decision, event)
+        if decision.outcome is Outcome.REJECTED and any(
+            f.rule_id.startswith("tenancy.") for f in decision.findings
+        ):
+            return self.set_aside(state, decision, event)
         current = state or ArticleState(
-            decision.provider, keys.article_slug(article["uri"]), article["uri"]
+            decision.provider, keys.article_id(decision.provider, article["uri"]), article["uri"]
         )
         known = current.version(article["version"])
         if known is not None and known.decision_id == decision_id(decision):
@@ -138,6 +171,31 @@ class _Rules(Publisher):
             current, decision, source, ref, data=event.data, kind={"kind": "delivery"}
         )
 
+    def set_aside(self, state: ArticleState | None, decision: Decision, event: Delivered) -> Change:
+        """A delivery that touches no article: quarantined and recorded, the state unchanged."""
+        writes = quarantine_writes(decision, event.source, event.data)
+        copies = [Copy(self.buckets[w.bucket], w.key, w.sha256, w.kind) for w in writes]
+        record = decision_record(decision, event.source, len(event.data), copies)
+        return Change(state, Plan(writes=writes, records=((record, ()),)))
+
+    def early_kill(self, state: ArticleState | None, event: KillOrdered) -> Change:
+        """A kill that arrives before any delivery of its article is decided (it may be queued):
+        kept as a tombstone, so the article is never published when it comes."""
+        if state is not None and state.kill is not None:
+            return Change(state, Plan())
+        provider, article, uri = event.provider, event.article, event.uri
+        if provider is None or article is None:
+            raise Refused(404, "article.not-found", "no delivery of this article is known")
+        if uri is None or keys.article_id(provider, uri) != article:
+            raise Refused(
+                404,
+                "article.not-found",
+                "no delivery of this article is known; to kill it before it arrives, name its "
+                'uri in the body ({"uri": "..."}), the uri this article id was made from',
+            )
+        killed = ArticleState(provider, article, uri)
+        return self.kill(killed, event.by, event.request_id)
+
     def kill(
         self, state: ArticleState, by: str, request_id: str, delivered: Version | None = None
     ) -> Change:
@@ -148,8 +206,6 @@ class _Rules(Publisher):
         kill = Kill(received_at=iso(self.now), by=by, deadline=deadline)
         published = state.published
         subject = delivered or published or state.newest
-        if subject is None:
-            raise Refused(404, "article.not-found", "no delivery of this article is known")
         removals = removals_of(state.versions)
         down = (Status.PUBLISHED, Status.HELD)
         versions = tuple(
@@ -158,26 +214,22 @@ class _Rules(Publisher):
             )
             for v in state.versions
         )
-        timers = (Timer(TimerKind.KILL_DEADLINE, deadline, subject.version),) if deadline else ()
+        version = subject.version if subject else ""
+        timers = (Timer(TimerKind.KILL_DEADLINE, deadline, version),) if deadline else ()
         new_state = replace(state, versions=versions, kill=kill, timers=timers)
-        tombstone = Write(
-            "cleared",
-            keys.tombstone_key(state.provider, state.uri),
-            json_line({"provider": state.provider, "uri": state.uri, **plain_kill(kill)}),
-            media.JSON,
-            "tombstone",
-        )
-        prefix = keys.cleared_prefix(state.provider, state.uri)
+        tombstone = tombstone_of(new_state, kill)
+        prefix = keys.cleared_prefix(state.provider, state.article_id)
         name = self.policy.name if self.policy else state.provider
         within = f", by {deadline}" if deadline else ""
+        before = "" if subject else " before any delivery of it was decided: it is never published"
         finding = Finding(
             "article.withdrawn",
             "/pub_status",
             Severity.INFO,
-            f"{name} withdrew this article ({by}): every cleared copy is removed{within}",
+            f"{name} withdrew this article ({by}){before}: every cleared copy is removed{within}",
         )
         record = self.about(
-            state,
+            new_state,
             subject,
             Outcome.WITHDRAWN,
             {"kind": "kill", "by": by, "reason": "kill"},
@@ -187,6 +239,7 @@ class _Rules(Publisher):
             copies=[Copy(self.buckets["cleared"], tombstone.key, tombstone.sha256, "tombstone")],
             withdrawn_prefix=prefix,
             deadline=deadline,
+            source=self.stored(tombstone),
         )
         notifications = (
             (notice("Article Withdrawn", state, published, "kill"),) if published else ()
@@ -256,7 +309,7 @@ class _Rules(Publisher):
     def _kill_deadline(
         self, state: ArticleState, entry: Version | None, timer: Timer, remaining: tuple[str, ...]
     ) -> Change:
-        if entry is None:
+        if entry is None and state.kill is None:
             return Change(state, Plan())
         if remaining:
             finding = Finding(
@@ -277,6 +330,8 @@ class _Rules(Publisher):
             [finding],
             identity=("kill-deadline", state.provider, state.article_id, timer.due),
             deadline=timer.due,
+            source=self.stored(tombstone_of(state, state.kill)) if state.kill else None,
+            request_id=None if entry else "schedule",
         )
         plan = Plan(removals=removals, records=((record, tuple(r.key for r in removals)),))
         return Change(state, plan)

@@ -18,7 +18,7 @@ from clearance.aws.statestore import StateStore
 from clearance.aws.store import Bucket
 from clearance.contracts import keys, media
 from clearance.decide.engine import Decision
-from clearance.lifecycle.events import Change, Delivered, Event
+from clearance.lifecycle.events import Change, Delivered, Event, KillOrdered
 from clearance.lifecycle.plan import BucketRole, Plan, Write
 from clearance.lifecycle.record import Removed, Source, completed
 from clearance.lifecycle.state import ArticleState, Status
@@ -92,7 +92,7 @@ class Articles:
             return
         shown = {c.key for v in state.versions if v.status is Status.PUBLISHED for c in v.copies}
         settled = tuple(
-            keys.cleared_version_prefix(state.provider, state.uri, v.version)
+            keys.cleared_version_prefix(state.provider, state.article_id, v.version)
             for v in state.versions
         )
         cleared = self.buckets["cleared"]
@@ -186,4 +186,6 @@ def _now(clock: Callable[[], datetime]) -> str:
 
 
 def _provider_of(event: Event) -> str | None:
-    return event.decision.provider if isinstance(event, Delivered) else None
+    if isinstance(event, Delivered):
+        return event.decision.provider
+    return event.provider if isinstance(event, KillOrdered) else None

@@ -41,7 +41,13 @@ class Kills:
         if isinstance(accepted, Refusal):
             return refused(accepted)
         by = f"api:{accepted.delivery}" + (f" ({accepted.reason})" if accepted.reason else "")
-        order = KillOrdered(by=by, request_id=accepted.delivery)
+        order = KillOrdered(
+            by=by,
+            request_id=accepted.delivery,
+            provider=accepted.provider,
+            article=article_id,
+            uri=accepted.uri,
+        )
 
         def ordered(state: ArticleState | None) -> KillOrdered:
             if state is not None and state.provider != accepted.provider:

@@ -59,7 +59,7 @@ class Lifecycle:
         if state is None or timer not in state.timers:
             return TimerFired(timer)
         if timer.kind is TimerKind.KILL_DEADLINE:
-            prefix = keys.cleared_prefix(state.provider, state.uri)
+            prefix = keys.cleared_prefix(state.provider, state.article_id)
             return TimerFired(timer, remaining=tuple(self.articles.buckets["cleared"].keys(prefix)))
         if timer.kind is TimerKind.EMBARGO:
             at = decision_moment(datetime.fromisoformat(timer.due), self.clock())

@@ -89,7 +89,7 @@ class Processor:
             decisions.append(decision)
             return Delivered(decision, source, item.data)
 
-        article_id = keys.article_slug(identified.article["uri"])
+        article_id = keys.article_id(identified.provider, identified.article["uri"])
         self.articles.apply(article_id, delivered, source.arrived_at)
         _observe(decisions[-1], source)
         return decisions[-1]

@@ -335,6 +335,16 @@ class PolicySet:
             for pid, versions in self.histories.items()
         }
 
+    def namespace_of(self, uri: str) -> dict[str, str]:
+        """The providers whose terms claim the uri's namespace (a uri prefix), with the prefix."""
+        return {
+            pid: prefix
+            for pid, recognisers in self._recognisers.items()
+            for recognise in recognisers
+            for prefix in recognise.uri_prefixes
+            if uri.startswith(prefix)
+        }
+
     def in_force(self, provider: str, moment: datetime) -> Policy | None:
         """The version of a provider's terms that governs a decision made at `moment`."""
         return in_force(self.histories.get(provider, ()), moment)

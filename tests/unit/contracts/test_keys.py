@@ -63,19 +63,30 @@ def test_a_key_that_names_no_provider_gives_none(key: str) -> None:
 
 
 def test_cleared_copies_of_every_version_lie_under_the_article_prefix() -> None:
-    prefix = keys.cleared_prefix("menafn", "urn:menafn:123")
+    article = keys.article_id("menafn", "urn:menafn:123")
+    prefix = keys.cleared_prefix("menafn", article)
     for version in ("1", "2"):
-        key = keys.cleared_key("menafn", "urn:menafn:123", version, "cd" * 32, "html")
+        key = keys.cleared_key("menafn", article, version, "cd" * 32, "html")
         assert key.startswith(prefix)
         assert key.endswith(f"/v{version}-{'cd' * 8}.html")
-    assert not keys.cleared_key("menafn", "urn:menafn:1234", "1", "cd" * 32, "html").startswith(
-        prefix
-    )
+    other = keys.article_id("menafn", "urn:menafn:1234")
+    assert not keys.cleared_key("menafn", other, "1", "cd" * 32, "html").startswith(prefix)
+
+
+def test_the_same_uri_from_two_providers_is_two_articles() -> None:
+    # Given one uri, sent by dpa and by NTB
+    dpa, ntb = keys.article_id("dpa", "urn:x:1"), keys.article_id("ntb", "urn:x:1")
+    # Then they are two articles, with their own copies and tombstones
+    assert dpa != ntb
+    assert dpa.startswith("1-")
+    assert keys.cleared_prefix("dpa", dpa) != keys.cleared_prefix("ntb", ntb)
+    assert keys.tombstone_key("dpa", dpa) != keys.tombstone_key("ntb", ntb)
 
 
 def test_tombstone_and_quarantine_keys_are_stable_and_apart() -> None:
-    assert keys.tombstone_key("menafn", "urn:x") == keys.tombstone_key("menafn", "urn:x")
-    assert keys.tombstone_key("menafn", "urn:x").startswith("tombstones/menafn/")
+    article = keys.article_id("menafn", "urn:x")
+    assert keys.tombstone_key("menafn", article) == keys.tombstone_key("menafn", article)
+    assert keys.tombstone_key("menafn", article).startswith("tombstones/menafn/")
     held, findings = keys.quarantine_keys(None, date(2026, 11, 30), "ef" * 32, "")
     assert held == f"quarantine/unknown/2026-11-30/{'ef' * 32}.bin"
     assert findings == f"quarantine/unknown/2026-11-30/{'ef' * 32}.findings.json"
@@ -88,7 +99,7 @@ def test_hostile_ids_never_leave_their_prefix(hostile: str) -> None:
     built = [
         keys.cleared_key("menafn", hostile, hostile, "ab" * 32, "json"),
         keys.tombstone_key("menafn", hostile),
-        keys.article_pointer_key(keys.article_slug(hostile), "d1", "held"),
+        keys.article_pointer_key(keys.article_id(hostile, hostile), "d1", "held"),
         keys.receipt_key("menafn", hostile),
         keys.quarantine_keys(hostile, date(2026, 1, 1), "ab" * 32, hostile)[0],
     ]

@@ -206,3 +206,41 @@ def test_an_altered_disclaimer_under_a_plain_heading_is_held_not_published_twice
     assert decision.article["disclaimer"] == (
         "MENAFN provides the information as is. We accept no responsibility."
     )
+
+
+GBR_PROHIBITED = json.dumps(
+    {
+        "@context": "http://www.w3.org/ns/odrl.jsonld",
+        "@type": "Set",
+        "uid": "https://www.businesswire.com/policy/1",
+        "prohibition": [
+            {
+                "action": "distribute",
+                "constraint": [{"leftOperand": "spatial", "operator": "eq", "rightOperand": "GBR"}],
+            }
+        ],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "rights",
+    [
+        {"encodedrights": GBR_PROHIBITED},
+        [{"encodedrights": GBR_PROHIBITED}],
+        GBR_PROHIBITED,
+    ],
+    ids=["object", "array", "string"],
+)
+def test_rights_in_any_shape_are_never_ignored(rights: object) -> None:
+    # Given an ODRL prohibition on distribution in GBR, as an object, an array or a string
+    decision = ninjs("businesswire", Licensee("GB"), rightsinfo=rights)
+    # Then a British licensee is never cleared: refused, or held for a person to read it
+    assert decision.outcome is not Outcome.CLEARED, decision.findings
+
+
+def test_a_cancel_in_the_other_spelling_is_still_a_kill() -> None:
+    # Given a ninjs 3.x document carrying the 2.x `pubstatus: canceled`
+    decision = ninjs("businesswire", Licensee("GB"), pubStatus="usable", pubstatus="canceled")
+    # Then it is a kill
+    assert decision.outcome is Outcome.WITHDRAWN

@@ -225,7 +225,7 @@ def test_a_kill_takes_every_copy_down_keeps_a_tombstone_and_starts_the_deadline(
     assert {v.status for v in state.versions} == {Status.WITHDRAWN}
     assert state.kill is not None
     assert [w.kind for w in change.plan.writes] == ["tombstone"]
-    assert change.plan.prefixes == (keys.cleared_prefix("dpa", URI),)
+    assert change.plan.prefixes == (keys.cleared_prefix("dpa", keys.article_id("dpa", URI)),)
     assert {r.key for r in change.plan.removals} == {c.key for c in first.versions[0].copies}
     record, _ = change.plan.records[0]
     assert (record["event"]["kind"], record["outcome"]) == ("kill", "withdrawn")
@@ -300,3 +300,44 @@ def test_the_state_survives_its_stored_form() -> None:
         deliver(None, dpa_article(URI, "1", embargo=(NOW + timedelta(hours=1)).isoformat())), None
     )
     assert ArticleState.from_dict(json.loads(json.dumps(state.to_dict()))) == state
+
+
+def test_a_delivery_from_another_provider_never_changes_an_article() -> None:
+    # Given dpa's published article
+    state = committed(deliver(None, dpa_article(URI, "1")), None)
+    # When a decision from another provider reaches its state (a second line of defence: ids
+    # already carry the provider)
+    decision = replace(decided(dpa_article(URI, "2"), state, NOW), provider="ntb")
+    source = Source("inbound-b", "inbound/ntb/x.json", None, NOW, "req-ntb")
+    change = transition(state, Delivered(decision, source, b"x"), NOW, DPA, BUCKETS)  # type: ignore[arg-type]
+    # Then the state is untouched, and the attempt is rejected on the record naming both
+    assert change.state == state
+    ((record, _),) = change.plan.records
+    assert record["outcome"] == "rejected"
+    (finding,) = [f for f in record["findings"] if f["rule_id"] == "tenancy.provider"]
+    assert "dpa's" in finding["message"]
+    assert "from ntb" in finding["message"]
+    assert not [w for w in change.plan.writes if w.bucket == "cleared"]
+
+
+def test_a_kill_before_any_delivery_keeps_a_tombstone_and_its_deadline() -> None:
+    # Given no state yet for the article a kill names, with its uri
+    article = keys.article_id("dpa", URI)
+    kill = KillOrdered("api:editor", "req-kill", provider="dpa", article=article, uri=URI)
+    # When the kill is carried out
+    change = transition(None, kill, NOW, DPA, BUCKETS)  # type: ignore[arg-type]
+    # Then the article is killed with the duty's deadline, a tombstone written and recorded
+    assert change.state is not None
+    assert change.state.kill is not None
+    assert change.state.kill.deadline == (NOW + timedelta(hours=1)).isoformat()
+    assert [t.kind for t in change.state.timers] == [TimerKind.KILL_DEADLINE]
+    (tombstone,) = change.plan.writes
+    assert tombstone.key == keys.tombstone_key("dpa", article)
+    ((record, _),) = change.plan.records
+    assert (record["outcome"], record["event"]["kind"]) == ("withdrawn", "kill")
+    assert record["source"]["key"] == tombstone.key
+    assert record["article"] == {"uri": URI, "version": None, "id": article, "headline": None}
+    # And the delivery that follows is never published
+    then = deliver(committed(change, None), dpa_article(URI, "1"))
+    assert not [w for w in then.plan.writes if w.bucket == "cleared"]
+    assert record_outcomes(then.plan) == [("delivery", "rejected")]
