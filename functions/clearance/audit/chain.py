@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -52,9 +52,12 @@ _KIND_ORDER = {kind: i for i, kind in enumerate(ProblemKind)}
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """One fault, on the object `key`; `records` names the records it leaves unproven."""
+
     kind: ProblemKind
     key: str
     message: str
+    records: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -92,8 +95,8 @@ class Findings:
         self._found: dict[tuple[ProblemKind, str], Problem] = {}
         self._keys: set[str] = set()
 
-    def add(self, kind: ProblemKind, key: str, message: str) -> None:
-        self._found.setdefault((kind, key), Problem(kind, key, message))
+    def add(self, kind: ProblemKind, key: str, message: str, records: tuple[str, ...] = ()) -> None:
+        self._found.setdefault((kind, key), Problem(kind, key, message, records))
         self._keys.add(key)
 
     def about(self, key: str) -> bool:
@@ -292,3 +295,34 @@ def judge(reading: Reading, found: Findings) -> None:
 
 def reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """The digests as read: by key, one per hour, the hours of the window, the unreadable ones."""
+
+    by_key: Mapping[str, Reading]
+    by_hour: Mapping[datetime, Reading]
+    hours: list[datetime]
+    in_window: list[Reading]
+    broken: set[datetime]
+
+
+def read_chain(
+    digests: Sequence[StoredDigest],
+    verifier: Verifier,
+    window: tuple[datetime, datetime],
+    found: Findings,
+) -> Chain:
+    """Every digest read, checked and linked to the one before it."""
+    readings = [read_digest(stored, verifier) for stored in sorted(digests, key=lambda d: d.key)]
+    by_key = {reading.key: reading for reading in readings}
+    by_hour = chain_by_hour(readings, found)
+    hours = sorted(hour for hour in by_hour if window[0] <= hour < window[1])
+    in_window = [r for r in readings if r.hour is not None and window[0] <= r.hour < window[1]]
+    broken = {r.hour for r in in_window if r.hour is not None and r.content is None}
+    for hour in hours:
+        check_link(hour, by_hour, by_key, found)
+    for reading in readings:
+        judge(reading, found)
+    return Chain(by_key, by_hour, hours, in_window, broken)

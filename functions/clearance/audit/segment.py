@@ -112,11 +112,11 @@ def decided_hour(key: str, data: bytes) -> datetime | None:
     try:
         decided = datetime.fromisoformat(str(record["decided_at"]))
         filed = keys.record_key(record)
-    except (KeyError, ValueError, TypeError):
+        if decided.tzinfo is None or filed != key:
+            return None
+        decided = decided.astimezone(UTC)
+    except (KeyError, ValueError, TypeError, AttributeError, OverflowError):
         return None
-    if decided.tzinfo is None or filed != key:
-        return None
-    decided = decided.astimezone(UTC)
     if decided.date().isoformat() != keys.day_of_decision_key(key):
         return None
     return decided.replace(minute=0, second=0, microsecond=0)

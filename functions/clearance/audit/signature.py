@@ -8,13 +8,29 @@ canonical digest bytes verifies it; the local stack's signer produces the same (
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa, x448, x25519
 
 ALGORITHM = "ECDSA_SHA_256"
+_FINGERPRINT = re.compile(r"^(?:sha-?256:)?((?:[0-9a-f]{2}:?){31}[0-9a-f]{2})$")
+_KEY_TYPES: tuple[tuple[type, str], ...] = (
+    (rsa.RSAPublicKey, "an RSA key"),
+    (ed25519.Ed25519PublicKey, "an Ed25519 key"),
+    (ed448.Ed448PublicKey, "an Ed448 key"),
+    (x25519.X25519PublicKey, "an X25519 key"),
+    (x448.X448PublicKey, "an X448 key"),
+)
+
+
+class UnreadableKey(ValueError):
+    """A public key that cannot be used to check digests: not PEM, or not an ECC_NIST_P256 key.
+
+    Its message is one sentence that says what the key is instead.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,18 +41,40 @@ class PublicKeyVerifier:
     key_ids: frozenset[str]
 
     @classmethod
-    def from_pem(cls, pem: str | bytes, key_ids: frozenset[str] | None = None) -> PublicKeyVerifier:
-        return cls.load(serialization.load_pem_public_key(_bytes(pem)), key_ids)
+    def from_pem(cls, pem: object, key_ids: frozenset[str] | None = None) -> PublicKeyVerifier:
+        """Raises `UnreadableKey` (a ValueError) for anything but a P-256 public key in PEM."""
+        if pem is None:
+            raise UnreadableKey("there is none")
+        if not isinstance(pem, str | bytes):
+            raise UnreadableKey(f"it is a {type(pem).__name__}, not PEM text")
+        try:
+            key = serialization.load_pem_public_key(_bytes(pem))
+        except (ValueError, TypeError, UnsupportedAlgorithm, UnicodeError) as error:
+            raise UnreadableKey(_unreadable(error, "PEM")) from None
+        return cls.load(key, key_ids)
 
     @classmethod
     def from_der(cls, der: bytes, key_ids: frozenset[str] | None = None) -> PublicKeyVerifier:
-        return cls.load(serialization.load_der_public_key(der), key_ids)
+        try:
+            key = serialization.load_der_public_key(der)
+        except (ValueError, TypeError, UnsupportedAlgorithm) as error:
+            raise UnreadableKey(_unreadable(error, "DER")) from None
+        return cls.load(key, key_ids)
 
     @classmethod
     def load(cls, key: object, key_ids: frozenset[str] | None) -> PublicKeyVerifier:
-        if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
-            raise ValueError("the digest key must be an ECC_NIST_P256 public key")
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            kind = next((name for t, name in _KEY_TYPES if isinstance(key, t)), "another kind")
+            raise UnreadableKey(f"it is {kind}, not an ECC_NIST_P256 (P-256) public key")
+        if key.curve.name != "secp256r1":
+            raise UnreadableKey(
+                f"it is an EC key on {key.curve.name}, not an ECC_NIST_P256 (P-256) public key"
+            )
         return cls(key, key_ids or frozenset({fingerprint(key)}))
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.public_key)
 
     @property
     def key_id(self) -> str:
@@ -64,11 +102,32 @@ def pem_of(key: ec.EllipticCurvePublicKey) -> str:
 
 
 def fingerprint(key: ec.EllipticCurvePublicKey) -> str:
-    """SHA-256 of the key's DER SubjectPublicKeyInfo, the name a key is known by offline."""
+    """SHA-256 of the key's DER SubjectPublicKeyInfo, the name a key is known by offline.
+
+    The same as `openssl pkey -pubin -in digest-key.pem -outform DER | sha256sum`.
+    """
     der = key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return "sha256:" + hashlib.sha256(der).hexdigest()
+
+
+def parse_fingerprint(text: str) -> str:
+    """A fingerprint as a licensor may be given it (`sha256:` and colons optional, any case),
+    in the form `fingerprint` prints; ValueError for anything else."""
+    found = _FINGERPRINT.match(text.strip().lower())
+    if found is None:
+        raise ValueError(
+            f"{text.strip()[:80]!r} is not a SHA-256 key fingerprint (64 hex digits, "
+            "optionally after 'sha256:')"
+        )
+    return "sha256:" + found.group(1).replace(":", "")
+
+
+def _unreadable(error: Exception, form: str) -> str:
+    if isinstance(error, UnsupportedAlgorithm):
+        return f"it is a {form} key of an algorithm or curve that is not supported, not P-256"
+    return f"it is not a {form} public key (corrupted, truncated, or another kind of file)"
 
 
 def _bytes(value: str | bytes) -> bytes:

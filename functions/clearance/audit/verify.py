@@ -10,25 +10,23 @@ its own object, so one bad record never leaves the rest of its hour unverified.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from clearance.audit.chain import (
+    Chain,
     Findings,
     Problem,
     ProblemKind,
     Reading,
-    chain_by_hour,
-    check_link,
     check_predecessor,
-    judge,
     listed_records,
-    read_digest,
+    read_chain,
 )
 from clearance.audit.digest import (
-    HOUR,
     AuditObject,
     StoredDigest,
     StoredRecord,
@@ -39,6 +37,7 @@ from clearance.audit.digest import (
     hour_text,
     sha256_hex,
 )
+from clearance.audit.hours import SEALING_GRACE, Span, name_missing, span_of
 from clearance.audit.segment import claimed_hour, decided_hour, segment_lines
 from clearance.contracts import keys
 
@@ -54,6 +53,8 @@ class Evidence:
     whose segment is missing or does not match its digest.
     `erased`: records of the window's days whose latest version is a delete marker.
     `pointers`: article pointer keys, when the whole log is verified (each names a record).
+    `etags`: the ETag of each present record's latest version, when the listing gives it: for a
+    single-part put under SSE-S3, the MD5 of its bytes, compared with its sealed copy's.
     """
 
     digests: Sequence[StoredDigest]
@@ -62,6 +63,7 @@ class Evidence:
     records: Mapping[str, StoredRecord] = field(default_factory=dict)
     erased: frozenset[str] = frozenset()
     pointers: Sequence[str] = ()
+    etags: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,15 +84,6 @@ class Verification:
         return not self.problems
 
 
-@dataclass(frozen=True, slots=True)
-class _Span:
-    """The hours the chain covers in the window, and the hours missing a digest."""
-
-    start: datetime | None
-    end: datetime | None
-    missing: frozenset[datetime]
-
-
 @dataclass(slots=True)
 class _Tally:
     verified: int = 0
@@ -105,49 +98,57 @@ def verify_log(
     start: datetime,
     end: datetime,
     expect_digests_until: datetime | None = None,
+    as_at: datetime | None = None,
 ) -> Verification:
     """Check the digests of the hours in [start, end), their segments and their records.
 
     Records decided after the last digest are counted as not yet digested (the open hour). A
-    deleted newest digest looks the same as one not yet made unless `expect_digests_until` says
-    by when every hour must have its digest.
+    deleted newest digest looks the same as one not yet made unless it is known by when every
+    hour must have its digest: `as_at` (less `SEALING_GRACE`), or `expect_digests_until`.
     """
-    window_start, window_end = floor_hour(start), ceil_hour(end)
+    window = floor_hour(start), ceil_hour(end)
+    if expect_digests_until is None and as_at is not None:
+        expect_digests_until = as_at - SEALING_GRACE
     found = Findings()
-    readings = [
-        read_digest(stored, verifier) for stored in sorted(evidence.digests, key=lambda d: d.key)
-    ]
-    by_key = {reading.key: reading for reading in readings}
-    by_hour = chain_by_hour(readings, found)
-    hours = sorted(hour for hour in by_hour if window_start <= hour < window_end)
-    in_window = [r for r in readings if r.hour is not None and window_start <= r.hour < window_end]
-    broken = {r.hour for r in in_window if r.hour is not None and r.content is None}
-    for hour in hours:
-        check_link(hour, by_hour, by_key, found)
-    for reading in readings:
-        judge(reading, found)
-    span = _span(
-        hours,
-        broken,
-        by_hour,
-        window=(window_start, window_end),
+    chain = read_chain(evidence.digests, verifier, window, found)
+    listed, again = listed_records(chain.by_hour[hour] for hour in sorted(chain.by_hour))
+    loose = _loose(evidence, set(listed), window, found)
+    span = span_of(
+        set(chain.hours) | chain.broken,
+        chain.by_hour,
+        window=window,
+        earliest_record=min(loose.values(), default=None),
         expect_digests_until=expect_digests_until,
+        as_at=as_at,
     )
-    for hour in sorted(span.missing):
-        late = span.end is None or hour >= span.end
-        found.add(
-            ProblemKind.DIGEST_DELETED,
-            digest_key(hour),
-            f"digest {digest_key(hour)} of {hour_text(hour)} is missing: it was deleted"
-            + (", or the digest job has not run" if late else "")
-            + " (a quiet hour still gets a digest)",
-        )
-    for hour in hours:
-        check_predecessor(hour, by_hour, by_key, window_start, found)
-
-    trusted = {hour for hour in hours if not found.about(by_hour[hour].key)}
+    name_missing(span, loose, found)
+    for hour in chain.hours:
+        check_predecessor(hour, chain.by_hour, chain.by_key, window[0], found)
     tally = _Tally()
-    listed, again = listed_records(by_hour[hour] for hour in sorted(by_hour))
+    trusted = _check_sealed(chain, evidence, again, found, tally)
+    _judge_loose(loose, chain, span, trusted, found=found, tally=tally)
+    _unsealed_deletions(evidence, set(listed), found)
+    return Verification(
+        start=window[0],
+        end=window[1],
+        verified_records=tally.verified,
+        verified_digests=sum(1 for reading in chain.in_window if not found.about(reading.key)),
+        not_yet_digested=tally.open,
+        unverified_records=tally.unverified,
+        digested_until=span.end,
+        problems=found.sorted(),
+    )
+
+
+def _check_sealed(
+    chain: Chain,
+    evidence: Evidence,
+    again: Mapping[str, list[str]],
+    found: Findings,
+    tally: _Tally,
+) -> set[datetime]:
+    """Each trusted hour's segment and records; the hours trusted."""
+    trusted = {hour for hour in chain.hours if not found.about(chain.by_hour[hour].key)}
     for key, digests in sorted(again.items()):
         found.add(
             ProblemKind.RECORD_CHANGED,
@@ -155,33 +156,32 @@ def verify_log(
             f"record {key} is listed by digest {digests[0]} and again by "
             f"{', '.join(digests[1:])}: it was rewritten after its hour was sealed",
         )
-    for hour in hours:
-        reading = by_hour[hour]
+    for hour in chain.hours:
+        reading = chain.by_hour[hour]
         if hour in trusted:
             _check_hour(reading, evidence, found, tally)
-        else:
-            for entry in reading.entries:
-                if evidence.present.get(entry["key"], 0) > 1:
-                    _overwritten(entry["key"], reading.key, found)
-                else:
-                    tally.unverified += 1
-    for key in sorted(set(evidence.present) - set(listed)):
-        stored = evidence.records.get(key)
-        data = stored.data if stored is not None else None
-        claimed = claimed_hour(key, data)
-        if claimed is None or not window_start <= claimed < window_end:
             continue
-        sealable = data is None or decided_hour(key, data) is not None
-        untrusted = claimed in by_hour and claimed not in trusted
-        if not sealable:
-            found.add(
-                ProblemKind.RECORD_INSERTED,
-                key,
-                f"record {key} is not a decision record filed at the key its content names (one "
-                "JSON line whose decided_at, provider, outcome and id give its key): no digest can "
-                "seal it, so it was not written by the service",
-            )
-        elif claimed in span.missing or claimed in broken or untrusted:
+        for entry in reading.entries:
+            if evidence.present.get(entry["key"], 0) > 1:
+                _overwritten(entry["key"], reading.key, found)
+            else:
+                tally.unverified += 1
+    return trusted
+
+
+def _judge_loose(
+    loose: Mapping[str, datetime],
+    chain: Chain,
+    span: Span,
+    trusted: set[datetime],
+    *,
+    found: Findings,
+    tally: _Tally,
+) -> None:
+    """Records no digest lists: unverifiable, open, or inserted, by the hour they claim."""
+    for key, claimed in sorted(loose.items()):
+        untrusted = claimed in chain.by_hour and claimed not in trusted
+        if claimed in span.missing or claimed in chain.broken or untrusted:
             tally.unverified += 1
         elif span.start is None or span.end is None or claimed >= span.end:
             tally.open += 1
@@ -197,22 +197,40 @@ def verify_log(
                 ProblemKind.RECORD_INSERTED,
                 key,
                 f"record {key} was decided in {hour_text(claimed)}, an hour already sealed, but "
-                f"digest {by_hour[claimed].key} of that hour does not list it: it was added after "
-                "the hour was sealed, however late it was written",
+                f"digest {chain.by_hour[claimed].key} of that hour does not list it: it was added "
+                "after the hour was sealed, however late it was written",
             )
         else:
             tally.unverified += 1
-    _unsealed_deletions(evidence, set(listed), found)
-    return Verification(
-        start=window_start,
-        end=window_end,
-        verified_records=tally.verified,
-        verified_digests=sum(1 for reading in in_window if not found.about(reading.key)),
-        not_yet_digested=tally.open,
-        unverified_records=tally.unverified,
-        digested_until=span.end,
-        problems=found.sorted(),
-    )
+
+
+def _loose(
+    evidence: Evidence, listed: set[str], window: tuple[datetime, datetime], found: Findings
+) -> dict[str, datetime]:
+    """The hour of each present record in the window that no digest lists.
+
+    A record that no digest could ever seal (not one JSON line filed at the key its content
+    names) is named here, whether its content or its key places it in the window.
+    """
+    loose: dict[str, datetime] = {}
+    for key in sorted(set(evidence.present) - listed):
+        stored = evidence.records.get(key)
+        data = stored.data if stored is not None else None
+        claimed = claimed_hour(key, data)
+        if data is not None and decided_hour(key, data) is None:
+            day = claimed_hour(key, None)
+            in_day = day is not None and window[0] < day + timedelta(days=1) and day < window[1]
+            if in_day or (claimed is not None and window[0] <= claimed < window[1]):
+                found.add(
+                    ProblemKind.RECORD_INSERTED,
+                    key,
+                    f"record {key} is not a decision record filed at the key its content names "
+                    "(one JSON line whose decided_at, provider, outcome and id give its key): no "
+                    "digest can seal it, so it was not written by the service",
+                )
+        elif claimed is not None and window[0] <= claimed < window[1]:
+            loose[key] = claimed
+    return loose
 
 
 def _unsealed_deletions(evidence: Evidence, listed: set[str], found: Findings) -> None:
@@ -270,6 +288,14 @@ def _check_hour(reading: Reading, evidence: Evidence, found: Findings, tally: _T
             )
         elif versions > 1:
             _overwritten(key, reading.key, found)
+        elif _etag_differs(evidence.etags.get(key), lines[i]):
+            found.add(
+                ProblemKind.RECORD_CHANGED,
+                key,
+                f"record {key} is not its sealed copy in segment {segment}: its ETag "
+                f"{evidence.etags[key]} is not the MD5 of that copy (it was changed in place, and "
+                "its earlier versions are gone)",
+            )
         else:
             tally.verified += 1
 
@@ -329,6 +355,13 @@ def _segment_problem(
     return "", lines
 
 
+def _etag_differs(etag: str | None, line: bytes) -> bool:
+    """Whether a single-part ETag (an MD5, no `-`) names other bytes than the sealed line."""
+    if etag is None or "-" in etag or len(etag) != 32:
+        return False
+    return hashlib.md5(line, usedforsecurity=False).hexdigest() != etag.lower()
+
+
 def _overwritten(key: str, digest: str, found: Findings) -> None:
     found.add(
         ProblemKind.RECORD_CHANGED,
@@ -336,38 +369,6 @@ def _overwritten(key: str, digest: str, found: Findings) -> None:
         f"record {key} has more than one version: it was overwritten after digest {digest} "
         "sealed it",
     )
-
-
-def _span(
-    hours: Sequence[datetime],
-    broken: set[datetime],
-    by_hour: Mapping[datetime, Reading],
-    *,
-    window: tuple[datetime, datetime],
-    expect_digests_until: datetime | None,
-) -> _Span:
-    """From the genesis (or the window's start) to the last digest, every hour has a digest."""
-    window_start, window_end = window
-    present = set(hours) | broken
-    start = end = None
-    if present:
-        first = min(present)
-        genesis = first not in by_hour or by_hour[first].previous is None
-        start = first if genesis else window_start
-        end = max(present) + HOUR
-    due = end
-    if expect_digests_until is not None:
-        until = min(floor_hour(expect_digests_until), window_end)
-        start = start or window_start
-        due = max(due, until) if due else until
-    missing: set[datetime] = set()
-    if start is not None and due is not None:
-        hour = start
-        while hour < due:
-            if hour not in present:
-                missing.add(hour)
-            hour += HOUR
-    return _Span(start, end, frozenset(missing))
 
 
 def _check_record(

@@ -2,7 +2,8 @@
 
 A sealed hour is read from its segment (one object for the whole hour); only records that no
 segment holds are read one by one: the open hour's, and any slipped into a sealed hour or before
-the first digest, which are marked so a reviewer sees they are outside every digest.
+the first digest, which are marked so a reviewer sees they are outside every digest. One
+article's history is compared, record by record, with the sealed copies of its hours.
 """
 
 from __future__ import annotations
@@ -19,6 +20,15 @@ from clearance.audit.query import (
     day_prefix,
     days_to_read,
     record_matches,
+)
+from clearance.audit.seals import (
+    SealCheck,
+    SealedHour,
+    SealState,
+    Viewed,
+    article_of,
+    compare,
+    read_hour,
 )
 from clearance.audit.segment import claimed_hour, open_segment, parse_line
 from clearance.aws.store import Bucket
@@ -159,12 +169,6 @@ class AuditLog:
         stored = self.bucket.get(key)
         return parse_line(stored.data) if stored is not None else None
 
-    def article(self, article_id: str) -> list[dict[str, Any]]:
-        """Every decision about one article, all versions, oldest first."""
-        return [
-            parse for _, data in self.article_records(article_id) if (parse := parse_line(data))
-        ]
-
     def article_records(self, article_id: str) -> list[tuple[str, bytes]]:
         """(key, stored bytes) of every decision about one article, oldest first.
 
@@ -182,6 +186,47 @@ class AuditLog:
             if data is not None:
                 found.append((str(pointer.get("decided_at", "")), key, data))
         return [(key, data) for _, key, data in sorted(found)]
+
+    def article_view(self, article_id: str) -> list[Viewed]:
+        """Every decision about one article, oldest first, each compared with its sealed copy.
+
+        Reads the article's pointers and records, then one digest and one segment per hour they
+        fall in. A sealed record of the article that its pointer no longer names (both deleted)
+        is found in the segments read, and shown from there.
+        """
+        named: dict[str, tuple[str, bytes | None, datetime | None]] = {}
+        for pointer_key in self.bucket.keys(keys.article_pointers_prefix(article_id)):
+            pointer = self.read(pointer_key)
+            if pointer is None or not isinstance(pointer.get("decision_key"), str):
+                continue
+            key = pointer["decision_key"]
+            stored = self.bucket.get(key)
+            data = stored.data if stored is not None else None
+            named[key] = (str(pointer.get("decided_at", "")), data, _hour_of(key, data, pointer))
+        chain = self.sealed_hours()
+        span = (min(chain.hours), max(chain.hours)) if chain.hours else None
+        hours = {hour: self._seal_of(hour, span) for _, _, hour in named.values() if hour}
+        viewed = []
+        for key, (decided, data, hour) in named.items():
+            sealed = hours.get(hour) if hour else None
+            if sealed is None:
+                reason = f"record {key}: its hour cannot be told from its key or its content"
+                viewed.append(Viewed(decided, key, data, SealCheck(SealState.UNCHECKED, reason)))
+                continue
+            check = compare(key, data, sealed)
+            viewed.append(Viewed(decided, key, data or sealed.lines.get(key), check))
+        for sealed in hours.values():
+            for key, line in sealed.lines.items():
+                if key not in named and article_of(line) == article_id:
+                    record = parse_line(line) or {}
+                    decided = str(record.get("decided_at", ""))
+                    viewed.append(Viewed(decided, key, line, compare(key, None, sealed)))
+        return sorted(viewed, key=lambda item: (item.decided_at, item.key))
+
+    def _seal_of(self, hour: datetime, chain: tuple[datetime, datetime] | None) -> SealedHour:
+        digest = self.digest(hour)
+        stored = self.bucket.get(keys.segment_key(hour))
+        return read_hour(hour, digest, stored.data if stored else None, chain)
 
     def _sealed_copy(self, key: str, pointer: dict[str, Any]) -> bytes | None:
         hour = claimed_hour(key, None)
@@ -202,6 +247,19 @@ class AuditLog:
 
     def following_digest(self, hour: datetime) -> bytes | None:
         return self.digest(hour + HOUR)
+
+
+def _hour_of(key: str, data: bytes | None, pointer: dict[str, Any]) -> datetime | None:
+    """The hour a record is sealed in: its own `decided_at`, else its pointer's."""
+    if data is None:
+        try:
+            decided = datetime.fromisoformat(str(pointer.get("decided_at")))
+        except ValueError:
+            return claimed_hour(key, None)
+        if decided.tzinfo is None:
+            return claimed_hour(key, None)
+        return decided.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return claimed_hour(key, data)
 
 
 def _decided(record: dict[str, Any] | None) -> datetime | None:

@@ -147,7 +147,7 @@ class DigestStore:
             item.key: item
             for item in self._objects(sorted({ref["key"] for ref in refs}), segment_versions)
         }
-        present, erased = self.record_versions(_days(start, end))
+        present, erased, etags = self.record_listing(_days(start, end))
         listed = {key for content in contents for key in _entry_keys(content)}
         unsealed = {
             key
@@ -159,7 +159,7 @@ class DigestStore:
         records = {item.key: item for item in self._objects(wanted, present)}
         # Pointers name records of any day: only a check of the whole log can judge them all.
         pointers = list(self.bucket.keys(keys.ARTICLE_POINTERS)) if whole_log else []
-        return Evidence(digests, segments, present, records, erased, pointers)
+        return Evidence(digests, segments, present, records, erased, pointers, etags)
 
     def live_records(self, days: Iterable[str]) -> dict[str, int]:
         """Each decision record that exists now, with how many versions it has had."""
@@ -168,19 +168,30 @@ class DigestStore:
     def record_versions(self, days: Iterable[str]) -> tuple[dict[str, int], frozenset[str]]:
         """Each live decision record with its version count, and those deleted (a delete marker
         is their latest version), in one listing."""
+        live, deleted, _ = self.record_listing(days)
+        return live, deleted
+
+    def record_listing(
+        self, days: Iterable[str]
+    ) -> tuple[dict[str, int], frozenset[str], dict[str, str]]:
+        """`record_versions`, and the ETag of each live record's latest version: under SSE-S3 the
+        MD5 of its bytes, which `verify` compares with its sealed copy without reading it."""
         counts: dict[str, int] = {}
         deleted: set[str] = set()
+        etags: dict[str, str] = {}
         paginator = self.bucket.client.get_paginator("list_object_versions")
         for day in days:
             prefix = keys.decision_day_prefix(day)
             for page in paginator.paginate(Bucket=self.bucket.name, Prefix=prefix):
                 for item in page.get("Versions", []):
                     counts[item["Key"]] = counts.get(item["Key"], 0) + 1
+                    if item.get("IsLatest") and item.get("ETag"):
+                        etags[item["Key"]] = item["ETag"].strip('"')
                 for marker in page.get("DeleteMarkers", []):
                     if marker.get("IsLatest"):
                         deleted.add(marker["Key"])
         live = {key: count for key, count in counts.items() if key not in deleted}
-        return live, frozenset(deleted)
+        return live, frozenset(deleted), {k: v for k, v in etags.items() if k in live}
 
     def _objects(self, names: list[str], versions: dict[str, int]) -> list[AuditObject]:
         return [

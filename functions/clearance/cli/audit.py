@@ -10,23 +10,23 @@ or `--bucket` (and, for `kills`, the cleared bucket from CLEARED_BUCKET or `--cl
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import os
 import sys
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
+from clearance.audit.chain import reject_constant
 from clearance.audit.digest import floor_hour, period_of_key
+from clearance.audit.export import export
 from clearance.audit.kills import KillStatus, KillVerdict, is_kill, is_kill_deadline, kill_statuses
-from clearance.audit.proof import ProofCheck, ProofError, build_proof, check_proof
+from clearance.audit.proof import ProofError, build_proof, check_proof
 from clearance.audit.query import PARAMETERS, AuditQuery, QueryError, parse_query, record_matches
 from clearance.audit.report import render_report
+from clearance.audit.seals import article_body
 from clearance.audit.segment import decided_hour
-from clearance.audit.signature import PublicKeyVerifier
+from clearance.audit.signature import PublicKeyVerifier, UnreadableKey, parse_fingerprint
 from clearance.audit.verify import Verification, verify_log
 from clearance.aws import clients
 from clearance.aws.auditlog import AuditLog, Seal
@@ -36,24 +36,6 @@ from clearance.aws.store import Bucket
 from clearance.contracts import keys
 from clearance.decide.findings import Finding, Outcome, main_finding
 from clearance.local.resources import Names
-
-# An hour is sealed 40 minutes after it ends (the schedule runs at :45), so its digest is due by
-# then; a few minutes more for the job itself.
-DIGEST_GRACE = timedelta(hours=2)
-EXPORT_COLUMNS = (
-    "decided_at",
-    "provider",
-    "outcome",
-    "article_id",
-    "headline",
-    "uri",
-    "version",
-    "policy",
-    "rules",
-    "source_key",
-    "input_sha256",
-    "decision_id",
-)
 
 
 def add_audit_commands(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -81,19 +63,14 @@ def add_audit_commands(commands: Any, parser_class: type[argparse.ArgumentParser
             action.add_argument("--html", required=True, help="the report file to write")
         if name in ("report", "verify"):
             _key_argument(action)
-    prove = actions.add_parser("prove", help="a proof file for one article, checkable offline")
-    prove.add_argument("article_id", metavar="ARTICLE_ID")
-    prove.add_argument("--version", help="only the decisions about this version")
-    prove.add_argument("--out", help="file to write (default: standard output)")
-    prove.add_argument(
-        "--bucket", default=os.environ.get("AUDIT_BUCKET") or Names().bucket("audit")
-    )
-    _key_argument(prove)
-    check = actions.add_parser("check-proof", help="check a proof file offline, without AWS")
-    check.add_argument("file", metavar="FILE")
-    check.add_argument(
-        "--public-key", help="the digest key's public part (PEM) to pin; default: the file's"
-    )
+            action.add_argument(
+                "--as-at",
+                type=_instant,
+                metavar="TIME",
+                help="verify as at this ISO 8601 time: every hour that ended more than 2 hours "
+                "before it must have a digest (default: now)",
+            )
+    _proof_commands(actions)
     show = actions.add_parser("show", help="every decision about one article")
     show.add_argument("article_id", metavar="ID")
     show.add_argument("--bucket", default=os.environ.get("AUDIT_BUCKET") or Names().bucket("audit"))
@@ -114,6 +91,30 @@ def add_audit_commands(commands: Any, parser_class: type[argparse.ArgumentParser
     )
 
 
+def _proof_commands(actions: Any) -> None:
+    """`prove` writes a proof and prints the key's fingerprint; `check-proof` pins it."""
+    prove = actions.add_parser("prove", help="a proof file for one article, checkable offline")
+    prove.add_argument("article_id", metavar="ARTICLE_ID")
+    prove.add_argument("--version", help="only the decisions about this version")
+    prove.add_argument("--out", help="file to write (default: standard output)")
+    prove.add_argument(
+        "--bucket", default=os.environ.get("AUDIT_BUCKET") or Names().bucket("audit")
+    )
+    _key_argument(prove)
+    check = actions.add_parser("check-proof", help="check a proof file offline, without AWS")
+    check.add_argument("file", metavar="FILE")
+    pin = check.add_mutually_exclusive_group()
+    pin.add_argument(
+        "--public-key", metavar="PEM", help="the digest key's public part, as you were given it"
+    )
+    pin.add_argument(
+        "--fingerprint",
+        metavar="SHA256",
+        help="the digest key's fingerprint, as you were given it: the SHA-256 of its DER "
+        "SubjectPublicKeyInfo (`clearance audit prove` prints it)",
+    )
+
+
 def _key_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--key",
@@ -129,6 +130,16 @@ def _filters(parser: argparse.ArgumentParser, *, paging: bool) -> None:
         parser.add_argument(f"--{name}", dest=f"q_{name}")
 
 
+def _instant(value: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
+    if instant.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"give a time zone (e.g. Z or +00:00): {value!r}")
+    return instant.astimezone(UTC)
+
+
 def query_from(args: argparse.Namespace) -> AuditQuery:
     params = {name: getattr(args, f"q_{name}", None) for name in PARAMETERS}
     return parse_query({name: value for name, value in params.items() if value is not None})
@@ -139,18 +150,27 @@ def open_log(bucket: str) -> AuditLog:
 
 
 def run_audit(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    """Exit 0, or 1 when `verify` finds a problem, `show` finds nothing or `kills` finds a kill
-    not complete."""
+    """Exit 0; 1 when `verify` finds a problem, `show` finds nothing or a record unlike its
+    sealed copy, `check-proof` a proof that does not hold against a pinned key, or `kills` a kill
+    not complete; 2 when a key cannot be used."""
     out = out or sys.stdout
     if args.audit_command == "check-proof":
         return check_proof_file(args, out)
     log = open_log(args.bucket)
+    try:
+        return _run(args, log, out)
+    except UnreadableKey as error:
+        print(
+            f"clearance: --key {args.key}: its public key cannot be used: {error}", file=sys.stderr
+        )
+        return 2
+
+
+def _run(args: argparse.Namespace, log: AuditLog, out: TextIO) -> int:
     if args.audit_command == "prove":
         return prove(args, log, out)
     if args.audit_command == "show":
-        decisions = log.article(args.article_id)
-        out.write(json.dumps({"article": args.article_id, "decisions": decisions}, indent=2) + "\n")
-        return 0 if decisions else 1
+        return show(args.article_id, log, out)
     if args.audit_command == "kills":
         return kills(args, log, out)
     query = query_from(args)
@@ -194,15 +214,17 @@ def run_audit(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def verify(args: argparse.Namespace, query: AuditQuery) -> Verification:
-    """Check the digest chain over the query's period (default: the whole log)."""
+    """Check the digest chain over the query's period (default: the whole log, from its first
+    record or digest, whichever is older, to the as-at time)."""
     if not args.key:
         raise QueryError("key", "give the digest signing key with --key or DIGEST_KEY_ID")
     store = DigestStore(Bucket(clients.s3(), args.bucket))
-    now = datetime.now(UTC)
-    start, end = query.start, query.end or now
+    as_at = args.as_at or datetime.now(UTC)
+    start, end = query.start, query.end or as_at
     if start is None:
         hours = [hour for key in store.bucket.keys(keys.DIGESTS) if (hour := period_of_key(key))]
-        start = min(hours, default=floor_hour(now))
+        first_day = store.first_day()
+        start = min([*hours, *([first_day] if first_day else [])], default=floor_hour(as_at))
     digests = store.digests(floor_hour(start), end)
     verifier = PublicKeyVerifier.from_der(
         public_key_der(clients.kms(), args.key), frozenset({args.key})
@@ -212,8 +234,21 @@ def verify(args: argparse.Namespace, query: AuditQuery) -> Verification:
         verifier,
         start=start,
         end=end,
-        expect_digests_until=now - DIGEST_GRACE if query.end is None else None,
+        as_at=as_at,
     )
+
+
+def show(article_id: str, log: AuditLog, out: TextIO) -> int:
+    """Every decision about one article, each marked against its sealed copy, with a warning
+    line for each that is not what was sealed."""
+    viewed = log.article_view(article_id)
+    out.write(json.dumps(article_body(article_id, viewed), indent=2, ensure_ascii=False) + "\n")
+    if not viewed:
+        print(f"clearance: no decisions recorded for article {article_id}", file=sys.stderr)
+    alarming = [item.seal for item in viewed if item.seal.alarming]
+    for seal in alarming:
+        print(f"clearance: WARNING {seal.state.value}: {seal.message}", file=sys.stderr)
+    return 0 if viewed and not alarming else 1
 
 
 def prove(args: argparse.Namespace, log: AuditLog, out: TextIO) -> int:
@@ -245,33 +280,65 @@ def prove(args: argparse.Namespace, log: AuditLog, out: TextIO) -> int:
         print(f"clearance: {error}", file=sys.stderr)
         return 1
     text = json.dumps(proof, indent=1, ensure_ascii=False) + "\n"
+    pin = (
+        f"signed by the digest key with fingerprint {verifier.fingerprint}: give licensors that "
+        "fingerprint, or the key's PEM, to pin with check-proof"
+    )
     if args.out:
         with open(args.out, "w", encoding="utf-8") as handle:
             handle.write(text)
-        out.write(f"wrote {args.out}: {len(proof['records'])} records, {len(digests)} digests\n")
+        out.write(
+            f"wrote {args.out}: {len(proof['records'])} records, {len(digests)} digests; {pin}\n"
+        )
     else:
         out.write(text)
+        print(f"clearance: {pin}", file=sys.stderr)
     return 0
 
 
 def check_proof_file(args: argparse.Namespace, out: TextIO) -> int:
-    """Exit 0 when every claim of the proof holds, else 1, naming what fails; no AWS access."""
+    """Exit 0 when every claim of the proof holds against a pinned key; 1 when one fails or no
+    key is pinned; 2 when the file or a key cannot be read. No AWS access."""
     try:
-        with open(args.file, encoding="utf-8") as handle:
-            proof = json.load(handle)
+        fingerprint = parse_fingerprint(args.fingerprint) if args.fingerprint else None
+    except ValueError as error:
+        print(f"clearance: --fingerprint: {error}", file=sys.stderr)
+        return 2
+    try:
+        with open(args.file, "rb") as handle:
+            data = handle.read()
         pem = None
         if args.public_key:
-            with open(args.public_key, encoding="utf-8") as handle:
+            with open(args.public_key, "rb") as handle:
                 pem = handle.read()
-    except (OSError, ValueError) as error:
-        out.write(f"FAIL: cannot read the proof: {error}\n")
-        return 1
-    result: ProofCheck = check_proof(proof, pem)
+    except OSError as error:
+        print(f"clearance: cannot read {error.filename}: {error.strerror}", file=sys.stderr)
+        return 2
+    try:
+        proof = json.loads(data, parse_constant=reject_constant)
+    except (ValueError, RecursionError):
+        proof = None
+    try:
+        result = check_proof(proof, pem, fingerprint=fingerprint)
+    except UnreadableKey as error:
+        where = f"--public-key {args.public_key}" if pem is not None else args.file
+        print(f"clearance: {where}: {error}", file=sys.stderr)
+        return 2
     for line in result.checked:
         out.write(f"ok    {line}\n")
     for line in result.failures:
         out.write(f"FAIL  {line}\n")
-    out.write("proof holds\n" if result.ok else "proof does NOT hold\n")
+    if result.ok:
+        out.write("proof holds\n")
+    elif result.checked and not result.failures:
+        out.write(
+            "NOT PINNED  the digests were checked against the key inside the proof, and anyone "
+            "can make a proof with a key of their own: pin the key the publisher gave you with "
+            "--public-key KEY.pem or --fingerprint SHA256 (not one read from this file)\n"
+            "proof NOT shown to hold: its key is not pinned\n"
+        )
+    else:
+        out.write("proof does NOT hold\n")
     return 0 if result.ok else 1
 
 
@@ -327,7 +394,9 @@ def verification_text(result: Verification) -> str:
             f"{_count(result.not_yet_digested, 'record')} in the open hour not yet sealed"
         )
     lines = [f"{len(result.problems)} problems:"]
-    lines += [f"  {problem.kind}: {problem.key}: {problem.message}" for problem in result.problems]
+    for problem in result.problems:
+        lines.append(f"  {problem.kind}: {problem.key}: {problem.message}")
+        lines += [f"      unproven record {record}" for record in problem.records]
     return "\n".join(lines)
 
 
@@ -344,41 +413,6 @@ def summary(record: dict[str, Any], seal: Seal | None = None) -> str:
     provider = record["provider"] or "-"
     mark = SEAL_MARKS.get(seal, "") if seal else ""
     return f"{record['decided_at']}  {provider:16} {record['outcome']:9} {headline}{reason}{mark}"
-
-
-def export_row(record: dict[str, Any]) -> dict[str, str]:
-    policy = record["policy"]
-    return {
-        "decided_at": record["decided_at"],
-        "provider": record["provider"] or "",
-        "outcome": record["outcome"],
-        "article_id": record["article"]["id"] or "",
-        "headline": record["article"]["headline"] or "",
-        "uri": record["article"]["uri"] or "",
-        "version": record["article"]["version"] or "",
-        "policy": f"{policy['id']}@{policy['version']}" if policy else "",
-        "rules": " ".join(f["rule_id"] for f in record["findings"]),
-        "source_key": record["source"]["key"],
-        "input_sha256": record["source"]["sha256"],
-        "decision_id": record["decision_id"],
-    }
-
-
-def export(records: Iterable[dict[str, Any]], fmt: str, out: TextIO) -> int:
-    count = 0
-    if fmt == "jsonl":
-        for record in records:
-            out.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
-            count += 1
-        return count
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for record in records:
-        writer.writerow(export_row(record))
-        count += 1
-    out.write(buffer.getvalue())
-    return count
 
 
 def _count(number: int, noun: str) -> str:

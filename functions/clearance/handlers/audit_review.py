@@ -1,6 +1,7 @@
 """AuditReviewFunction: `GET /v1/audit` and `GET /v1/audit/articles/{id}` for compliance review.
 
-IAM-authorised in the template; answers are JSON, and a bad parameter is a 400 naming it.
+IAM-authorised in the template; answers are JSON, and a bad parameter is a 400 naming it. An
+article's decisions are each marked with how they compare with their sealed copies.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clearance.audit.query import QueryError, parse_query
+from clearance.audit.seals import article_body
 from clearance.aws import clients
 from clearance.aws.auditlog import AuditLog
 from clearance.aws.store import Bucket
@@ -65,12 +67,13 @@ def _resolver(log: AuditLog | None) -> APIGatewayRestResolver:
     def article_decisions(article_id: str) -> Response[str]:
         if keys.safe_segment(article_id, 200) != article_id:
             return _error(400, "article.invalid", "not an article id", parameter="id")
-        decisions = _log().article(article_id)
-        if not decisions:
+        viewed = _log().article_view(article_id)
+        if not viewed:
             return _error(
                 404, "article.not-found", f"no decisions recorded for article {article_id}"
             )
-        return _json(200, {"article": article_id, "decisions": decisions})
+        # Each decision carries its `seal`: the stored record against its sealed copy.
+        return _json(200, article_body(article_id, viewed))
 
     @app.not_found
     def not_found(_: NotFoundError) -> Response[str]:
