@@ -7,12 +7,24 @@ import http.client
 import json
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from clearance.local.gateway import MAX_HEADER_BYTES, MAX_PAYLOAD_BYTES, Gateway, Route
+from clearance.local import gateway as local_gateway
+from clearance.local.gateway import (
+    MAX_HEADER_BYTES,
+    MAX_PAYLOAD_BYTES,
+    Gateway,
+    Route,
+    Throttle,
+)
+from clearance.local.usage import INVALID_API_KEY, THROTTLED, ApiKeys, development_api_key
 from tests.e2e.conftest import Response, request
 
 EVENTS: list[dict[str, Any]] = []
@@ -241,3 +253,158 @@ def test_malformed_request_line_is_a_json_400(gateway: Gateway) -> None:
     # Then the answer is a 400 with a JSON error body
     assert head.startswith(b"HTTP/1.1 400")
     assert json.loads(body)["error"]["code"] == "request.malformed"
+
+
+# ------------------------------------------------------- API keys and budgets
+
+KEYS = {"key-of-a": "provider-a", "key-of-b": "provider-b"}
+KILL = next(route for route in local_gateway.ROUTES if route.function_name == "KillFunction")
+SHARED_BUDGET = Route(
+    KILL.template, "tests.e2e.test_gateway:kill_stand_in", "KillFunction", throttle=Throttle(5, 10)
+)
+"""The kill route as it was: one budget of 5 a second for every caller, before any check."""
+PER_KEY_BUDGETS = replace(KILL, handler="tests.e2e.test_gateway:kill_stand_in")
+"""The kill route as the template has it now: an API key, its own budget, then a ceiling."""
+
+
+def kill_stand_in(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The kill function's answer without its work: 202 when signed, 401 when not."""
+    EVENTS.append(event)
+    headers = {name.lower(): value for name, value in (event["headers"] or {}).items()}
+    signed = headers.get("webhook-signature") == "v1,good"
+    return {"statusCode": 202 if signed else 401, "body": "{}"}
+
+
+@contextmanager
+def serving(route: Route) -> Iterator[Gateway]:
+    server = Gateway("127.0.0.1", 0, [route], api_keys=KEYS)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def kill_order(port: int, provider: str, key: str | None, signature: str) -> int:
+    headers = {"webhook-signature": signature, **({"x-api-key": key} if key else {})}
+    url = f"http://127.0.0.1:{port}/v1/providers/{provider}/articles/a-1/kill"
+    return request(url, b"{}", headers).status
+
+
+def flooded(route: Route, kills: int) -> tuple[list[int], Counter[int]]:
+    """Provider b's signed kills, two a second, while two clients send provider a's junk (with
+    a's key) and keyless junk as fast as they can; b's statuses and the junk's."""
+    junk: Counter[int] = Counter()
+    stop = threading.Event()
+
+    def flood(key: str | None) -> None:
+        while not stop.is_set():
+            junk[kill_order(server.port, "provider-b", key, "v1,junk")] += 1
+
+    with serving(route) as server:
+        flooders = [threading.Thread(target=flood, args=(key,)) for key in ("key-of-a", None)]
+        for flooder in flooders:
+            flooder.start()
+        statuses = []
+        for _ in range(kills):
+            time.sleep(0.5)
+            statuses.append(kill_order(server.port, "provider-b", "key-of-b", "v1,good"))
+        stop.set()
+        for flooder in flooders:
+            flooder.join()
+    return statuses, junk
+
+
+@pytest.mark.reliability
+def test_junk_on_a_shared_kill_budget_starves_a_providers_kills_and_on_per_key_budgets_not(
+    figure: Callable[[str], None],
+) -> None:
+    # When provider a and a keyless client flood the kill route while provider b sends 6 signed
+    # kills, first behind one budget shared by every caller, then behind a budget per API key
+    shared, shared_junk = flooded(SHARED_BUDGET, 6)
+    per_key, per_key_junk = flooded(PER_KEY_BUDGETS, 6)
+
+    # Then behind the shared budget the flood takes b's kills' places
+    assert shared.count(202) < 6, shared
+    # And behind per-key budgets every one of b's kills is answered 202
+    assert per_key == [202] * 6
+    # And there the junk is refused at the door (403) or spends a's own budget (429, then 401)
+    assert set(per_key_junk) <= {401, 403, 429}
+    figure(
+        f"b's 6 signed kills under a flood of a's and keyless junk: shared route budget"
+        f" {shared.count(202)} of 6 answered 202 ({sum(shared_junk.values())} junk requests);"
+        f" per-key budgets 6 of 6 ({sum(per_key_junk.values())} junk: {per_key_junk[403]}"
+        f" refused 403, {per_key_junk[429]} 429, {per_key_junk[401]} 401)"
+    )
+
+
+def test_a_route_needing_an_api_key_refuses_a_missing_or_unknown_key_before_the_function() -> None:
+    EVENTS.clear()
+    with serving(PER_KEY_BUDGETS) as server:
+        url = f"http://127.0.0.1:{server.port}/v1/providers/provider-b/articles/a-1/kill"
+        # When a kill order comes without a key, or with one the API does not know
+        answers = [
+            request(url, b"{}", headers)
+            for headers in ({}, {"x-api-key": "key-of-nobody"}, {"X-Api-Key": ""})
+        ]
+    # Then each is refused 403 in the template's INVALID_API_KEY body, and no function ran
+    assert [answer.status for answer in answers] == [403, 403, 403]
+    assert {answer.body for answer in answers} == {INVALID_API_KEY}
+    assert EVENTS == []
+
+
+def test_a_keys_empty_budget_is_a_429_with_retry_after_and_its_calls_carry_the_key_id() -> None:
+    EVENTS.clear()
+    with serving(PER_KEY_BUDGETS) as server:
+        # When one provider sends more kills at once than its budget holds
+        statuses = [kill_order(server.port, "provider-b", "key-of-b", "v1,good") for _ in range(8)]
+        url = f"http://127.0.0.1:{server.port}/v1/providers/provider-b/articles/a-1/kill"
+        over = request(url, b"{}", {"x-api-key": "key-of-b", "webhook-signature": "v1,good"})
+        # And another provider sends one meanwhile
+        other = kill_order(server.port, "provider-a", "key-of-a", "v1,good")
+    burst = PER_KEY_BUDGETS.key_throttle.burst if PER_KEY_BUDGETS.key_throttle else 0
+    # Then its budget's worth are answered and the rest refused 429, saying when to retry
+    assert statuses.count(202) == burst
+    assert statuses.count(429) == 8 - burst
+    assert (over.status, over.body, over.headers["Retry-After"]) == (429, THROTTLED, "1")
+    # And the other provider's kill is answered: its budget is its own
+    assert other == 202
+    # And the function sees the caller's key and its id, as API Gateway passes them
+    identity = EVENTS[0]["requestContext"]["identity"]
+    assert (identity["apiKey"], identity["apiKeyId"]) == ("key-of-b", "provider-b")
+
+
+def test_the_local_stacks_development_key_names_its_provider() -> None:
+    # Given the gateway's keys when none are given: each provider's development key
+    keys = ApiKeys()
+    # Then a provider's own key names it, and nothing else passes for a key
+    assert keys.identify(development_api_key("dpa")) == "dpa"
+    assert keys.identify("clearance-local-key-") is None
+    assert keys.identify("clearance-local-key-../x") is None
+    assert keys.identify("dpa") is None
+    assert keys.identify(None) is None
+
+
+@pytest.mark.reliability
+def test_three_hundred_simultaneous_connections_are_each_answered_by_a_few_workers(
+    gateway: Gateway, figure: Callable[[str], None]
+) -> None:
+    # Given 300 clients connected at once, before any of them sends
+    threads_before = threading.active_count()
+    address = ("127.0.0.1", gateway.port)
+    clients = [socket.create_connection(address, timeout=30) for _ in range(300)]
+    # When each sends a request and half-closes
+    for client in clients:
+        client.sendall(b"GET /v1/echo/x/items HTTP/1.1\r\nHost: local\r\n\r\n")
+        client.shutdown(socket.SHUT_WR)
+    answers = []
+    for client in clients:
+        with client:
+            answers.append(client.makefile("rb").read())
+    # Then every one is answered by the function, none reset, with no thread per connection
+    assert sum(answer.startswith(b"HTTP/1.1 201") for answer in answers) == 300
+    assert threading.active_count() - threads_before < 5
+    figure("300 simultaneous connections: 300 answered, 0 reset, 0 threads added")

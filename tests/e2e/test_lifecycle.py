@@ -14,6 +14,7 @@ from clearance.cli.main import main
 from clearance.contracts import keys
 from clearance.ingest.signature import signed_headers
 from clearance.local.stack import LOCAL_REVIEWER, LocalStack
+from clearance.local.usage import development_api_key
 from tests.conftest import DEMO_ARTICLES, dpa_article
 from tests.e2e.conftest import (
     Response,
@@ -44,7 +45,8 @@ def kill(stack: LocalStack, provider: str, article_id: str, reason: str) -> Resp
     body = json.dumps({"reason": reason}).encode()
     url = f"{stack.base_url}/v1/providers/{provider}/articles/{article_id}/kill"
     headers = signed_headers(stack.secrets[provider], f"kill-{article_id}", int(time.time()), body)
-    return request(url, body, {**headers, "Content-Type": JSON})
+    key = development_api_key(provider)
+    return request(url, body, {**headers, "Content-Type": JSON, "x-api-key": key})
 
 
 def state_of(stack: LocalStack, article_id: str) -> dict[str, Any]:
@@ -226,7 +228,7 @@ def test_a_kill_for_another_providers_article_or_unsigned_changes_nothing(
     assert (other.status, other.json["error"]["code"]) == (404, "article.not-found")
     # And an unsigned order is refused before anything is read
     url = f"{fresh.base_url}/v1/providers/dpa/articles/{article_id}/kill"
-    unsigned = request(url, b"", {"Content-Type": JSON})
+    unsigned = request(url, b"", {"Content-Type": JSON, "x-api-key": development_api_key("dpa")})
     assert unsigned.status == 401
     assert unsigned.json["error"]["code"].startswith("signature.")
     # And every copy is still published

@@ -21,7 +21,10 @@ from samtranslator.translator.arn_generator import ArnGenerator
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
+from clearance.local.gateway import ROUTES, Throttle
 from clearance.local.resources import Names, create_state_table
+from clearance.local.usage import INVALID_API_KEY, RETRY_AFTER_SECONDS, THROTTLED
+from clearance.terms.policy import PolicySet
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -1159,7 +1162,7 @@ def test_lifecycle_function_runs_every_minute_one_sweep_at_a_time(
     assert int(properties["MemorySize"]) == 1024
 
 
-def test_kill_route_is_an_open_post_to_the_kill_function(
+def test_kill_route_is_a_post_to_the_kill_function_needing_only_the_providers_api_key(
     sam_template: Template, resources: dict[str, Any]
 ) -> None:
     # Given the API as SAM renders it
@@ -1171,10 +1174,10 @@ def test_kill_route_is_an_open_post_to_the_kill_function(
     ]
 
     # Then the kill order is a POST under the provider's article, HMAC-signed like a delivery
-    # and so, like the webhook, with no authoriser at the API
+    # and so with no authoriser at the API: only the provider's API key, for its own budget
     assert kill_paths == [KILL_PATH]
     assert set(paths[KILL_PATH]) == {"post"}
-    assert "security" not in paths[KILL_PATH]["post"]
+    assert paths[KILL_PATH]["post"]["security"] == [{"api_key": []}]
     permissions = [
         body["Properties"]
         for body in _of_type(resources, "AWS::Lambda::Permission").values()
@@ -1518,7 +1521,7 @@ def test_alert_email_is_subscribed_only_when_one_is_given(
     assert translated["Outputs"]["AlertTopicArn"]["Value"] == {"Ref": "AlertTopic"}
 
 
-def test_every_route_has_its_own_throttle_and_kills_and_reviews_a_tighter_one(
+def test_every_route_has_its_own_throttle_and_reviews_and_audits_a_tighter_one(
     resources: dict[str, Any],
 ) -> None:
     # Given every route of the API
@@ -1529,11 +1532,15 @@ def test_every_route_has_its_own_throttle_and_kills_and_reviews_a_tighter_one(
     limits = {route: _throttle(resources, *route) for route in routes}
     for setting in limits.values():
         assert 0 < setting["ThrottlingRateLimit"] <= setting["ThrottlingBurstLimit"]
-    # And deliveries get the most; kills and the IAM routes a fraction of it
+    # And deliveries get the most; the IAM routes a fraction of it (kills: a budget per
+    # provider, under a ceiling, below)
     webhook = limits[(WEBHOOK_PATH, "post")]["ThrottlingRateLimit"]
     others = [limit["ThrottlingRateLimit"] for route, limit in limits.items()]
     assert max(others) == webhook
-    assert limits[(KILL_PATH, "post")]["ThrottlingRateLimit"] < webhook
+    for path, method in HELD_REVIEW_ROUTES.items():
+        assert limits[(path, method)]["ThrottlingRateLimit"] < webhook
+    for path in REVIEW_PATHS:
+        assert limits[(path, "get")]["ThrottlingRateLimit"] < webhook
     # And any route added later is still bounded by the stage-wide default
     default = _stage(resources)["MethodSettings"][0]
     assert (default["ResourcePath"], default["HttpMethod"]) == ("/*", "*")
@@ -1655,6 +1662,305 @@ def test_every_function_is_bounded_by_a_reservation_a_route_throttle_or_its_queu
         "ReviewFunction",
         "AuditReviewFunction",
     }
+
+
+# ------------------------------------------------- people, providers and the API's door
+
+API_ARN = (
+    "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${ClearanceApi}/${Stage}"
+)
+REVIEWER = "${ReviewerRole.Arn}"
+COMPLIANCE = "${ComplianceRole.Arn}"
+ADMINISTRATOR = "arn:aws:iam::123456789012:role/Administrator"
+"""A principal of the account whose own policy allows execute-api:Invoke on every API."""
+ROLE_ROUTES = {
+    "ReviewerRole": {("GET", "/v1/review"), ("POST", "/v1/review/articles/{id}")},
+    "ComplianceRole": {("GET", "/v1/audit"), ("GET", "/v1/audit/articles/{id}")},
+}
+PROVIDER_ROUTES = {("POST", WEBHOOK_PATH), ("POST", KILL_PATH)}
+_PATH_PARAMETER = re.compile(r"\{[^}]+\}")
+_OPERATORS: dict[str, Callable[[str | None, set[str]], bool]] = {
+    "ArnEquals": lambda value, wanted: value in wanted,
+    "ArnNotEquals": lambda value, wanted: value not in wanted,
+    "StringEquals": lambda value, wanted: value in wanted,
+    "StringNotEquals": lambda value, wanted: value not in wanted,
+}
+"""The condition operators the checks below evaluate; a policy using another fails them."""
+
+
+def _api_routes(resources: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(method.upper(), path) for path, method in _routes(resources)}
+
+
+def _request(method: str, path: str) -> str:
+    """What a call to one route looks like to a policy: a concrete path, any id in it."""
+    return method + _PATH_PARAMETER.sub("id-1", path)
+
+
+def _matches(pattern: str, value: str) -> bool:
+    """IAM's ARN wildcards: `*` any run of characters, `?` any one."""
+    parts = [".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern]
+    return re.fullmatch("".join(parts), value) is not None
+
+
+def _holds(statement: Statement, context: dict[str, str | None]) -> bool:
+    for operator, tests in statement.get("Condition", {}).items():
+        if operator not in _OPERATORS:
+            pytest.fail(f"condition operator {operator} is not evaluated here")
+        for key, wanted in tests.items():
+            values = {_text(value) for value in _as_list(wanted)}
+            if not _OPERATORS[operator](context.get(key), values):
+                return False
+    return True
+
+
+def _resource_policy(resources: dict[str, Any]) -> list[Statement]:
+    policy = resources["ClearanceApi"]["Properties"]["Body"]["x-amazon-apigateway-policy"]
+    return _as_list(policy["Statement"])
+
+
+def _identity_allows(resources: dict[str, Any], principal: str, request: str) -> bool:
+    """Whether the principal's own policies allow invoking one route of this stack's API."""
+    if principal == ADMINISTRATOR:
+        return True
+    role = {REVIEWER: "ReviewerRole", COMPLIANCE: "ComplianceRole"}.get(principal)
+    return role is not None and any(
+        "execute-api:Invoke" in _as_list(statement["Action"])
+        and any(_matches(_text(r), f"{API_ARN}/{request}") for r in _as_list(statement["Resource"]))
+        for statement in _role_statements(resources, role)
+        if statement["Effect"] == "Allow"
+    )
+
+
+def _role_statements(resources: dict[str, Any], role: str) -> list[Statement]:
+    """Every statement of a role: inline, and of the policies attached to it."""
+    statements = list(_policy_statements(resources[role]))
+    for body in _of_type(resources, "AWS::IAM::Policy").values():
+        if {"Ref": role} in body["Properties"]["Roles"]:
+            statements += _policy_statements(body)
+    return statements
+
+
+def _reaches(resources: dict[str, Any], principal: str | None, method: str, path: str) -> bool:
+    """API Gateway's decision for a REST API of one account: an explicit deny in the resource
+    policy wins; an IAM route needs a signature, then an allow in the resource policy or in the
+    principal's own policies; any other route needs an allow in the resource policy."""
+    operation = resources["ClearanceApi"]["Properties"]["Body"]["paths"][path][method.lower()]
+    request = _request(method, path)
+    target = f"execute-api:/dev/{request}"
+    context = {"aws:PrincipalArn": principal}
+    applicable = [
+        statement
+        for statement in _resource_policy(resources)
+        if statement["Action"] == "execute-api:Invoke"
+        and any(_matches(resource, target) for resource in _as_list(statement["Resource"]))
+        and _holds(statement, context)
+    ]
+    if any(statement["Effect"] == "Deny" for statement in applicable):
+        return False
+    allowed = any(
+        statement["Effect"] == "Allow" and statement["Principal"] == "*" for statement in applicable
+    )
+    if {"AWS_IAM": []} not in operation.get("security", []):
+        return allowed
+    return principal is not None and (allowed or _identity_allows(resources, principal, request))
+
+
+def test_reviewer_and_compliance_roles_may_invoke_only_their_own_routes(
+    resources: dict[str, Any],
+) -> None:
+    for role, routes in ROLE_ROUTES.items():
+        # Given everything the role's policies allow
+        statements = [s for s in _role_statements(resources, role) if s["Effect"] == "Allow"]
+
+        # Then it is invoking this stack's API on this stage, and nothing else
+        assert {a for s in statements for a in _as_list(s["Action"])} == {"execute-api:Invoke"}
+        targets = [_text(r) for s in statements for r in _as_list(s["Resource"])]
+        assert all(target.startswith(API_ARN + "/") for target in targets), targets
+        # And of the API's routes, exactly the role's own
+        reachable = {
+            route
+            for route in _api_routes(resources)
+            if any(_matches(target, f"{API_ARN}/{_request(*route)}") for target in targets)
+        }
+        assert reachable == routes, role
+        # And no managed policy adds anything
+        assert "ManagedPolicyArns" not in resources[role]["Properties"], role
+
+
+@pytest.mark.reliability
+def test_api_resource_policy_admits_each_iam_route_to_its_role_alone(
+    resources: dict[str, Any], figure: Callable[[str], None]
+) -> None:
+    # Given the API's routes and the principals that may try them: the two roles, an account
+    # administrator whose own policy allows execute-api:Invoke everywhere, and an unsigned caller
+    routes = _api_routes(resources)
+    iam_routes = routes - PROVIDER_ROUTES
+    assert iam_routes == ROLE_ROUTES["ReviewerRole"] | ROLE_ROUTES["ComplianceRole"]
+    principals = {
+        "ReviewerRole": REVIEWER,
+        "ComplianceRole": COMPLIANCE,
+        "an administrator": ADMINISTRATOR,
+        "an unsigned caller": None,
+    }
+
+    # When API Gateway decides each call from the resource policy and the caller's own policies
+    reached = {
+        name: {route for route in routes if _reaches(resources, principal, *route)}
+        for name, principal in principals.items()
+    }
+
+    # Then each role reaches its own IAM routes and no other, and no one else reaches any
+    for role, own in ROLE_ROUTES.items():
+        assert reached[role] & iam_routes == own, role
+    assert reached["an administrator"] & iam_routes == set()
+    assert reached["an unsigned caller"] & iam_routes == set()
+    # And the providers' signed routes stay open to every caller
+    for name in principals:
+        assert reached[name] >= PROVIDER_ROUTES, name
+    refused = sum(len(iam_routes - reached[name]) for name in principals)
+    figure(
+        f"{len(principals)} principals x {len(iam_routes)} IAM routes: the reviewer role reaches"
+        f" {len(reached['ReviewerRole'] & iam_routes)} (review), the compliance role"
+        f" {len(reached['ComplianceRole'] & iam_routes)} (audit), an administrator allowed"
+        f" execute-api:Invoke on * 0, an unsigned caller 0; {refused} of"
+        f" {len(principals) * len(iam_routes)} calls refused; the 2 provider routes open to all"
+    )
+
+
+@pytest.mark.parametrize("name", ["Reviewer", "Compliance"])
+def test_role_is_assumed_by_the_named_principal_or_else_by_tagged_principals_of_the_account(
+    translated: Template, resources: dict[str, Any], name: str
+) -> None:
+    role, parameter, condition = f"{name}Role", f"{name}PrincipalArn", f"Has{name}Principal"
+    # Given the role's trust policy and the parameter naming who may assume it
+    (trust,) = resources[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    declared = translated["Parameters"][parameter]
+
+    # Then it trusts the named principal, or with none the account's principals tagged for it
+    assert (trust["Effect"], trust["Action"]) == ("Allow", "sts:AssumeRole")
+    root = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+    assert trust["Principal"] == {"AWS": {"Fn::If": [condition, {"Ref": parameter}, root]}}
+    tagged = {"StringEquals": {"aws:PrincipalTag/clearance-role": name.lower()}}
+    assert trust["Condition"] == {"Fn::If": [condition, {"Ref": "AWS::NoValue"}, tagged]}
+    assert translated["Conditions"][condition] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": parameter}, ""]}]
+    }
+    # And the parameter takes a role or user ARN or nothing, never a wildcard or the root
+    assert declared["Default"] == ""
+    pattern = declared["AllowedPattern"]
+    for good in ("", "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/Reviewers"):
+        assert re.fullmatch(pattern, good), good
+    for bad in ("*", "arn:aws:iam::123456789012:root", "arn:aws:iam::*:role/x"):
+        assert not re.fullmatch(pattern, bad), bad
+
+
+def test_outputs_name_the_roles_and_the_providers_usage_plan(translated: Template) -> None:
+    outputs = translated["Outputs"]
+
+    assert outputs["ReviewerRoleArn"]["Value"] == {"Fn::GetAtt": ["ReviewerRole", "Arn"]}
+    assert outputs["ComplianceRoleArn"]["Value"] == {"Fn::GetAtt": ["ComplianceRole", "Arn"]}
+    assert outputs["ProviderUsagePlanId"]["Value"] == {"Ref": "ProviderUsagePlan"}
+    assert outputs["MenafnApiKeyId"]["Value"] == {"Ref": "MenafnApiKey"}
+
+
+def _kill_budgets(resources: dict[str, Any]) -> tuple[dict[str, int], dict[str, Any]]:
+    """The kill route's budget per API key (the usage plan's) and its ceiling (the stage's)."""
+    (plan,) = _of_type(resources, "AWS::ApiGateway::UsagePlan").values()
+    (stage,) = plan["Properties"]["ApiStages"]
+    (stage_name,) = _of_type(resources, "AWS::ApiGateway::Stage")
+    assert (stage["ApiId"], stage["Stage"]) == ({"Ref": "ClearanceApi"}, {"Ref": stage_name})
+    per_key: dict[str, int] = stage["Throttle"][f"{KILL_PATH}/POST"]
+    return per_key, _throttle(resources, KILL_PATH, "post")
+
+
+@pytest.mark.reliability
+def test_each_providers_kills_have_a_budget_that_no_other_caller_can_spend(
+    resources: dict[str, Any], figure: Callable[[str], None]
+) -> None:
+    # Given the kill route, the providers' usage plan and the providers with terms
+    body = resources["ClearanceApi"]["Properties"]["Body"]
+    per_key, ceiling = _kill_budgets(resources)
+    loaded = PolicySet.load()
+    providers = len(set(loaded.policies) | set(loaded.broken))
+
+    # Then a kill needs a known API key (x-api-key), refused before any budget is spent
+    assert body["paths"][KILL_PATH]["post"]["security"] == [{"api_key": []}]
+    scheme = body["components"]["securitySchemes"]["api_key"]
+    assert (scheme["type"], scheme["name"], scheme["in"]) == ("apiKey", "x-api-key", "header")
+    # And each key has its own kill budget, which API Gateway spends before the route's
+    assert 0 < per_key["RateLimit"] <= per_key["BurstLimit"]
+    # And the route's budget is only a ceiling: every provider's own budget fits in it at once
+    capacity = min(
+        ceiling["ThrottlingRateLimit"] // per_key["RateLimit"],
+        ceiling["ThrottlingBurstLimit"] // per_key["BurstLimit"],
+    )
+    assert capacity >= providers, "raise the kill route's ceiling: it no longer holds every budget"
+    # And the kill function has an instance for every kill the ceiling lets through at once
+    reserved = resources["KillFunction"]["Properties"]["ReservedConcurrentExecutions"]
+    assert reserved >= ceiling["ThrottlingBurstLimit"]
+    # And the webhook's contract is unchanged: signed, no key
+    assert "security" not in body["paths"][WEBHOOK_PATH]["post"]
+    # And the example provider's key is in the plan
+    (plan_key,) = _of_type(resources, "AWS::ApiGateway::UsagePlanKey").values()
+    assert plan_key["Properties"] == {
+        "KeyId": {"Ref": "MenafnApiKey"},
+        "KeyType": "API_KEY",
+        "UsagePlanId": {"Ref": "ProviderUsagePlan"},
+    }
+    figure(
+        f"kills: {per_key['RateLimit']}/s (burst {per_key['BurstLimit']}) per provider's API key,"
+        f" spent before a route ceiling of {ceiling['ThrottlingRateLimit']}/s (burst"
+        f" {ceiling['ThrottlingBurstLimit']}) that holds {capacity} providers' budgets at once"
+        f" ({providers} have terms); {reserved} kill instances reserved; a request without a"
+        " known key is refused 403 before any budget"
+    )
+
+
+def test_the_local_gateway_guards_each_route_as_the_template_does(
+    resources: dict[str, Any],
+) -> None:
+    # Given the template's routes and the local gateway's
+    paths = resources["ClearanceApi"]["Properties"]["Body"]["paths"]
+    per_key, ceiling = _kill_budgets(resources)
+    local = {route.template: route for route in ROUTES}
+
+    # Then they are the same routes, needing IAM signatures and API keys alike
+    assert set(local) == set(paths)
+    for path, methods in paths.items():
+        (operation,) = methods.values()
+        security = operation.get("security", [])
+        assert local[path].iam == ({"AWS_IAM": []} in security), path
+        assert local[path].api_key == ({"api_key": []} in security), path
+    # And the kill route has the template's budgets: per key, then the route's ceiling
+    kill = local[KILL_PATH]
+    assert kill.key_throttle == Throttle(per_key["RateLimit"], per_key["BurstLimit"])
+    assert kill.throttle == Throttle(
+        ceiling["ThrottlingRateLimit"], ceiling["ThrottlingBurstLimit"]
+    )
+
+
+def test_the_gateways_own_refusals_are_the_functions_error_body_locally_and_deployed(
+    resources: dict[str, Any],
+) -> None:
+    # Given the API's gateway responses
+    responses = resources["ClearanceApi"]["Properties"]["Body"][
+        "x-amazon-apigateway-gateway-responses"
+    ]
+
+    # Then each is the functions' error body, with a code and a message
+    for kind, response in responses.items():
+        error = json.loads(response["responseTemplates"]["application/json"])["error"]
+        assert set(error) == {"code", "message"}, kind
+    # And the local gateway answers a missing key and an empty budget with the same bytes
+    invalid, throttled = responses["INVALID_API_KEY"], responses["THROTTLED"]
+    assert invalid["statusCode"] == "403"
+    assert invalid["responseTemplates"]["application/json"].encode() == INVALID_API_KEY
+    assert throttled["statusCode"] == "429"
+    assert throttled["responseTemplates"]["application/json"].encode() == THROTTLED
+    retry = throttled["responseParameters"]["gatewayresponse.header.Retry-After"]
+    assert retry == f"'{RETRY_AFTER_SECONDS}'"
+    assert responses["ACCESS_DENIED"]["statusCode"] == "403"
 
 
 # ------------------------------------------------------------------ checkov

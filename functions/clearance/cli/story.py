@@ -14,6 +14,7 @@ from typing import Any
 from clearance.contracts import keys
 from clearance.ingest.signature import signed_headers
 from clearance.local.stack import LocalStack
+from clearance.local.usage import development_api_key
 
 EMBARGO_SECONDS = 4
 WAIT_SECONDS = 30.0
@@ -40,7 +41,9 @@ def tell(
 
     def signed(provider: str, body: bytes, url: str, delivery: str) -> tuple[int, dict[str, Any]]:
         headers = signed_headers(stack.secrets[provider], delivery, int(time.time()), body)
-        return post(url, body, {**headers, "Content-Type": JSON})
+        # The kill route also takes the provider's API key, as API Gateway's usage plan does.
+        key = {"x-api-key": development_api_key(provider)}
+        return post(url, body, {**headers, "Content-Type": JSON, **key})
 
     def copies() -> list[str]:
         bucket = stack.names.bucket("cleared")

@@ -2,52 +2,89 @@
 
 The deployed API is a REST API (v1 proxy events); the handlers see here what they see there, so
 nothing behind this module knows it runs on one machine. Routes are a plain list: a new API
-resource is one more `Route` line.
+resource is one more `Route` line, with the API key and throttles the template gives it.
+Connections are read whole within deadlines before a worker serves them (`connections`); a route
+that needs an API key spends the key's own budget, then the route's (`usage`).
 """
 
 from __future__ import annotations
 
-import base64
 import importlib
 import io
-import json
 import re
-import threading
-import time
+import socket
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from socket import AF_INET6
-from typing import Any, TextIO, cast
-from urllib.parse import parse_qsl, unquote, urlsplit
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any, cast
+from urllib.parse import unquote, urlsplit
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from clearance.local.connections import (
+    IDLE_SECONDS,
+    REQUEST_SECONDS,
+    AnswerWriter,
+    Connections,
+    Exchange,
+)
+from clearance.local.output import FunctionOutput, function_scope
+from clearance.local.proxy import (
+    MAX_HEADER_BYTES,
+    MAX_PAYLOAD_BYTES,
+    REFUSED,
+    Caller,
+    LambdaHandler,
+    LocalContext,
+    Reply,
+    gateway_error,
+    header,
+    not_found,
+    refusal,
+    reply_from,
+    rest_event,
+    too_large_body,
+    too_large_headers,
+)
+from clearance.local.usage import API_KEY_HEADER, ApiKeys, Budgets, Throttle, invalid_api_key
+from clearance.local.usage import throttled as throttled_reply
 
-LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+__all__ = [
+    "MAX_HEADER_BYTES",
+    "MAX_PAYLOAD_BYTES",
+    "ROUTES",
+    "FunctionOutput",
+    "Gateway",
+    "LambdaHandler",
+    "LocalContext",
+    "Reply",
+    "Route",
+    "Throttle",
+    "function_scope",
+]
 
-MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
-"""API Gateway's own limit on a request body; a larger one never reaches the function."""
-MAX_HEADER_BYTES = 10 * 1024
-"""API Gateway's limit on the request line and header values together."""
 LISTEN_QUEUE = 128
-"""Connections the kernel holds while every thread is busy: a burst of 50 is not reset."""
+"""Connections the kernel holds while the accepting thread is busy: a burst of 50 is not reset."""
 
-_HOP_BY_HOP = ("content-length", "connection", "transfer-encoding", "keep-alive")
 _PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
 class Route:
-    """One API resource: its template (`/v1/{name}/x`), the handler `module:function`."""
+    """One API resource: its template (`/v1/{name}/x`), the handler `module:function`, and
+    how API Gateway guards it."""
 
     template: str
     handler: str
     function_name: str
     timeout_seconds: int = 10
     iam: bool = False
+    api_key: bool = False
+    """API Gateway refuses a request without a known API key (`x-api-key`) before any budget."""
+    throttle: Throttle | None = None
+    """The stage's method throttle: one budget for every caller of the route."""
+    key_throttle: Throttle | None = None
+    """The usage plan's throttle of the route: one budget per API key, spent first."""
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -79,6 +116,9 @@ ROUTES: list[Route] = [
         "clearance.handlers.kill:handler",
         "KillFunction",
         timeout_seconds=30,
+        api_key=True,
+        throttle=Throttle(rate=50, burst=50),
+        key_throttle=Throttle(rate=5, burst=5),
     ),
     Route("/v1/audit", "clearance.handlers.audit_review:handler", "AuditReviewFunction", iam=True),
     Route(
@@ -98,236 +138,18 @@ ROUTES: list[Route] = [
 ]
 """The template's API resources. IAM authorisation is not checked locally: the IAM routes see
 the caller the local stack was given (`clearance serve --reviewer`), as API Gateway would pass
-the signed caller's identity."""
+the signed caller's identity. The kill route needs the provider's API key and has the template's
+budgets (tests/integration/test_template.py holds them equal); the other routes' stage throttles
+are left out, so local load tests and benchmarks measure the service, not the throttle."""
 
 
-_invocation = threading.local()
+class Gateway(HTTPServer):
+    """An HTTP server that routes each whole request to a Lambda handler in this process.
 
-
-@contextmanager
-def function_scope(function_name: str) -> Iterator[None]:
-    """Marks this thread as running a function, so `FunctionOutput` can route its prints."""
-    previous = getattr(_invocation, "function", None)
-    _invocation.function = function_name
-    try:
-        yield
-    finally:
-        _invocation.function = previous
-
-
-class FunctionOutput(io.TextIOBase):
-    """A `sys.stdout` or `sys.stderr` that keeps the functions' output apart, as Lambda sends
-    it to CloudWatch Logs: what a thread writes while it runs a function goes to `functions`,
-    everything else to `console`.
+    `api_keys` maps key values to key ids (default: the development key of every provider);
+    `idle_seconds` and `request_seconds` bound how long a client may take to send a request.
     """
 
-    def __init__(self, console: TextIO, functions: TextIO) -> None:
-        super().__init__()
-        self.console = console
-        self.functions = functions
-        self._lock = threading.Lock()
-
-    def write(self, text: str) -> int:
-        if getattr(_invocation, "function", None) is None:
-            return self.console.write(text)
-        with self._lock:
-            return self.functions.write(text)
-
-    def flush(self) -> None:
-        self.console.flush()
-        with self._lock:
-            self.functions.flush()
-
-    def isatty(self) -> bool:
-        return self.console.isatty()
-
-    def writable(self) -> bool:
-        return True
-
-
-class LocalContext(LambdaContext):
-    """What Lambda passes as `context`: names, a fresh request id, and the time left."""
-
-    def __init__(self, function_name: str, timeout_seconds: int, memory_mb: int = 512) -> None:
-        arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
-        self._function_name = function_name
-        self._function_version = "$LATEST"
-        self._invoked_function_arn = arn
-        self._memory_limit_in_mb = memory_mb
-        self._aws_request_id = str(uuid.uuid4())
-        self._log_group_name = f"/aws/lambda/{function_name}"
-        self._log_stream_name = f"local/[$LATEST]{uuid.uuid4().hex}"
-        self._deadline = time.monotonic() + timeout_seconds
-
-    def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-
-def rest_event(
-    *,
-    method: str,
-    target: str,
-    headers: Iterable[tuple[str, str]],
-    body: bytes,
-    route: Route,
-    parameters: Mapping[str, str],
-    source_ip: str,
-    stage: str,
-    request_id: str,
-    now: datetime,
-    caller: str | None = None,
-) -> dict[str, Any]:
-    """The API Gateway REST proxy event for one request, as the deployed function gets it.
-
-    `headers` keeps the last of repeated values and `multiValueHeaders` all of them, as API
-    Gateway does; a body that is not UTF-8 text arrives base64-encoded.
-    """
-    split = urlsplit(target)
-    single: dict[str, str] = {}
-    multi: dict[str, list[str]] = {}
-    for name, value in headers:
-        single[name] = value
-        multi.setdefault(name, []).append(value)
-    query = parse_qsl(split.query, keep_blank_values=True)
-    query_single = {name: value for name, value in query} or None
-    query_multi: dict[str, list[str]] = {}
-    for name, value in query:
-        query_multi.setdefault(name, []).append(value)
-    text, encoded = _event_body(body)
-    return {
-        "resource": route.template,
-        "path": split.path,
-        "httpMethod": method,
-        "headers": single or None,
-        "multiValueHeaders": multi or None,
-        "queryStringParameters": query_single,
-        "multiValueQueryStringParameters": query_multi or None,
-        "pathParameters": dict(parameters) or None,
-        "stageVariables": None,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "local",
-            "domainName": _header(single, "host") or "localhost",
-            "domainPrefix": "local",
-            "extendedRequestId": request_id,
-            "httpMethod": method,
-            "identity": {
-                "sourceIp": source_ip,
-                "userAgent": _header(single, "user-agent"),
-                **({"userArn": caller, "caller": caller} if route.iam and caller else {}),
-            },
-            "path": f"/{stage}{split.path}",
-            "protocol": "HTTP/1.1",
-            "requestId": request_id,
-            "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "requestTimeEpoch": int(now.timestamp() * 1000),
-            "resourceId": "local",
-            "resourcePath": route.template,
-            "stage": stage,
-        },
-        "body": text,
-        "isBase64Encoded": encoded,
-    }
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    return next((value for key, value in headers.items() if key.lower() == name), None)
-
-
-def _event_body(body: bytes) -> tuple[str | None, bool]:
-    if not body:
-        return None, False
-    try:
-        return body.decode("utf-8"), False
-    except UnicodeDecodeError:
-        return base64.b64encode(body).decode("ascii"), True
-
-
-def reply_from(response: Any, request_id: str) -> Reply:
-    """The HTTP answer for a proxy integration's result; a malformed result is a 502."""
-    if not isinstance(response, dict) or not isinstance(response.get("statusCode"), int):
-        return gateway_error(502, "Internal server error", request_id)
-    headers: list[tuple[str, str]] = []
-    for name, values in (response.get("multiValueHeaders") or {}).items():
-        headers += [(str(name), str(value)) for value in values]
-    seen = {name.lower() for name, _ in headers}
-    headers += [
-        (str(name), str(value))
-        for name, value in (response.get("headers") or {}).items()
-        if name.lower() not in seen
-    ]
-    headers = [(n, v) for n, v in headers if n.lower() not in _HOP_BY_HOP]
-    if not any(name.lower() == "content-type" for name, _ in headers):
-        headers.append(("Content-Type", "application/json"))
-    headers.append(("x-amzn-RequestId", request_id))
-    raw = response.get("body") or ""
-    try:
-        body = base64.b64decode(raw) if response.get("isBase64Encoded") else str(raw).encode()
-    except ValueError:
-        return gateway_error(502, "Internal server error", request_id)
-    return Reply(response["statusCode"], headers, body)
-
-
-def gateway_error(status: int, message: str, request_id: str) -> Reply:
-    """An answer from the gateway itself, shaped as API Gateway shapes its own errors."""
-    body = json.dumps({"message": message}).encode()
-    headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)]
-    return Reply(status, headers, body)
-
-
-def refusal(status: int, code: str, message: str, **details: Any) -> Reply:
-    """A request the gateway refuses itself, in the body every function answers errors with:
-    `{"error": {"code", "message", ...}}`, as the template's gateway responses shape them."""
-    error = {"code": code, "message": message, **details}
-    body = json.dumps({"error": error}, sort_keys=True).encode()
-    headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", str(uuid.uuid4()))]
-    return Reply(status, headers, body)
-
-
-def too_large_body() -> Reply:
-    return refusal(
-        413,
-        "body.too-large",
-        f"The body is larger than the {MAX_PAYLOAD_BYTES} bytes accepted.",
-        limit=MAX_PAYLOAD_BYTES,
-    )
-
-
-def too_large_headers() -> Reply:
-    return refusal(
-        431,
-        "headers.too-large",
-        f"The request line and headers are larger than the {MAX_HEADER_BYTES} bytes accepted.",
-        limit=MAX_HEADER_BYTES,
-    )
-
-
-_REFUSED = {
-    400: ("request.malformed", "The request is not well-formed HTTP."),
-    408: ("request.timeout", "The request was not received in time."),
-    414: ("request.uri-too-long", "The request line is too long."),
-    501: ("method.not-allowed", "That method is not supported here."),
-}
-
-
-def not_found(request_id: str) -> Reply:
-    error = {"code": "route.not-found", "message": "No such route on this API."}
-    body = json.dumps({"error": error}, sort_keys=True).encode()
-    headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)]
-    return Reply(404, headers, body)
-
-
-class Gateway(ThreadingHTTPServer):
-    """A threading HTTP server that routes each request to a Lambda handler in this process."""
-
-    daemon_threads = True
     request_queue_size = LISTEN_QUEUE
 
     def __init__(
@@ -340,20 +162,43 @@ class Gateway(ThreadingHTTPServer):
         log: Callable[[str], None] | None = None,
         caller: str | None = None,
         keep: Callable[[Route, Reply], Reply] | None = None,
+        api_keys: Mapping[str, str] | None = None,
+        idle_seconds: float = IDLE_SECONDS,
+        request_seconds: float = REQUEST_SECONDS,
     ) -> None:
         if ":" in host:
-            self.address_family = AF_INET6
+            self.address_family = socket.AF_INET6
         self.routes = list(routes)
         self.stage = stage
         self.log = log
         self.caller = caller
         self.keep = keep
+        self.api_keys = ApiKeys(api_keys)
+        self.budgets = Budgets()
         self._handlers: dict[str, LambdaHandler] = {}
         super().__init__((host, port), _RequestHandler)
+        self.connections = Connections(
+            self._serve, idle_seconds=idle_seconds, request_seconds=request_seconds
+        )
 
     @property
     def port(self) -> int:
         return int(self.server_address[1])
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """An accepted connection is read by `connections`, not by a thread of its own."""
+        self.connections.add(request, client_address)
+
+    def server_close(self) -> None:
+        super().server_close()
+        connections = getattr(self, "connections", None)
+        if connections is not None:
+            connections.close()
+
+    def _serve(self, exchange: Exchange) -> bool:
+        """Answers one whole request; True if its connection stays open for the next."""
+        handler = _RequestHandler(cast(Any, exchange), exchange.address, self)
+        return not handler.close_connection
 
     def invoke(self, route: Route, event: dict[str, Any]) -> Any:
         handler = self._handlers.get(route.handler)
@@ -376,27 +221,49 @@ class Gateway(ThreadingHTTPServer):
             parameters = route.match(path)
             if parameters is None:
                 continue
+            caller = Caller(iam=self.caller if route.iam else None)
+            if route.api_key:
+                key = header(headers, API_KEY_HEADER)
+                key_id = self.api_keys.identify(key)
+                if key_id is None:
+                    return invalid_api_key(request_id)
+                caller = Caller(api_key=key, api_key_id=key_id)
+            if not self._within_budgets(route, caller):
+                return throttled_reply(request_id)
             event = rest_event(
                 method=method,
                 target=target,
                 headers=headers,
                 body=body,
-                route=route,
+                resource=route.template,
                 parameters=parameters,
                 source_ip=source_ip,
                 stage=self.stage,
                 request_id=request_id,
                 now=datetime.now(UTC),
-                caller=self.caller,
+                caller=caller,
             )
-            try:
-                response = self.invoke(route, event)
-            except Exception as error:  # noqa: BLE001 - a crashed function is API Gateway's 502
-                self.note(f"{route.function_name} failed: {type(error).__name__}: {error}")
-                return gateway_error(502, "Internal server error", request_id)
-            reply = reply_from(response, request_id)
-            return reply if self.keep is None else self._kept(self.keep, route, reply)
+            return self._run(route, event, request_id)
         return not_found(request_id)
+
+    def _within_budgets(self, route: Route, caller: Caller) -> bool:
+        """Spends the key's own budget on the route, then the route's, as API Gateway does."""
+        if route.key_throttle is not None and caller.api_key_id is not None:
+            budget = ("key", caller.api_key_id, route.template)
+            if not self.budgets.spend(budget, route.key_throttle):
+                return False
+        return route.throttle is None or self.budgets.spend(
+            ("route", route.template), route.throttle
+        )
+
+    def _run(self, route: Route, event: dict[str, Any], request_id: str) -> Reply:
+        try:
+            response = self.invoke(route, event)
+        except Exception as error:  # noqa: BLE001 - a crashed function is API Gateway's 502
+            self.note(f"{route.function_name} failed: {type(error).__name__}: {error}")
+            return gateway_error(502, "Internal server error", request_id)
+        reply = reply_from(response, request_id)
+        return reply if self.keep is None else self._kept(self.keep, route, reply)
 
     def _kept(self, keep: Callable[[Route, Reply], Reply], route: Route, reply: Reply) -> Reply:
         """The answer once `keep` has made what it acknowledges durable; a 503 if it could not."""
@@ -416,8 +283,24 @@ class Gateway(ThreadingHTTPServer):
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
+    """One whole request, already read (`Exchange`), answered on its socket."""
+
     server: Gateway
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        exchange = cast(Exchange, self.request)
+        self.connection = exchange.sock
+        self.rfile = io.BytesIO(exchange.data)
+        self.wfile = AnswerWriter(exchange.sock)
+
+    def handle(self) -> None:
+        self.close_connection = True
+        self.handle_one_request()
+
+    def handle_expect_100(self) -> bool:
+        """`connections` has sent `100 Continue` already, before reading the body."""
+        return True
 
     def parse_request(self) -> bool:
         """The standard parse, then API Gateway's limit on the request line and headers."""
@@ -441,7 +324,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if code == 431:
             reply = too_large_headers()
         else:
-            error, text = _REFUSED.get(code, ("request.invalid", message or "Bad request."))
+            error, text = REFUSED.get(code, ("request.invalid", message or "Bad request."))
             reply = refusal(code, error, text)
         self._send(reply)
 
@@ -471,7 +354,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except ValueError:
             length = -1
         if length < 0:
-            self._refuse(refusal(400, *_REFUSED[400]))
+            self._refuse(refusal(400, *REFUSED[400]))
             return None
         if length > MAX_PAYLOAD_BYTES:
             self._refuse(too_large_body())
@@ -486,15 +369,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
             try:
                 size = int(line, 16)
             except ValueError:
-                self._refuse(refusal(400, *_REFUSED[400]))
+                self._refuse(refusal(400, *REFUSED[400]))
                 return None
             if size == 0:
                 while self.rfile.readline(1024).strip():
                     pass
                 return b"".join(chunks)
             total += size
-            if total > MAX_PAYLOAD_BYTES:
-                self._refuse(too_large_body())
+            if size < 0 or total > MAX_PAYLOAD_BYTES:
+                self._refuse(too_large_body() if size > 0 else refusal(400, *REFUSED[400]))
                 return None
             chunks.append(self.rfile.read(size))
             self.rfile.readline(8)
