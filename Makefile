@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLES ?= ../shared/samples
 
-.PHONY: demo test lint imports typecheck unit tests reliability checkov bench clean browser
+.PHONY: demo test lint imports typecheck unit tests reliability checkov bench clean browser fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ browser:
 		echo "chromium is not installed: the browser test will be skipped"
 
 test: lint imports typecheck browser tests
+
+# Coverage-guided fuzzing of every reader, the door and the decision, longer than `make test`
+# runs it: FUZZ_SECONDS per target (default 120), two targets at a time.
+fuzz: $(STAMP)
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-120} $(BIN)/pytest -q tests/fuzz
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py

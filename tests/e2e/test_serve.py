@@ -120,7 +120,7 @@ def test_serve_keeps_state_across_a_restart_without_processing_anything_twice(
     wait_until(lambda: first.count("audit", DECISIONS) == 1, 20, "one decision")
     # When serve is stopped with SIGTERM
     assert first.stop() == 0
-    assert any("state saved" in line for line in first.output)
+    assert any("state kept in" in line for line in first.output)
     # And started again on the same data directory
     second = Serve("--secrets", str(secrets_file), "--data", str(data))
     serve_processes.append(second)

@@ -1,13 +1,23 @@
-"""`--data`: every object and secret written out, and read back with exact keys and bytes."""
+"""`--data`: every object version, delete markers included, comes back exactly; the journal and the
+saved state read back what was written, and no more; an older directory is read in."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import signal
 from pathlib import Path
+from typing import Any
 
-from clearance.local.resources import Names, create_buckets
-from clearance.local.stack import ROLES, LocalStack, export_state, import_state
-from tests.e2e.conftest import MENAFN, deliver, settled
+import boto3
+import pytest
+
+from clearance.local.backlog import read_legacy
+from clearance.local.journal import Journal, JournalError, read_journal
+from clearance.local.persistence import StateError, load
+from clearance.local.resources import Names
+from tests.e2e.test_serve import NAMES, Serve
 
 ODD_KEYS = {
     "inbound": "receipts/menafn/caf\u00e9 d\u00e9j\u00e0 vu + 100%.json",
@@ -18,52 +28,165 @@ ODD_KEYS = {
 BINARY = bytes(range(256))
 
 
-def contents(stack: LocalStack, names: Names, role: str) -> dict[str, tuple[bytes, str]]:
-    bucket = names.bucket(role)
-    found = {}
-    for key in _keys(stack, bucket):
-        response = stack.s3.get_object(Bucket=bucket, Key=key)
-        found[key] = (response["Body"].read(), response["ContentType"])
-    return found
-
-
-def _keys(stack: LocalStack, bucket: str) -> list[str]:
-    return [item["Key"] for item in stack.s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
-
-
-def test_exported_state_imports_into_fresh_buckets_with_the_same_keys_bytes_and_secrets(
-    fresh: LocalStack, tmp_path: Path
-) -> None:
-    # Given a processed delivery, and objects with awkward keys and bytes in every bucket
-    assert deliver(fresh, MENAFN, "msg-state").status == 202
-    settled(fresh, 1)
-    for role, key in ODD_KEYS.items():
-        fresh.s3.put_object(
-            Bucket=fresh.names.bucket(role),
-            Key=key,
-            Body=BINARY,
-            ContentType="application/x-odd",
-            ChecksumAlgorithm="SHA256",
-        )
-    # When the state is exported, then imported into another stack's fresh buckets
-    written = export_state(fresh.s3, fresh.secretsmanager, fresh.names, tmp_path)
-    copy = Names(stack="clearance-copy")
-    create_buckets(fresh.s3, copy)
-    secrets = import_state(fresh.s3, copy, tmp_path)
-    # Then every object is there under the same key, with the same bytes and content type
-    for role in ROLES:
-        assert contents(fresh, copy, role) == contents(fresh, fresh.names, role), role
-    assert written == sum(len(_keys(fresh, fresh.names.bucket(role))) for role in ROLES)
-    # And so is every provider's secret
-    assert secrets == fresh.secrets
-    # And the state file holds keys, not paths built from them
-    state = json.loads((tmp_path / "state.json").read_text())
-    assert {item["key"] for item in state["buckets"]["cleared"]} >= {ODD_KEYS["cleared"]}
-    assert sorted(p.name for p in (tmp_path / "objects").iterdir()) == sorted(
-        {item["sha256"] for role in ROLES for item in state["buckets"][role]}
+def s3_of(serve: Serve) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{serve.aws_port}",
+        region_name=NAMES.region,
+        aws_access_key_id="any",
+        aws_secret_access_key="any",
     )
 
 
-def test_directory_without_saved_state_is_an_empty_start(fresh: LocalStack, tmp_path: Path) -> None:
-    # Given an empty data directory, importing it puts nothing and restores no secret
-    assert import_state(fresh.s3, fresh.names, tmp_path) == {}
+def every_version(serve: Serve) -> dict[str, list[tuple[Any, ...]]]:
+    """Per bucket: each version's key, id, latest flag, time, and its bytes and content type
+    (None for a delete marker)."""
+    s3 = s3_of(serve)
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    for role, key in ODD_KEYS.items():
+        bucket = NAMES.bucket(role)
+        listed = s3.list_object_versions(Bucket=bucket, Prefix=key)
+        rows: list[tuple[Any, ...]] = []
+        for version in listed.get("Versions", []):
+            got = s3.get_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
+            body = (got["Body"].read(), got["ContentType"])
+            rows.append((version["Key"], version["VersionId"], version["IsLatest"], body))
+        for marker in listed.get("DeleteMarkers", []):
+            rows.append((marker["Key"], marker["VersionId"], marker["IsLatest"], None))
+        found[role] = sorted(rows, key=repr)
+    return found
+
+
+def test_every_object_version_and_delete_marker_comes_back_exactly_after_a_kill(
+    tmp_path: Path, serve_processes: list[Serve]
+) -> None:
+    data = tmp_path / "state"
+    first = Serve("--data", str(data))
+    serve_processes.append(first)
+    first.wait_for("webhook")
+    s3 = s3_of(first)
+    # Given, in every bucket, an awkward key written three times, then deleted (a delete marker)
+    for role, key in ODD_KEYS.items():
+        for n in range(3):
+            s3.put_object(
+                Bucket=NAMES.bucket(role),
+                Key=key,
+                Body=BINARY + bytes([n]),
+                ContentType=f"application/x-odd-{n}",
+                ChecksumAlgorithm="SHA256",
+            )
+        s3.delete_object(Bucket=NAMES.bucket(role), Key=key)
+    before = every_version(first)
+    assert all(len(rows) == 4 for rows in before.values())
+    # When the stack is killed and started again on the same directory
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait(timeout=30)
+    second = Serve("--data", str(data))
+    serve_processes.append(second)
+    second.wait_for("webhook")
+    # Then every version is back with its id, bytes and content type, the marker still latest
+    assert every_version(second) == before
+    assert second.stop() == 0
+
+
+def test_a_journal_cut_short_reads_back_to_its_last_whole_change(tmp_path: Path) -> None:
+    # Given a journal holding a blob and two records
+    path = tmp_path / "journal" / "000001.log"
+    journal = Journal(path)
+    data = b"an object's bytes\n with a newline"
+    sha = hashlib.sha256(data).hexdigest()
+    journal.append({sha: data}, [{"object": "inbound", "key": "a", "versions": []}])
+    journal.append({}, [{"item": "k", "value": None}])
+    journal.close()
+    whole = path.read_bytes()
+    # When the last record is cut short, as a kill in mid-write would leave it
+    path.write_bytes(whole[:-5])
+    # Then reading stops after the last whole change: the blob and the first record
+    read = list(read_journal(path))
+    assert [record for record, _ in read] == [
+        {"blob": sha, "size": len(data)},
+        {"object": "inbound", "key": "a", "versions": []},
+    ]
+    assert read[0][1] == data
+    # And a blob cut short ends the journal before it
+    path.write_bytes(whole[: whole.index(b"with a")])
+    assert list(read_journal(path)) == []
+
+
+def test_a_journal_that_failed_or_closed_acknowledges_nothing_more(tmp_path: Path) -> None:
+    # Given a journal that was closed (the stack is stopping)
+    journal = Journal(tmp_path / "journal" / "000001.log")
+    journal.close()
+    # Then a later change and a later acknowledgement both fail, saying why
+    with pytest.raises(JournalError, match="is closed"):
+        journal.append({}, [{"item": "k", "value": None}])
+    with pytest.raises(JournalError, match="is closed"):
+        journal.sync()
+
+
+def test_a_directory_without_saved_state_is_an_empty_start(tmp_path: Path) -> None:
+    assert load(tmp_path).sizes() == (0, 0, 0)
+
+
+def test_a_saved_state_cut_short_is_refused_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "state.json").write_text('{"format": "clearance-local-state/2", "objects": {')
+    with pytest.raises(StateError, match=r"^cannot read the saved state in .*state\.json"):
+        load(tmp_path)
+
+
+def test_a_directory_saved_by_the_earlier_format_is_read_with_its_journalled_deliveries(
+    tmp_path: Path,
+) -> None:
+    # Given a directory as the earlier clearance left it after a kill: a saved object, an
+    # article state, a queued message, and a delivery journalled since
+    saved_bytes, journalled = b"saved copy", b"journalled article"
+    digests = [hashlib.sha256(b).hexdigest() for b in (saved_bytes, journalled)]
+    (tmp_path / "objects").mkdir()
+    (tmp_path / "objects" / digests[0]).write_bytes(saved_bytes)
+    item = {"key": "cleared/menafn/a/v1.txt", "sha256": digests[0], "content_type": "text/plain"}
+    state = {"format": "clearance-local-state/1", "buckets": {"cleared": [item]}, "secrets": {}}
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    (tmp_path / "articles.json").write_text(json.dumps([{"pk": {"S": "a"}, "state": {"S": "{}"}}]))
+    queues = {"format": "clearance-local-queues/1", "queue": ["waiting"], "dead": []}
+    (tmp_path / "queues.json").write_text(json.dumps(queues))
+    (tmp_path / "journal").mkdir()
+    (tmp_path / "journal" / digests[1]).write_bytes(journalled)
+    entry: dict[str, Any] = {
+        "role": "inbound",
+        "key": "inbound/menafn/2026/11/23/b.txt",
+        "sha256": digests[1],
+        "content_type": "text/plain",
+        "arrived_at": "2026-11-23T09:00:00+00:00",
+        "process": True,
+    }
+    (tmp_path / "journal" / "entries.jsonl").write_text(json.dumps(entry) + "\n")
+    # When it is read
+    saved = read_legacy(tmp_path, state, Names())
+    # Then the object, the state and the message are kept, the delivery is stored and queued
+    [kept] = saved.objects["cleared"]["cleared/menafn/a/v1.txt"]
+    checksum = base64.b64encode(hashlib.sha256(saved_bytes).digest()).decode()
+    assert (kept["sha256"], kept["checksum"][1]) == (digests[0], checksum)
+    assert saved.objects["inbound"][entry["key"]][0]["last_modified"] == entry["arrived_at"]
+    assert list(saved.items) == ['{"pk": {"S": "a"}}']
+    bodies = list(saved.queues["queue"].values())
+    assert bodies[0] == "waiting"
+    assert json.loads(bodies[1])["Records"][0]["eventTime"] == entry["arrived_at"]
+
+
+def test_a_second_stack_on_the_same_data_directory_is_refused_in_one_line(
+    tmp_path: Path, serve_processes: list[Serve]
+) -> None:
+    # Given `clearance serve --data DIR` running
+    first = Serve("--data", str(tmp_path))
+    serve_processes.append(first)
+    first.wait_for("webhook")
+    # When another is started on the same directory
+    second = Serve("--data", str(tmp_path))
+    serve_processes.append(second)
+    code = second.process.wait(timeout=60)
+    error = second.process.stderr.read() if second.process.stderr else ""
+    # Then it refuses in one line, exit 2, and the first keeps running
+    assert code == 2
+    assert error == f"clearance serve: {tmp_path} is in use by another clearance serve\n"
+    assert first.process.poll() is None
+    assert first.stop() == 0

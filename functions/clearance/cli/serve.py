@@ -10,6 +10,7 @@ import argparse
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -48,15 +49,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--data",
         type=Path,
         metavar="DIR",
-        help="keep buckets, secrets, queues and every accepted delivery here across restarts"
-        " and kills (default: in memory only)",
+        help="keep every object version, article state, queued message and secret here,"
+        " journalled as it changes, across restarts and kills (default: in memory only)",
     )
     parser.add_argument(
         "--drain",
         type=_drain_seconds,
-        default=10.0,
         metavar="SECONDS",
-        help="on stop, keep processing the queue this long before saving the rest (default 10)",
+        help="on stop, keep processing the queue up to this long; what is left stays queued for"
+        " the next start (default 5)",
     )
 
 
@@ -103,38 +104,13 @@ def run(args: argparse.Namespace) -> int:
     """Start, print where everything is, serve until told to stop."""
     from clearance.local.stack import (  # noqa: PLC0415 - keeps `clearance check` light
         DEV_SECRET,
-        LocalStack,
         StackError,
-        check_loopback,
-        read_secrets_file,
+        StateError,
     )
-    from clearance.terms.policy import PolicySet  # noqa: PLC0415
 
     try:
-        check_loopback(args.host)
-        secrets = None
-        if args.secrets is not None:
-            policies = PolicySet.load()
-            known = set(policies.policies) | set(policies.broken)
-            secrets = read_secrets_file(args.secrets, known)
-        if args.data is not None and args.data.exists() and not args.data.is_dir():
-            raise StackError(f"--data {args.data} is not a directory")
-        if args.data is not None:
-            args.data.mkdir(parents=True, exist_ok=True)
-        stack = LocalStack(
-            args.host,
-            args.port,
-            args.aws_port,
-            secrets=secrets,
-            data=args.data,
-            access_log=_log,
-            reviewer=args.reviewer,
-            lifecycle_seconds=args.lifecycle_interval,
-            on_event=print_event,
-            drain_seconds=args.drain,
-        )
-        stack.start()
-    except StackError as error:
+        stack = _started(args)
+    except (StackError, StateError) as error:
         print(f"clearance serve: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -143,6 +119,44 @@ def run(args: argparse.Namespace) -> int:
     except Exception as error:  # noqa: BLE001 - one line on the console, never a traceback
         print(f"clearance serve: could not start: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
+    _serve_until_told(stack, DEV_SECRET, args.data)
+    return _stopped(stack, args.data)
+
+
+def _started(args: argparse.Namespace) -> LocalStack:
+    from clearance.local.stack import (  # noqa: PLC0415
+        LocalStack,
+        StackError,
+        check_loopback,
+        read_secrets_file,
+    )
+    from clearance.terms.policy import PolicySet  # noqa: PLC0415
+
+    check_loopback(args.host)
+    secrets = None
+    if args.secrets is not None:
+        policies = PolicySet.load()
+        known = set(policies.policies) | set(policies.broken)
+        secrets = read_secrets_file(args.secrets, known)
+    if args.data is not None and args.data.exists() and not args.data.is_dir():
+        raise StackError(f"--data {args.data} is not a directory")
+    stack = LocalStack(
+        args.host,
+        args.port,
+        args.aws_port,
+        secrets=secrets,
+        data=args.data,
+        access_log=_log,
+        reviewer=args.reviewer,
+        lifecycle_seconds=args.lifecycle_interval,
+        on_event=print_event,
+        **({} if args.drain is None else {"drain_seconds": args.drain}),
+    )
+    stack.start()
+    return stack
+
+
+def _serve_until_told(stack: LocalStack, dev_secret: str, data: Path | None) -> None:
     stopping = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -150,30 +164,36 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        _describe(stack, DEV_SECRET, args.data)
+        _describe(stack, dev_secret, data)
         while not stopping.wait(0.2):
             pass
         print("clearance serve: stopping", flush=True)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _stopped(stack: LocalStack, data: Path | None) -> int:
+    started = time.monotonic()
     try:
         stack.stop()
     except Exception as error:  # noqa: BLE001 - one line on the console, never a traceback
         print(f"clearance serve: stopped uncleanly: {error}", file=sys.stderr)
         return 1
-    saved = ""
-    if args.data:
-        owed = stack.saved_backlog
-        saved = (
-            f"; state saved in {args.data} ({len(owed.queue)} queued and {len(owed.dead)}"
-            " dead-letter messages kept for the next start)"
+    kept = ""
+    if data:
+        queued, dead = stack.left
+        kept = (
+            f"; state kept in {data} ({queued} queued and {dead} dead-letter messages"
+            " for the next start)"
         )
-    print("clearance serve: stopped" + saved)
+    print(f"clearance serve: stopped in {time.monotonic() - started:.1f} s{kept}", flush=True)
     return 0
 
 
 def _describe(stack: LocalStack, dev_secret: str, data: Path | None) -> None:
+    from clearance.local.usage import development_api_key  # noqa: PLC0415
+
     names = stack.names
     width = max(len(role) for role in ("inbound", "cleared", "quarantine", "audit"))
     lines = [
@@ -194,26 +214,30 @@ def _describe(stack: LocalStack, dev_secret: str, data: Path | None) -> None:
             + ", ".join(stack.development_secret)
         )
     lines.append(
-        f"  state         saved in {data} on stop; each 202 journalled there before it is sent"
+        f"  state         kept in {data}: every change journalled as it is made, on disk before"
+        " it is acknowledged"
         if data
         else "  state         in memory only"
     )
-    if stack.restored:
+    versions, articles, messages = stack.restored
+    if any(stack.restored):
         lines.append(
-            f"  backlog       {stack.restored} saved or journalled deliveries queued again"
+            f"  restored      {versions} object versions, {articles} article states,"
+            f" {messages} queued messages"
         )
     lines += [
         f"  audit review  GET {stack.base_url}/v1/audit?provider=...  (no IAM check here)",
         f"  review        GET {stack.base_url}/v1/review, POST .../v1/review/articles/{{id}}"
         f" as {stack.reviewer}",
         f"  kill          POST {stack.base_url}/v1/providers/{{provider}}/articles/{{id}}/kill"
-        " (signed)",
+        f" (signed, with x-api-key: {development_api_key('<provider>')})",
         f"  lifecycle     every {stack.lifecycle_seconds:g} s; state table"
         f" {names.state_table}, events on {names.event_bus} are printed here",
         "  for the CLIs  export AWS_ENDPOINT_URL="
         f"{stack.endpoint_url} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local"
         f" AWS_DEFAULT_REGION={names.region} DIGEST_KEY_ID={stack.digest_key_id}",
         "  digests       signed hourly with that KMS key; checked by clearance audit verify",
+        f"                its public key's fingerprint: {stack.digest_key_fingerprint}",
         "                then: clearance audit list, or"
         f" aws s3 ls s3://{names.bucket('audit')}/audit/decisions/ --recursive",
     ]

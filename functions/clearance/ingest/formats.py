@@ -110,8 +110,10 @@ _WHICH = "a markup document is read by the reader of its format, never as plain 
 
 
 def _opening(data: bytes) -> str:
-    head = data.removeprefix(codecs.BOM_UTF8).lstrip()[:24]
-    return head.decode("utf-8", "replace").split(">")[0].split()[0] + ("…" if head else "")
+    # Decoded before stripping: wide white space (U+3000, U+00A0) can come before the markup.
+    head = data.removeprefix(codecs.BOM_UTF8).decode("utf-8", "replace").lstrip()[:24]
+    words = head.split(">")[0].split()
+    return (words[0] if words else "<") + ("…" if head else "")
 
 
 def plain_text(data: bytes) -> str:

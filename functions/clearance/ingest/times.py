@@ -64,7 +64,7 @@ def parse(text: str) -> datetime | None:
         return None
     try:
         moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # a year past C's int: no time
         return None
     return moment if moment.tzinfo else None
 

@@ -1,127 +1,81 @@
-"""The work a stopped local stack still owes: queued messages and journalled deliveries.
+"""What a `--data` directory written by an earlier clearance holds, read once into today's form.
 
-moto's queues live in memory. A clean stop saves every message still waiting, on the inbound
-queue and on the dead-letter queue, into `queues.json`; the next start sends them again. A
-hard kill leaves no such file, only the journal: its deliveries are put back, without
-notifying the queue, and queued as S3 would have queued them, with their original arrival time,
-so each is decided as it would have been. Processing is idempotent (content-derived keys,
-conditional writes), so work queued twice costs a no-op.
+Before the endpoint was journalled, a clean stop wrote the newest version of each object
+(`state.json` format 1, bytes under `objects/`), the article states (`articles.json`) and the
+messages still queued (`queues.json`), and the gateway journalled each accepted delivery under
+`journal/` (`entries.jsonl`, bytes by SHA-256). `read_legacy` turns all of it into a `Saved`: one
+version per object, each journalled delivery added where the state lacks it and queued as S3
+would have queued it, with its original arrival time, so it is decided as it would have been.
+The first snapshot written after it replaces those files.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
-import time
-from dataclasses import dataclass, field
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 from urllib.parse import quote_plus
 
-from clearance.local.journal import Journal
-from clearance.local.resources import Names, Queues
-
-if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
-    from mypy_boto3_sqs import SQSClient
-    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
+from clearance.local.persistence import JOURNALS, ROLES, Legacy, Saved, StateError, Version
+from clearance.local.resources import Names
 
 QUEUES_FILE = "queues.json"
-QUEUES_FORMAT = "clearance-local-queues/1"
+ARTICLES_FILE = "articles.json"
+ENTRIES = "entries.jsonl"
 
 
-class BacklogError(OSError):
-    """Saved queues that cannot be read back."""
+def legacy_reader(names: Names) -> Legacy:
+    def read(directory: Path, state: dict[str, Any] | None) -> Saved:
+        return read_legacy(directory, state, names)
+
+    return read
 
 
-@dataclass(frozen=True, slots=True)
-class Backlog:
-    """Message bodies waiting on the inbound queue and resting on the dead-letter queue."""
-
-    queue: list[str] = field(default_factory=list)
-    dead: list[str] = field(default_factory=list)
-
-
-def drain(sqs: SQSClient, url: str, settle_seconds: float) -> list[str]:
-    """Every message body on a queue, in flight ones included once they are visible again.
-
-    Received messages stay hidden (and are forgotten with the server); a message a failed batch
-    released becomes visible within `settle_seconds`.
-    """
-    bodies: dict[str, str] = {}
-    deadline = time.monotonic() + settle_seconds
-    while True:
-        received = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=3600, WaitTimeSeconds=0
-        ).get("Messages", [])
-        for message in received:
-            bodies.setdefault(message["MessageId"], message["Body"])
-        if received:
-            continue
-        attributes = sqs.get_queue_attributes(
-            QueueUrl=url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        visible = int(attributes["ApproximateNumberOfMessages"])
-        hidden = int(attributes["ApproximateNumberOfMessagesNotVisible"])
-        if (visible == 0 and hidden <= len(bodies)) or time.monotonic() > deadline:
-            return list(bodies.values())
-        time.sleep(0.1)
-
-
-def save(directory: Path, backlog: Backlog) -> None:
-    written = directory / f".{QUEUES_FILE}.tmp"
-    state = {"format": QUEUES_FORMAT, "queue": backlog.queue, "dead": backlog.dead}
-    written.write_text(json.dumps(state, indent=1), encoding="utf-8")
-    written.replace(directory / QUEUES_FILE)
-
-
-def load(directory: Path) -> Backlog:
-    """The saved backlog; none is an empty one."""
-    path = directory / QUEUES_FILE
-    if not path.exists():
-        return Backlog()
+def read_legacy(directory: Path, state: dict[str, Any] | None, names: Names) -> Saved:
+    """Format 1's objects, secrets, article states and queues, and the delivery journal."""
+    saved = Saved()
+    now = datetime.now(UTC).isoformat()
     try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-        if state.get("format") != QUEUES_FORMAT:
-            raise BacklogError(f"{path} is not a clearance local queues file")
-        return Backlog([str(body) for body in state["queue"]], [str(b) for b in state["dead"]])
+        for role in ROLES:
+            for item in (state or {}).get("buckets", {}).get(role, []):
+                data = _bytes(directory / "objects" / str(item["sha256"]))
+                saved.objects[role][str(item["key"])] = [_version(data, item["content_type"], now)]
+        saved.secrets = {str(k): str(v) for k, v in (state or {}).get("secrets", {}).items()}
+        articles = _json(directory / ARTICLES_FILE, [])
+        saved.items = {json.dumps({"pk": a["pk"]}, sort_keys=True): a for a in articles}
+        queues = _json(directory / QUEUES_FILE, {"queue": [], "dead": []})
+        for name in ("queue", "dead"):
+            saved.queues[name] = {str(uuid.uuid4()): str(body) for body in queues[name]}
+        _journalled(directory, saved, names)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        raise BacklogError(f"cannot read the saved queues in {path}: {error}") from None
+        problem = f"{type(error).__name__}: {error}"
+        raise StateError(f"cannot read the saved state in {directory}: {problem}") from None
+    return saved
 
 
-def send(sqs: SQSClient, url: str, bodies: list[str]) -> None:
-    for start in range(0, len(bodies), 10):
-        batch = bodies[start : start + 10]
-        entries: list[SendMessageBatchRequestEntryTypeDef] = [
-            {"Id": str(index), "MessageBody": body} for index, body in enumerate(batch)
-        ]
-        failed = sqs.send_message_batch(QueueUrl=url, Entries=entries).get("Failed", [])
-        if failed:
-            raise BacklogError(f"could not queue {len(failed)} saved messages: {failed[0]}")
-
-
-def restore(sqs: SQSClient, queues: Queues, backlog: Backlog) -> None:
-    send(sqs, queues.url, backlog.queue)
-    send(sqs, queues.dead_letter_url, backlog.dead)
-
-
-def put_back(s3: S3Client, names: Names, journal: Journal) -> list[str]:
-    """The journal's objects into their buckets (those not there already); the S3 events that
-    queue its articles, as S3 would have sent them."""
-    events = []
-    for entry in journal.entries():
-        bucket = names.bucket(entry.role)
-        if not _exists(s3, bucket, entry.key):
-            s3.put_object(
-                Bucket=bucket,
-                Key=entry.key,
-                Body=journal.read(entry),
-                ContentType=entry.content_type,
-                ChecksumAlgorithm="SHA256",
-            )
-        if entry.process:
-            events.append(s3_event(names, bucket, entry.key, entry.arrived_at))
-    return events
+def _journalled(directory: Path, saved: Saved, names: Names) -> None:
+    """Deliveries answered 202 since the last clean stop: stored again where missing, queued."""
+    path = directory / JOURNALS / ENTRIES
+    if not path.exists():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        role, key = str(entry["role"]), str(entry["key"])
+        if key not in saved.objects[role]:
+            data = _bytes(directory / JOURNALS / str(entry["sha256"]))
+            saved.blobs[str(entry["sha256"])] = data
+            arrived = str(entry["arrived_at"])
+            saved.objects[role][key] = [_version(data, entry["content_type"], arrived)]
+        if entry["process"]:
+            body = s3_event(names, names.bucket(role), key, str(entry["arrived_at"]))
+            saved.queues["queue"][str(uuid.uuid4())] = body
 
 
 def s3_event(names: Names, bucket: str, key: str, arrived_at: str) -> str:
@@ -141,6 +95,25 @@ def s3_event(names: Names, bucket: str, key: str, arrived_at: str) -> str:
     return json.dumps({"Records": [record]})
 
 
-def _exists(s3: S3Client, bucket: str, key: str) -> bool:
-    listed = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("Contents", [])
-    return bool(listed) and listed[0]["Key"] == key
+def _version(data: bytes, content_type: str, at: str) -> Version:
+    digest = hashlib.sha256(data)
+    return {
+        "version_id": str(uuid.uuid4()),
+        "last_modified": at,
+        "sha256": digest.hexdigest(),
+        "size": len(data),
+        "metadata": {"Content-Type": str(content_type)},
+        "checksum": ["SHA256", base64.b64encode(digest.digest()).decode(), "FULL_OBJECT"],
+        "lock": None,
+    }
+
+
+def _bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != path.name:
+        raise StateError(f"saved object {path} does not match its hash")
+    return data
+
+
+def _json(path: Path, default: Any) -> Any:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else default

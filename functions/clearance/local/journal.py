@@ -1,10 +1,15 @@
-"""What the local stack answered 202 for, on disk before the answer leaves.
+"""The local stack's journal: every change its AWS endpoint makes, appended as it is made.
 
-moto keeps everything in memory: a stack killed without a clean stop (SIGKILL, a power cut)
-would forget every delivery since its last saved state. The gateway therefore writes each
-accepted delivery's stored objects here, synced, before it sends the 202; the next start puts
-them back and queues the articles again with their original arrival time. A clean stop saves
-the whole state and empties the journal.
+moto keeps everything in memory, so a stack stopped by SIGKILL or a power cut would forget all it
+did since its last save, and a clean stop would have to write everything out. Instead, with
+`--data`, the endpoint appends each change it makes (an object version, a delete marker, an
+article state, a queued or deleted message, a secret) to this journal before it answers, and the
+journal is synced to disk before anything is acknowledged (`sync`). The next start reads the last
+snapshot and then the journal (`persistence`), so nothing acknowledged is lost and a stop has
+nothing left to write.
+
+A journal is a sequence of frames: one JSON line each, and a `blob` line followed by that many raw
+bytes and a newline. Reading stops at the first frame cut short or altered (a kill mid-write).
 """
 
 from __future__ import annotations
@@ -13,99 +18,142 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any, BinaryIO
 
-DIRECTORY = "journal"
-INDEX = "entries.jsonl"
+FORMAT = "clearance-local-journal/1"
 
 
 class JournalError(OSError):
-    """The journal cannot be written: the delivery must not be acknowledged."""
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One object as stored: where, its bytes' SHA-256, and whether it is an article to decide."""
-
-    role: str
-    key: str
-    sha256: str
-    content_type: str
-    arrived_at: str
-    process: bool
+    """The journal cannot be written: nothing more may be acknowledged."""
 
 
 class Journal:
-    """An append-only index of entries plus their bytes by SHA-256, under `<data>/journal/`."""
+    """An append-only journal file; `append` from any thread, `sync` groups the fsyncs."""
 
-    def __init__(self, data: Path) -> None:
-        self.directory = data / DIRECTORY
-        self._lock = threading.Lock()
-        self._kept = {entry.key for entry in self.entries()}
-
-    def keep(self, items: Iterable[tuple[Entry, bytes]]) -> None:
-        """Bytes, then index lines, each synced to disk; a key kept before is skipped."""
-        with self._lock:
-            fresh = [(entry, data) for entry, data in items if entry.key not in self._kept]
-            if not fresh:
-                return
-            try:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                for entry, data in fresh:
-                    _write_synced(self.directory / entry.sha256, data)
-                lines = "".join(
-                    json.dumps(asdict(entry), sort_keys=True) + "\n" for entry, _ in fresh
-                )
-                with (self.directory / INDEX).open("a", encoding="utf-8") as index:
-                    index.write(lines)
-                    index.flush()
-                    os.fsync(index.fileno())
-            except OSError as error:
-                raise JournalError(
-                    f"cannot write the journal in {self.directory}: {error}"
-                ) from None
-            self._kept.update(entry.key for entry, _ in fresh)
-
-    def entries(self) -> list[Entry]:
-        """Every entry kept, in order; a last line cut short by a kill is ignored."""
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._write_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
+        self._written = 0
+        self._synced = 0
+        self._failure: str | None = None
         try:
-            text = (self.directory / INDEX).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return []
-        entries = []
-        for line in text.splitlines():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file: BinaryIO | None = path.open("ab")
+            if self._file.tell() == 0:
+                self._file.write(_line({"journal": FORMAT}))
+                self._file.flush()
+                os.fsync(self._file.fileno())
+                sync_directory(path.parent)
+            self._written = self._synced = self._file.tell()
+        except OSError as error:
+            raise JournalError(f"cannot open the journal {path}: {error.strerror}") from None
+
+    def append(self, blobs: Mapping[str, bytes], records: Sequence[dict[str, Any]]) -> int:
+        """Blobs (by SHA-256), then records, handed to the kernel; the offset they end at.
+
+        A kill of the process cannot lose them from here on; a power cut can until `sync`.
+        """
+        frames = [
+            _line({"blob": sha, "size": len(data)}) + data + b"\n" for sha, data in blobs.items()
+        ]
+        frames += [_line(record) for record in records]
+        with self._write_lock:
+            file = self._usable()
             try:
-                entries.append(Entry(**json.loads(line)))
-            except (ValueError, TypeError):
-                continue
-        return entries
+                for frame in frames:
+                    file.write(frame)
+                file.flush()
+            except OSError as error:
+                self._failure = f"cannot write the journal {self.path}: {error.strerror}"
+                raise JournalError(self._failure) from None
+            self._written = file.tell()
+            return self._written
 
-    def read(self, entry: Entry) -> bytes:
-        """An entry's bytes, checked against its hash."""
-        data = (self.directory / entry.sha256).read_bytes()
-        if hashlib.sha256(data).hexdigest() != entry.sha256:
-            raise JournalError(f"journal object {entry.sha256} does not match its hash")
-        return data
+    def sync(self) -> None:
+        """Everything appended so far on disk; one fsync serves every thread waiting on it."""
+        target = self._written
+        with self._sync_lock:
+            if self._failure is not None:
+                raise JournalError(self._failure)
+            if self._synced < target:
+                self._sync_held()
 
-    def clear(self) -> None:
-        """After a clean stop has saved everything the journal held."""
-        with self._lock:
-            index = self.directory / INDEX
-            index.unlink(missing_ok=True)
-            if self.directory.is_dir():
-                for blob in self.directory.iterdir():
-                    blob.unlink()
-            self._kept.clear()
+    def close(self) -> None:
+        """Synced and closed; every later append or sync fails, so nothing more is acknowledged."""
+        with self._sync_lock:
+            try:
+                if self._synced < self._written:
+                    self._sync_held()
+            finally:
+                with self._write_lock:
+                    if self._file is not None:
+                        self._file.close()
+                        self._file = None
+                    self._failure = self._failure or f"the journal {self.path} is closed"
+
+    def _sync_held(self) -> None:
+        with self._write_lock:
+            file = self._usable()
+            end = self._written
+        try:
+            os.fsync(file.fileno())
+        except OSError as error:
+            self._failure = f"cannot sync the journal {self.path}: {error.strerror}"
+            raise JournalError(self._failure) from None
+        self._synced = max(self._synced, end)
+
+    def _usable(self) -> BinaryIO:
+        if self._failure is not None or self._file is None:
+            raise JournalError(self._failure or f"the journal {self.path} is closed")
+        return self._file
 
 
-def _write_synced(path: Path, data: bytes) -> None:
-    if path.exists():
+def read_journal(path: Path) -> Iterator[tuple[dict[str, Any], bytes | None]]:
+    """Each frame's record, with its bytes for a blob; a frame cut short ends the journal."""
+    try:
+        file = path.open("rb")
+    except FileNotFoundError:
         return
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    temporary.replace(path)
+    with file:
+        header = _record(file.readline())
+        if header is None or header.get("journal") != FORMAT:
+            raise JournalError(f"{path} is not a clearance local journal")
+        while (record := _record(file.readline())) is not None:
+            if "blob" not in record:
+                yield record, None
+                continue
+            size = record.get("size")
+            data = file.read(size) if isinstance(size, int) and size >= 0 else b""
+            if (
+                len(data) != size
+                or file.read(1) != b"\n"
+                or hashlib.sha256(data).hexdigest() != record["blob"]
+            ):
+                return
+            yield record, data
+
+
+def sync_directory(directory: Path) -> None:
+    """A new or renamed file's name on disk, not only its bytes."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _line(record: Mapping[str, Any]) -> bytes:
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+
+
+def _record(line: bytes) -> dict[str, Any] | None:
+    if not line.endswith(b"\n"):
+        return None
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None

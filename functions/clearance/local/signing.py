@@ -5,12 +5,17 @@ before signing it. Either would make earlier digests read as forged after a rest
 proofs uncheckable with the public key. So the key's private part is saved once in the data
 directory (mode 0600) and put back into moto's key on every start, under the same key id; and
 moto's ECDSA keys sign a 32-byte message as the SHA-256 digest it is, as KMS does.
+
+The saved state names the key's fingerprint (`check_signing_key`): a key file replaced or lost
+is refused at the next start, so nobody re-signs the digest chain with a key of their own and
+has it verify as the original.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
+from clearance.audit.signature import fingerprint
+from clearance.local.journal import sync_directory
 from clearance.local.resources import Names, create_signing_key
 
 if TYPE_CHECKING:
@@ -70,10 +77,28 @@ def _verify(self: Any, message: bytes, signature: bytes, signing_algorithm: str)
     return True
 
 
-def install_signing_key(kms: KMSClient, names: Names, directory: Path | None) -> str:
+def check_signing_key(directory: Path, pinned: str | None) -> None:
+    """Before anything starts: the key file is the one the saved digests were signed with."""
+    path = directory / KEY_FILE
+    if pinned is None:
+        return
+    if not path.exists():
+        raise SigningKeyError(
+            f"the digest signing key {path} is missing; this state's digests were signed with"
+            f" {pinned}: put that key back, or start from a new --data directory"
+        )
+    found = fingerprint(_load(path)[1].public_key())
+    if found != pinned:
+        raise SigningKeyError(
+            f"{path} is not the key this state's digests were signed with ({found}, not"
+            f" {pinned}): put the original back, or start from a new --data directory"
+        )
+
+
+def install_signing_key(kms: KMSClient, names: Names, directory: Path | None) -> tuple[str, str]:
     """The digest key in the local KMS: the one saved in `directory`, or a new one saved there.
 
-    Returns the key id, the same on every start with the same directory.
+    Returns the key id, the same on every start with the same directory, and its fingerprint.
     """
     from moto.kms.models import kms_backends  # noqa: PLC0415 - moto only where it runs
 
@@ -82,11 +107,10 @@ def install_signing_key(kms: KMSClient, names: Names, directory: Path | None) ->
     backend = kms_backends[names.account][names.region]
     key: Any = backend.keys[created]
     path = directory / KEY_FILE if directory is not None else None
-    if path is None:
-        return created
-    if not path.exists():
-        _save(path, created, key.private_key.private_key)
-        return created
+    if path is None or not path.exists():
+        if path is not None:
+            _save(path, created, key.private_key.private_key)
+        return created, fingerprint(key.private_key.private_key.public_key())
     key_id, private = _load(path)
     key.private_key.private_key = private
     if key_id != created:
@@ -94,7 +118,7 @@ def install_signing_key(kms: KMSClient, names: Names, directory: Path | None) ->
         key.id = key_id
         key.arn = key.arn.replace(created, key_id)
         backend.keys[key_id] = key
-    return key_id
+    return key_id, fingerprint(private.public_key())
 
 
 def _save(path: Path, key_id: str, private: ec.EllipticCurvePrivateKey) -> None:
@@ -105,9 +129,13 @@ def _save(path: Path, key_id: str, private: ec.EllipticCurvePrivateKey) -> None:
         serialization.NoEncryption(),
     ).decode()
     written = path.with_name(f".{path.name}.tmp")
-    written.write_text(json.dumps({"key_id": key_id, "private_key": pem}, indent=1))
-    written.chmod(0o600)
+    with written.open("w", encoding="utf-8") as file:
+        written.chmod(0o600)
+        file.write(json.dumps({"key_id": key_id, "private_key": pem}, indent=1))
+        file.flush()
+        os.fsync(file.fileno())
     written.replace(path)
+    sync_directory(path.parent)
 
 
 def _load(path: Path) -> tuple[str, ec.EllipticCurvePrivateKey]:

@@ -18,7 +18,7 @@ from clearance.services.articles import Articles
 from clearance.services.config import KillConfig
 from clearance.services.observability import logger
 from clearance.services.processor import default_articles
-from clearance.services.webhook import refused
+from clearance.services.webhook import refused, with_fresh_secret
 
 
 @dataclass
@@ -30,13 +30,17 @@ class Kills:
 
     def order(self, request: Request, article_id: str) -> Answer:
         now = self.clock()
-        accepted = accept_kill(
-            request,
-            article_id,
-            policies=self.articles.policies,
-            secrets=self.secrets,
-            now=now,
-            max_body_bytes=self.max_body_bytes,
+        accepted = with_fresh_secret(
+            lambda: accept_kill(
+                request,
+                article_id,
+                policies=self.articles.policies,
+                secrets=self.secrets,
+                now=now,
+                max_body_bytes=self.max_body_bytes,
+            ),
+            self.secrets,
+            request.provider,
         )
         if isinstance(accepted, Refusal):
             return refused(accepted)

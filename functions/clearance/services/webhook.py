@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from clearance.aws import clients
 from clearance.aws.secrets import WebhookSecrets
@@ -37,6 +37,24 @@ class Refreshable(Protocol):
 
 
 NO_MATCH = "signature.no-matching-signature"
+Checked = TypeVar("Checked")
+
+
+def with_fresh_secret(
+    attempt: Callable[[], Checked | Refusal], secrets: SecretSource, provider: str
+) -> Checked | Refusal:
+    """A signature no cached secret matches is checked once more after the provider's secret is
+    read again (at most once per 30 s per provider), so a secret rotated in since the cache was
+    filled is honoured before refusing, on the webhook and the kill route alike."""
+    outcome = attempt()
+    if (
+        isinstance(outcome, Refusal)
+        and outcome.code == NO_MATCH
+        and isinstance(secrets, Refreshable)
+        and secrets.refresh(provider)
+    ):
+        outcome = attempt()
+    return outcome
 
 
 @dataclass
@@ -50,15 +68,7 @@ class Webhook:
     max_body_bytes: int
 
     def deliver(self, request: Request) -> Answer:
-        outcome = self.accept(request)
-        if (
-            isinstance(outcome, Refusal)
-            and outcome.code == NO_MATCH
-            and isinstance(self.secrets, Refreshable)
-            and self.secrets.refresh(request.provider)
-        ):
-            # A secret rotated in since the cache was filled is honoured before refusing.
-            outcome = self.accept(request)
+        outcome = with_fresh_secret(lambda: self.accept(request), self.secrets, request.provider)
         if isinstance(outcome, Refusal):
             return refused(outcome)
         logger.thread_safe_append_keys(provider=outcome.provider, article_id=outcome.article_id)
