@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLES ?= ../shared/samples
 
-.PHONY: demo test lint imports typecheck unit tests reliability checkov bench clean browser fuzz
+.PHONY: demo test lint imports typecheck unit integration e2e tests reliability checkov bench clean \
+	browser fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,14 +37,23 @@ imports: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Fast: plain functions on plain data, no AWS endpoint of any kind (seconds).
+# Layers, each on both cores (pytest-xdist): the pure core and the services over in-memory fakes
+# (seconds), the adapters and handlers on moto, the local stack over real HTTP.
+PARALLEL := -n 2
 unit: $(STAMP)
-	$(BIN)/pytest -q tests/unit
+	$(BIN)/pytest -q $(PARALLEL) tests/unit
 
-# Every test: unit, integration (moto in this process) and end-to-end (the local stack over HTTP).
-# The reliability tests are among them; their figures are summarised at the end.
+integration: $(STAMP) $(CHECKOV)
+	$(BIN)/pytest -q $(PARALLEL) tests/integration
+
+e2e: $(STAMP)
+	$(BIN)/pytest -q $(PARALLEL) tests/e2e
+
+# Every test: the three layers and a bounded fuzzing run, both cores, the slowest printed. The
+# reliability tests are among them; their figures are summarised at the end.
+FUZZ_SECONDS ?= 6
 tests: $(STAMP) $(CHECKOV)
-	$(BIN)/pytest -q
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/pytest -q $(PARALLEL) --durations=15
 
 # The reliability proof suite alone (tests marked `reliability`), ending with the figure of each.
 reliability: $(STAMP) $(CHECKOV)

@@ -15,11 +15,17 @@ LAMBDA_REQUIREMENTS ?= functions/requirements.txt
 
 LAMBDA_PIP_TARGET_FLAGS := $(if $(strip $(LAMBDA_PIP_PLATFORM)),$(foreach p,$(LAMBDA_PIP_PLATFORM),--platform $(p)) --implementation cp --python-version $(LAMBDA_PYTHON_VERSION) --only-binary=:all:)
 
+# Wings no function runs: the command line and the one-machine stack (which imports moto).
+# Import contracts keep handlers from importing them; tests/integration/test_artifact.py checks
+# that no artifact holds them and that every function still runs without them.
+LAMBDA_LEFT_OUT := cli local
+
 define lambda_artifact
 	$(if $(strip $(ARTIFACTS_DIR)),,$(error ARTIFACTS_DIR is not set; sam build sets it))
 	mkdir -p "$(ARTIFACTS_DIR)"
 	rm -rf "$(ARTIFACTS_DIR)/clearance"
 	cp -R functions/clearance "$(ARTIFACTS_DIR)/clearance"
+	rm -rf $(foreach wing,$(LAMBDA_LEFT_OUT),"$(ARTIFACTS_DIR)/clearance/$(wing)")
 	find "$(ARTIFACTS_DIR)/clearance" -name __pycache__ -type d -prune -exec rm -rf {} +
 	cp -R schemas "$(ARTIFACTS_DIR)/clearance/schemas"
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-compile --no-warn-conflicts --upgrade \

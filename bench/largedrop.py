@@ -26,8 +26,8 @@ import boto3
 from clearance.contracts.keys import DECISIONS
 from clearance.lifecycle.record import Source
 from clearance.local.resources import Names, create_buckets, create_bus, create_state_table
+from clearance.services import wiring
 from clearance.services.config import ProcessorConfig
-from clearance.services.processor import default_processor
 
 MB = 1024 * 1024
 KEY = "inbound/menafn/2026/11/23/large-drop.txt"
@@ -95,7 +95,7 @@ def run(port: int, size_mb: int) -> None:
             drop.write(chunk)
         drop.flush()
         s3.upload_file(drop.name, names.bucket("inbound"), KEY)
-    processor = default_processor(ProcessorConfig.from_env(os.environ))
+    processor = wiring.build_processor(ProcessorConfig.from_env(os.environ))
     source = Source(names.bucket("inbound"), KEY, None, datetime.now(UTC), "bench-large-drop")
 
     before = rss_mb()

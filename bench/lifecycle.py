@@ -39,15 +39,14 @@ from clearance.aws.statestore import StateStore
 from clearance.aws.store import Bucket
 from clearance.contracts import keys
 from clearance.contracts.encoding import json_line
+from clearance.contracts.vocabulary import ObjectRef, TimerKind
 from clearance.decide.licensee import Licensee
 from clearance.lifecycle.plan import BucketRole
 from clearance.lifecycle.state import (
     ArticleState,
     SourceRef,
     Status,
-    StoredCopy,
     Timer,
-    TimerKind,
     Version,
 )
 from clearance.local.stack import LocalStack
@@ -126,7 +125,7 @@ def seeded_state(n: int, names: dict[str, str], due: datetime) -> tuple[ArticleS
     copies, objects = [], []
     for kind, ext, media, data in copy_bodies(n):
         key = keys.cleared_key(PROVIDER, keys.article_id(PROVIDER, uri), "1", input_sha, ext)
-        copies.append(StoredCopy(names["cleared"], key, hashlib.sha256(data).hexdigest(), kind))
+        copies.append(ObjectRef(names["cleared"], key, hashlib.sha256(data).hexdigest(), kind))
         objects.append((key, data, media))
     delivery = keys.delivery_id(uri, "1", input_sha)
     source = SourceRef(

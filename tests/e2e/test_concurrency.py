@@ -1,7 +1,12 @@
-"""Senders side by side: each request gets its own answer, and every 202 is stored and decided."""
+"""Senders side by side: each request gets its own answer, and every 202 is stored and decided.
+
+The local stack runs every function in one process, each function's invocations one at a time;
+requests to different functions run side by side, and each is answered from its own request.
+"""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -10,8 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from clearance.contracts import keys
 from clearance.ingest.signature import signed_headers
 from clearance.local.stack import LocalStack
+from clearance.local.usage import development_api_key
 from tests.e2e.conftest import (
     TEXT,
     Response,
@@ -19,6 +26,7 @@ from tests.e2e.conftest import (
     deliver,
     menafn_article,
     objects,
+    request,
     settled,
 )
 
@@ -27,6 +35,8 @@ pytestmark = pytest.mark.reliability
 SENDERS = 20
 ARTICLES = 100
 CONNECTIONS = 50
+KILLS_PER_PROVIDER = 3
+"""Within each provider's kill budget (5 at once), so none is throttled."""
 
 
 def test_twenty_concurrent_senders_each_get_their_own_answer_and_every_202_is_decided(
@@ -87,3 +97,44 @@ def test_fifty_simultaneous_connections_are_all_answered(
         f"{CONNECTIONS} simultaneous connections replaying one signed delivery:"
         f" {statuses.count(202)} answered 202, 0 reset; stored once, decided once"
     )
+
+
+def order_kill(stack: LocalStack, provider: str, uri: str) -> Response:
+    """A provider's signed kill of an article not yet delivered, naming its uri."""
+    body = json.dumps({"reason": "withdrawn", "uri": uri}).encode()
+    article_id = keys.article_id(provider, uri)
+    url = f"{stack.base_url}/v1/providers/{provider}/articles/{article_id}/kill"
+    headers = signed_headers(stack.secrets[provider], f"kill-{article_id}", int(time.time()), body)
+    extra = {"Content-Type": "application/json", "x-api-key": development_api_key(provider)}
+    return request(url, body, {**headers, **extra})
+
+
+def test_deliveries_and_kills_at_once_are_each_answered_from_their_own_request(
+    fresh: LocalStack,
+) -> None:
+    # Given deliveries to the webhook and kill orders to the kill function, from two providers
+    deliveries = {f"msg-mixed-{i:02d}": menafn_article(f"mixed {i:02d}") for i in range(12)}
+    kills = {
+        f"urn:e2e:{provider}:mixed-{i}": provider
+        for provider in ("dpa", "menafn")
+        for i in range(KILLS_PER_PROVIDER)
+    }
+
+    # When they are all sent at once
+    def send(item: str) -> tuple[str, Response]:
+        if item in deliveries:
+            return item, deliver(fresh, deliveries[item], item)
+        return item, order_kill(fresh, kills[item], item)
+
+    with ThreadPoolExecutor(max_workers=len(deliveries) + len(kills)) as senders:
+        answers = dict(senders.map(send, [*deliveries, *kills]))
+
+    # Then each delivery is accepted, its answer naming its own delivery
+    for delivery in deliveries:
+        assert answers[delivery].status == 202, answers[delivery].body
+        assert answers[delivery].json["delivery"] == delivery
+    # And each kill is carried out, its answer naming its own article and provider
+    for uri, provider in kills.items():
+        assert answers[uri].status == 202, answers[uri].body
+        killed = answers[uri].json
+        assert (killed["article"], killed["provider"]) == (keys.article_id(provider, uri), provider)

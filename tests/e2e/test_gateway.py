@@ -10,6 +10,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -276,8 +277,8 @@ def kill_stand_in(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 @contextmanager
-def serving(route: Route) -> Iterator[Gateway]:
-    server = Gateway("127.0.0.1", 0, [route], api_keys=KEYS)
+def serving(*routes: Route) -> Iterator[Gateway]:
+    server = Gateway("127.0.0.1", 0, list(routes), api_keys=KEYS)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
@@ -408,3 +409,43 @@ def test_three_hundred_simultaneous_connections_are_each_answered_by_a_few_worke
     assert sum(answer.startswith(b"HTTP/1.1 201") for answer in answers) == 300
     assert threading.active_count() - threads_before < 5
     figure("300 simultaneous connections: 300 answered, 0 reset, 0 threads added")
+
+
+# ------------------------------------------------------- one invocation at a time
+
+RUNNING: Counter[str] = Counter()
+MOST_AT_ONCE: Counter[str] = Counter()
+_COUNTING = threading.Lock()
+ANY_FUNCTION = "any function"
+
+
+def one_invocation(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Notes how many invocations of its function, and of any function, run at once."""
+    counters = (context.function_name, ANY_FUNCTION)
+    with _COUNTING:
+        for name in counters:
+            RUNNING[name] += 1
+            MOST_AT_ONCE[name] = max(MOST_AT_ONCE[name], RUNNING[name])
+    time.sleep(0.05)
+    with _COUNTING:
+        for name in counters:
+            RUNNING[name] -= 1
+    return {"statusCode": 200, "body": "{}"}
+
+
+def test_each_functions_invocations_run_one_at_a_time_as_in_a_lambda_container() -> None:
+    # Given two functions behind the gateway
+    routes = [
+        Route("/v1/first", "tests.e2e.test_gateway:one_invocation", "FirstFunction"),
+        Route("/v1/second", "tests.e2e.test_gateway:one_invocation", "SecondFunction"),
+    ]
+    MOST_AT_ONCE.clear()
+    with serving(*routes) as server, ThreadPoolExecutor(max_workers=16) as clients:
+        # When eight clients call each function at once
+        paths = ["/v1/first", "/v1/second"] * 8
+        urls = [f"http://127.0.0.1:{server.port}{path}" for path in paths]
+        statuses = list(clients.map(lambda url: request(url, method="GET").status, urls))
+    # Then every call is answered
+    assert statuses == [200] * 16
+    # And no function ever ran two invocations at once, while the two ran side by side
+    assert MOST_AT_ONCE == {"FirstFunction": 1, "SecondFunction": 1, ANY_FUNCTION: 2}

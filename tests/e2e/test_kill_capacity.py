@@ -112,7 +112,8 @@ def test_a_providers_signed_kills_all_get_through_while_others_flood_the_kill_ro
     ]
     for flooder in flooders:
         flooder.start()
-    time.sleep(1)
+    # (the kills start once the flood is under way: every flooder has been answered)
+    wait_until(lambda: all(sum(count.values()) > 0 for count in seen), 10, "the flood")
     started = time.monotonic()
 
     def paced(n: int) -> Response:

@@ -3,30 +3,26 @@ pointer written before it, names it in `clearance audit verify`."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from clearance.contracts import keys
-from tests.integration.conftest import NAMES, AuditStack, article
-from tests.integration.test_audit_digest import Log
+from tests.integration.harness import NAMES, Harness
 
 
 @pytest.fixture
-def unsealed(audit: AuditStack) -> tuple[Log, list[str]]:
+def unsealed(audit: Harness) -> tuple[Harness, list[str]]:
     """Three decisions in an hour not yet sealed, and their record keys."""
-    built = Log(audit)
-    for n in range(3):
-        audit.decide(article(n), built.hour + timedelta(minutes=n), f"inbound/menafn/{n}.txt")
-    return built, built.decision_keys()
+    audit.signing_key()
+    audit.decide_hour(audit.hour)
+    return audit, audit.decision_keys()
 
 
 def test_a_record_deleted_before_sealing_is_named_by_its_delete_marker(
-    unsealed: tuple[Log, list[str]], capsys: pytest.CaptureFixture[str]
+    unsealed: tuple[Harness, list[str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     log, records = unsealed
     # Given a record deleted (a delete marker) before the digest job sealed its hour
-    log.audit.s3.delete_object(Bucket=NAMES.bucket("audit"), Key=records[1])
+    log.s3.delete_object(Bucket=NAMES.bucket("audit"), Key=records[1])
     log.digest()
     # When the whole log is verified
     code, out = log.verify(capsys)
@@ -37,14 +33,14 @@ def test_a_record_deleted_before_sealing_is_named_by_its_delete_marker(
 
 
 def test_a_record_missing_from_a_restored_log_is_named_by_its_article_pointer(
-    unsealed: tuple[Log, list[str]], capsys: pytest.CaptureFixture[str]
+    unsealed: tuple[Harness, list[str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     log, _ = unsealed
     # Given a log restored from a copy that kept an article's pointer but lost its record (no
     # version, no delete marker: Object Lock forbids that in place, a restore does not)
     lost = "f" * 64 + "-000000000000"
     pointer = keys.article_pointer_key("lost-article", lost, "cleared")
-    log.audit.bucket.put_once(pointer, b"{}", "application/json")
+    log.audit_bucket.put_once(pointer, b"{}", "application/json")
     log.digest()
     # When the whole log is verified
     code, out = log.verify(capsys)
@@ -55,7 +51,7 @@ def test_a_record_missing_from_a_restored_log_is_named_by_its_article_pointer(
 
 
 def test_an_untouched_unsealed_hour_sealed_later_verifies_clean(
-    unsealed: tuple[Log, list[str]], capsys: pytest.CaptureFixture[str]
+    unsealed: tuple[Harness, list[str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     log, _ = unsealed
     log.digest()

@@ -12,83 +12,28 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 
-from clearance.aws.digeststore import DigestStore
 from clearance.aws.kms import KmsSigner
 from clearance.cli.main import main
 from clearance.contracts.encoding import canonical
 from clearance.handlers import audit_digest
-from clearance.local.signing import make_kms_sign_digests
 from clearance.services.digester import Digester
 from tests.conftest import PROJECT, lambda_context
-from tests.integration.conftest import NAMES, AuditStack, article
-
-HOUR = timedelta(hours=1)
-
-
-class Log:
-    """An audit bucket with decisions written now, a KMS signing key, and the digest job."""
-
-    def __init__(self, audit: AuditStack) -> None:
-        make_kms_sign_digests()
-        self.audit = audit
-        self.kms = boto3.client("kms", region_name=NAMES.region)
-        self.key = self.kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")[
-            "KeyMetadata"
-        ]["KeyId"]
-        self.store = DigestStore(audit.bucket)
-        self.later = datetime.now(UTC) + timedelta(hours=3)
-        self.hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - 2 * HOUR
-
-    def digest(self, key: str | None = None) -> list[str]:
-        signer = KmsSigner(self.kms, key or self.key)
-        return Digester(self.store, signer, lambda: self.later).run()
-
-    def verify(self, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-        code = main(["audit", "verify", "--bucket", NAMES.bucket("audit"), "--key", self.key])
-        return code, capsys.readouterr().out
-
-    def decision_keys(self) -> list[str]:
-        return sorted(self.audit.bucket.keys("audit/decisions/"))
-
-    def digest_keys(self) -> list[str]:
-        return sorted(self.audit.bucket.keys("audit/digests/"))
-
-    def content(self, key: str) -> dict[str, Any]:
-        data = self.audit.s3.get_object(Bucket=NAMES.bucket("audit"), Key=key)["Body"].read()
-        parsed: dict[str, Any] = json.loads(data)
-        return parsed
-
-    def sealing(self) -> dict[str, Any]:
-        """The digest of the hour the fixture's decisions were made in."""
-        return self.content(f"audit/digests/{self.hour:%Y/%m/%d/%H}.json")
-
-    def rewrite(self, key: str, change: Any) -> None:
-        """A new version of an object: what an overwrite looks like under S3 versioning."""
-        data = json.loads(
-            self.audit.s3.get_object(Bucket=NAMES.bucket("audit"), Key=key)["Body"].read()
-        )
-        change(data)
-        self.audit.s3.put_object(
-            Bucket=NAMES.bucket("audit"),
-            Key=key,
-            Body=json.dumps(data).encode(),
-            ChecksumAlgorithm="SHA256",
-        )
+from tests.integration.harness import NAMES, Harness, article
 
 
 @pytest.fixture
-def log(audit: AuditStack) -> Log:
-    built = Log(audit)
-    for n in range(3):
-        audit.decide(article(n), built.hour + timedelta(minutes=n), f"inbound/menafn/{n}.txt")
-    built.digest()
-    return built
+def log(audit: Harness) -> Harness:
+    """Three decisions made two hours ago, a KMS signing key, and the digest job run three
+    hours ahead."""
+    audit.signing_key()
+    audit.decide_hour(audit.hour)
+    audit.digest()
+    return audit
 
 
-def test_every_complete_hour_gets_a_chained_digest_quiet_ones_too(log: Log) -> None:
+def test_every_complete_hour_gets_a_chained_digest_quiet_ones_too(log: Harness) -> None:
     # Given three decisions made two hours ago and a digest job run three hours ahead
     keys = log.digest_keys()
     digests = [log.content(k) for k in keys]
@@ -103,25 +48,23 @@ def test_every_complete_hour_gets_a_chained_digest_quiet_ones_too(log: Log) -> N
     assert {r["key"] for r in sealing["records"]} == set(log.decision_keys())
     assert [d["segment"] is None for d in digests].count(False) == 1
     # And the segment holds the three records' bytes, as one JSON-lines object
-    segment = log.audit.s3.get_object(Bucket=NAMES.bucket("audit"), Key=sealing["segment"]["key"])
+    segment = log.s3.get_object(Bucket=NAMES.bucket("audit"), Key=sealing["segment"]["key"])
     lines = gzip.decompress(segment["Body"].read()).splitlines(keepends=True)
     stored = [
-        log.audit.s3.get_object(Bucket=NAMES.bucket("audit"), Key=k)["Body"].read()
+        log.s3.get_object(Bucket=NAMES.bucket("audit"), Key=k)["Body"].read()
         for k in sorted(log.decision_keys())
     ]
     assert lines == stored
 
 
-def test_running_the_job_again_writes_nothing_new(log: Log) -> None:
-    before = log.audit.s3.list_object_versions(
-        Bucket=NAMES.bucket("audit"), Prefix="audit/digests/"
-    )
+def test_running_the_job_again_writes_nothing_new(log: Harness) -> None:
+    before = log.s3.list_object_versions(Bucket=NAMES.bucket("audit"), Prefix="audit/digests/")
     assert log.digest() == []
-    after = log.audit.s3.list_object_versions(Bucket=NAMES.bucket("audit"), Prefix="audit/digests/")
+    after = log.s3.list_object_versions(Bucket=NAMES.bucket("audit"), Prefix="audit/digests/")
     assert len(after["Versions"]) == len(before["Versions"]) == len(log.digest_keys())
 
 
-def test_untouched_log_verifies(log: Log, capsys: pytest.CaptureFixture[str]) -> None:
+def test_untouched_log_verifies(log: Harness, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = log.verify(capsys)
     assert code == 0
     digests = len(
@@ -133,7 +76,7 @@ def test_untouched_log_verifies(log: Log, capsys: pytest.CaptureFixture[str]) ->
 
 
 @pytest.mark.reliability
-def test_changed_record_is_named(log: Log, capsys: pytest.CaptureFixture[str]) -> None:
+def test_changed_record_is_named(log: Harness, capsys: pytest.CaptureFixture[str]) -> None:
     target = log.decision_keys()[0]
     log.rewrite(target, lambda record: record.update(outcome="cleared", findings=[]))
     code, out = log.verify(capsys)
@@ -142,16 +85,16 @@ def test_changed_record_is_named(log: Log, capsys: pytest.CaptureFixture[str]) -
 
 
 @pytest.mark.reliability
-def test_deleted_record_is_named(log: Log, capsys: pytest.CaptureFixture[str]) -> None:
+def test_deleted_record_is_named(log: Harness, capsys: pytest.CaptureFixture[str]) -> None:
     target = log.decision_keys()[1]
-    log.audit.s3.delete_object(Bucket=NAMES.bucket("audit"), Key=target)
+    log.s3.delete_object(Bucket=NAMES.bucket("audit"), Key=target)
     code, out = log.verify(capsys)
     assert code == 1
     assert f"record_deleted: {target}" in out
 
 
 @pytest.mark.reliability
-def test_changed_digest_is_named(log: Log, capsys: pytest.CaptureFixture[str]) -> None:
+def test_changed_digest_is_named(log: Harness, capsys: pytest.CaptureFixture[str]) -> None:
     target = log.digest_keys()[0]
     log.rewrite(target, lambda digest: digest.update(record_count=2, records=digest["records"][:2]))
     code, out = log.verify(capsys)
@@ -161,21 +104,19 @@ def test_changed_digest_is_named(log: Log, capsys: pytest.CaptureFixture[str]) -
 
 @pytest.mark.reliability
 def test_digest_signed_with_another_key_is_named(
-    log: Log, capsys: pytest.CaptureFixture[str]
+    log: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given the digest of the decisions' hour replaced by one signed with a key we do not trust
     newest = f"audit/digests/{log.hour:%Y/%m/%d/%H}.json"
     other = log.kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"][
         "KeyId"
     ]
-    data = json.loads(
-        log.audit.s3.get_object(Bucket=NAMES.bucket("audit"), Key=newest)["Body"].read()
-    )
+    data = json.loads(log.s3.get_object(Bucket=NAMES.bucket("audit"), Key=newest)["Body"].read())
     forged = KmsSigner(log.kms, other)
     data["signing"]["key_id"] = other
     del data["signature"]
     data["signature"] = base64.b64encode(forged.sign(canonical(data))).decode()
-    log.audit.s3.put_object(
+    log.s3.put_object(
         Bucket=NAMES.bucket("audit"), Key=newest, Body=canonical(data), ChecksumAlgorithm="SHA256"
     )
     code, out = log.verify(capsys)
@@ -183,7 +124,7 @@ def test_digest_signed_with_another_key_is_named(
     assert newest in out
 
 
-def test_report_is_written_with_totals_and_verification(log: Log, tmp_path: Any) -> None:
+def test_report_is_written_with_totals_and_verification(log: Harness, tmp_path: Any) -> None:
     page = tmp_path / "report.html"
     code = main(
         [
@@ -205,7 +146,7 @@ def test_report_is_written_with_totals_and_verification(log: Log, tmp_path: Any)
 
 
 def test_export_writes_one_csv_row_per_decision(
-    log: Log, capsys: pytest.CaptureFixture[str]
+    log: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["audit", "export", "--bucket", NAMES.bucket("audit"), "--format", "csv"]) == 0
     rows = capsys.readouterr().out.splitlines()
@@ -214,11 +155,11 @@ def test_export_writes_one_csv_row_per_decision(
     assert all(",menafn,cleared," in row for row in rows[1:])
 
 
-def test_scheduled_event_runs_the_digest_handler(log: Log) -> None:
+def test_scheduled_event_runs_the_digest_handler(log: Harness) -> None:
     # Given the hourly schedule's event and a digester three hours ahead
     event = json.loads((PROJECT / "events" / "audit_digest_schedule.json").read_text())
     digester = Digester(
-        log.store, KmsSigner(log.kms, log.key), lambda: log.later + timedelta(hours=2)
+        log.digest_store, KmsSigner(log.kms, log.key), lambda: log.later + timedelta(hours=2)
     )
     # When the handler runs
     response = audit_digest.handler(event, lambda_context("AuditDigestFunction"), digester=digester)
@@ -228,7 +169,7 @@ def test_scheduled_event_runs_the_digest_handler(log: Log) -> None:
 
 
 def test_list_and_show_print_what_a_reviewer_asked_for(
-    log: Log, capsys: pytest.CaptureFixture[str]
+    log: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bucket = ["--bucket", NAMES.bucket("audit")]
     assert main(["audit", "list", *bucket, "--outcome", "cleared", "--limit", "2"]) == 0
@@ -237,9 +178,7 @@ def test_list_and_show_print_what_a_reviewer_asked_for(
     assert all("menafn" in line and " cleared " in line for line in lines[:2])
     assert lines[2].startswith("more: --next ")
     article_id = json.loads(
-        log.audit.s3.get_object(Bucket=NAMES.bucket("audit"), Key=log.decision_keys()[0])[
-            "Body"
-        ].read()
+        log.s3.get_object(Bucket=NAMES.bucket("audit"), Key=log.decision_keys()[0])["Body"].read()
     )["article"]["id"]
     assert main(["audit", "show", article_id, *bucket]) == 0
     shown = json.loads(capsys.readouterr().out)
@@ -249,11 +188,11 @@ def test_list_and_show_print_what_a_reviewer_asked_for(
 
 
 def test_deleted_record_is_still_listed_from_its_segment(
-    log: Log, capsys: pytest.CaptureFixture[str]
+    log: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a sealed record deleted from the bucket
     target = log.decision_keys()[1]
-    log.audit.s3.delete_object(Bucket=NAMES.bucket("audit"), Key=target)
+    log.s3.delete_object(Bucket=NAMES.bucket("audit"), Key=target)
     # When a reviewer lists the log / Then the decision is still there, read from its segment
     assert main(["audit", "list", "--bucket", NAMES.bucket("audit")]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 3
@@ -261,13 +200,13 @@ def test_deleted_record_is_still_listed_from_its_segment(
 
 @pytest.mark.reliability
 def test_changed_segment_is_named_and_its_records_still_verified(
-    log: Log, capsys: pytest.CaptureFixture[str]
+    log: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given the sealed segment rewritten with one record's outcome changed
     key = log.sealing()["segment"]["key"]
-    data = log.audit.s3.get_object(Bucket=NAMES.bucket("audit"), Key=key)["Body"].read()
+    data = log.s3.get_object(Bucket=NAMES.bucket("audit"), Key=key)["Body"].read()
     changed = gzip.compress(gzip.decompress(data).replace(b'"cleared"', b'"held"', 1), mtime=0)
-    log.audit.s3.put_object(
+    log.s3.put_object(
         Bucket=NAMES.bucket("audit"), Key=key, Body=changed, ChecksumAlgorithm="SHA256"
     )
     # When verified / Then the segment is named, and the three records verify from their copies
@@ -278,9 +217,9 @@ def test_changed_segment_is_named_and_its_records_still_verified(
 
 
 @pytest.mark.reliability
-def test_deleted_segment_is_named(log: Log, capsys: pytest.CaptureFixture[str]) -> None:
+def test_deleted_segment_is_named(log: Harness, capsys: pytest.CaptureFixture[str]) -> None:
     key = log.sealing()["segment"]["key"]
-    log.audit.s3.delete_object(Bucket=NAMES.bucket("audit"), Key=key)
+    log.s3.delete_object(Bucket=NAMES.bucket("audit"), Key=key)
     code, out = log.verify(capsys)
     assert code == 1
     assert f"segment_deleted: {key}" in out
@@ -289,10 +228,10 @@ def test_deleted_segment_is_named(log: Log, capsys: pytest.CaptureFixture[str]) 
 
 @pytest.mark.reliability
 def test_record_slipped_into_a_sealed_hour_is_named_and_marked(
-    log: Log, capsys: pytest.CaptureFixture[str]
+    log: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a decision for the sealed hour written after it was sealed
-    slipped = log.audit.decide(article(7), log.hour + timedelta(minutes=30), "inbound/menafn/7.txt")
+    slipped = log.decide(article(7), log.hour + timedelta(minutes=30), "inbound/menafn/7.txt")
     # When verified / Then it is an insertion; the log lists it, marked as outside every digest
     code, out = log.verify(capsys)
     assert code == 1
@@ -308,13 +247,11 @@ def test_record_slipped_into_a_sealed_hour_is_named_and_marked(
 
 @pytest.mark.reliability
 def test_proof_checks_offline_and_a_tampered_one_fails_naming_what(
-    log: Log, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+    log: Harness, tmp_path: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a proof for one article written by `clearance audit prove`
     record = json.loads(
-        log.audit.s3.get_object(Bucket=NAMES.bucket("audit"), Key=log.decision_keys()[0])[
-            "Body"
-        ].read()
+        log.s3.get_object(Bucket=NAMES.bucket("audit"), Key=log.decision_keys()[0])["Body"].read()
     )
     proof = tmp_path / "proof.json"
     bucket = ["--bucket", NAMES.bucket("audit"), "--key", log.key]

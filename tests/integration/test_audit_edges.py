@@ -18,66 +18,48 @@ import pytest
 from clearance.cli.main import main
 from clearance.contracts import keys, media
 from clearance.contracts.encoding import json_line
-from tests.integration.conftest import NAMES, AuditStack, article
-from tests.integration.test_audit_digest import Log
-
-HOUR = timedelta(hours=1)
-BUCKET = ["--bucket", NAMES.bucket("audit")]
+from tests.integration.harness import HOUR, Harness, article
 
 
-class Ledger(Log):
+def sealed_ledger(audit: Harness, *, twin: bool = False) -> Harness:
     """Three decisions made six hours ago (and, with `twin`, a second decision about the first
     article), sealed by a digest job that ran just now."""
+    audit.signing_key()
+    audit.now = datetime.now(UTC)
+    audit.later = audit.now
+    audit.decide_hour(audit.now.replace(minute=0, second=0, microsecond=0) - 6 * HOUR)
+    if twin:
+        audit.seeded.append(another(audit, minutes=20))
+    audit.digest()
+    return audit
 
-    def __init__(self, audit: AuditStack, *, twin: bool = False) -> None:
-        super().__init__(audit)
-        self.now = datetime.now(UTC)
-        self.hour = self.now.replace(minute=0, second=0, microsecond=0) - 6 * HOUR
-        self.later = self.now
-        self.records = [
-            audit.decide(article(n), self.hour + timedelta(minutes=n), f"inbound/menafn/{n}.txt")
-            for n in range(3)
-        ]
-        if twin:
-            self.records.append(self.another(minutes=20))
-        self.digest()
 
-    def another(self, minutes: int) -> dict[str, Any]:
-        """Another decision about the first article, with its pointer, written straight into
-        the bucket (as one slipped in would be)."""
-        record = {
-            **self.records[0],
-            "decision_id": f"{minutes:064d}-9f510a8c7b8e",
-            "decided_at": (self.hour + timedelta(minutes=minutes)).isoformat(),
-        }
-        pointer = keys.article_pointer_key(self.article_id(), record["decision_id"], "cleared")
-        decision = keys.record_key(record)
-        self.audit.bucket.put_once(pointer, json_line({"decision_key": decision}), media.JSON)
-        self.audit.bucket.put_once(decision, json_line(record), media.JSON)
-        return record
+def another(ledger: Harness, minutes: int) -> dict[str, Any]:
+    """Another decision about the first article, with its pointer, written straight into the
+    bucket (as one slipped in would be)."""
+    record = {
+        **ledger.seeded[0],
+        "decision_id": f"{minutes:064d}-9f510a8c7b8e",
+        "decided_at": (ledger.hour + timedelta(minutes=minutes)).isoformat(),
+    }
+    pointer = keys.article_pointer_key(article_id(ledger), record["decision_id"], "cleared")
+    decision = keys.record_key(record)
+    ledger.audit_bucket.put_once(pointer, json_line({"decision_key": decision}), media.JSON)
+    ledger.audit_bucket.put_once(decision, json_line(record), media.JSON)
+    return record
 
-    def run(self, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-        code = main(["audit", *args, *BUCKET])
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
 
-    def check(self, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-        code, out, _ = self.run(capsys, "verify", "--key", self.key, *args)
-        return code, out
+def article_id(ledger: Harness, n: int = 0) -> str:
+    return str(ledger.seeded[n]["article"]["id"])
 
-    def delete(self, key: str) -> None:
-        self.audit.s3.delete_object(Bucket=NAMES.bucket("audit"), Key=key)
 
-    def article_id(self, n: int = 0) -> str:
-        return str(self.records[n]["article"]["id"])
-
-    def record_key(self, n: int = 0) -> str:
-        return keys.record_key(self.records[n])
+def record_key(ledger: Harness, n: int = 0) -> str:
+    return keys.record_key(ledger.seeded[n])
 
 
 @pytest.fixture
-def ledger(audit: AuditStack) -> Ledger:
-    return Ledger(audit)
+def ledger(audit: Harness) -> Harness:
+    return sealed_ledger(audit)
 
 
 def label(hour: datetime) -> str:
@@ -89,13 +71,13 @@ def label(hour: datetime) -> str:
 
 @pytest.mark.reliability
 def test_a_log_with_every_digest_deleted_fails_naming_its_records(
-    ledger: Ledger, capsys: pytest.CaptureFixture[str], figure: Callable[[str], None]
+    ledger: Harness, capsys: pytest.CaptureFixture[str], figure: Callable[[str], None]
 ) -> None:
     # Given a log whose every digest was deleted
     for key in ledger.digest_keys():
         ledger.delete(key)
     # When it is verified, as at now
-    code, out = ledger.check(capsys)
+    code, out = ledger.verify(capsys)
     # Then it fails, naming the hour of the three records, and each record
     assert code == 1, out
     assert f"hour {label(ledger.hour)} has 3 records and no digest: " in out
@@ -112,13 +94,13 @@ def test_a_log_with_every_digest_deleted_fails_naming_its_records(
 
 @pytest.mark.reliability
 def test_a_record_dated_before_the_first_digest_fails(
-    ledger: Ledger, capsys: pytest.CaptureFixture[str], figure: Callable[[str], None]
+    ledger: Harness, capsys: pytest.CaptureFixture[str], figure: Callable[[str], None]
 ) -> None:
     # Given a decision record written, after sealing, dated before the log's first digest
     genesis = min(h for k in ledger.digest_keys() if (h := keys.hour_of_digest_key(k)))
-    early = ledger.audit.decide(article(8), genesis - timedelta(minutes=30), "inbound/menafn/8")
+    early = ledger.decide(article(8), genesis - timedelta(minutes=30), "inbound/menafn/8")
     # When the whole log is verified
-    code, out = ledger.check(capsys)
+    code, out = ledger.verify(capsys)
     # Then the record is named as inserted before the first digest
     key = keys.record_key(early)
     assert code == 1, out
@@ -130,7 +112,7 @@ def test_a_record_dated_before_the_first_digest_fails(
 
 @pytest.mark.reliability
 def test_the_newest_digests_deleted_are_named_as_at_a_later_time(
-    ledger: Ledger, capsys: pytest.CaptureFixture[str], figure: Callable[[str], None]
+    ledger: Harness, capsys: pytest.CaptureFixture[str], figure: Callable[[str], None]
 ) -> None:
     # Given the two newest digests deleted
     tail = ledger.digest_keys()[-2:]
@@ -140,11 +122,11 @@ def test_the_newest_digests_deleted_are_named_as_at_a_later_time(
     assert first is not None
     # When verified as at a minute before the first of them is due / Then nothing is wrong
     early = (first + 3 * HOUR - timedelta(minutes=1)).isoformat()
-    code, out = ledger.check(capsys, "--as-at", early)
+    code, out = ledger.verify(capsys, "--as-at", early)
     assert code == 0, out
     # But verified as at the time the second is due, both hours must have their digests
     later = (first + 4 * HOUR).isoformat()
-    code, out = ledger.check(capsys, "--as-at", later)
+    code, out = ledger.verify(capsys, "--as-at", later)
     assert code == 1
     for key in tail:
         hour = keys.hour_of_digest_key(key)
@@ -163,24 +145,26 @@ def test_the_newest_digests_deleted_are_named_as_at_a_later_time(
 
 
 def test_an_untouched_log_verifies_as_at_now_and_a_bad_as_at_is_a_usage_error(
-    ledger: Ledger, capsys: pytest.CaptureFixture[str]
+    ledger: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given an untouched log / When verified as at now / Then it verifies
-    code, out = ledger.check(capsys, "--as-at", ledger.now.isoformat())
+    code, out = ledger.verify(capsys, "--as-at", ledger.now.isoformat())
     assert (code, out.startswith("verified 3 records in ")) == (0, True), out
     # And an as-at time without a time zone is one line, exit 2
-    code, out, err = ledger.run(capsys, "verify", "--key", ledger.key, "--as-at", "2026-11-23")
+    code, out, err = ledger.audit_cli(
+        capsys, "verify", "--key", ledger.key, "--as-at", "2026-11-23"
+    )
     assert (code, out) == (2, "")
     assert err == "clearance: argument --as-at: give a time zone (e.g. Z or +00:00): '2026-11-23'\n"
 
 
 def test_a_signing_key_that_is_not_p256_is_one_line_and_exit_2(
-    ledger: Ledger, capsys: pytest.CaptureFixture[str]
+    ledger: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given an RSA key given as the digest key
     rsa = ledger.kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
     # When the log is verified with it / Then one line names it, exit 2
-    code, out, err = ledger.run(capsys, "verify", "--key", rsa)
+    code, out, err = ledger.audit_cli(capsys, "verify", "--key", rsa)
     assert (code, out) == (2, "")
     assert err == (
         f"clearance: --key {rsa}: its public key cannot be used: it is an RSA key, not an "
@@ -191,17 +175,17 @@ def test_a_signing_key_that_is_not_p256_is_one_line_and_exit_2(
 # --- the per-article views against the sealed copies ----------------------------------------
 
 
-def shown(ledger: Ledger, capsys: pytest.CaptureFixture[str], n: int = 0) -> tuple[int, Any, str]:
-    code, out, err = ledger.run(capsys, "show", ledger.article_id(n))
+def shown(ledger: Harness, capsys: pytest.CaptureFixture[str], n: int = 0) -> tuple[int, Any, str]:
+    code, out, err = ledger.audit_cli(capsys, "show", article_id(ledger, n))
     return code, json.loads(out), err
 
 
-def served(ledger: Ledger, n: int = 0) -> tuple[int, Any]:
-    return ledger.audit.get(f"/v1/audit/articles/{ledger.article_id(n)}")
+def served(ledger: Harness, n: int = 0) -> tuple[int, Any]:
+    return ledger.get_audit(f"/v1/audit/articles/{article_id(ledger, n)}")
 
 
 def test_an_untouched_article_shows_each_decision_matching_its_sealed_copy(
-    ledger: Ledger, capsys: pytest.CaptureFixture[str]
+    ledger: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a sealed, untouched decision / When shown and served
     code, body, err = shown(ledger, capsys)
@@ -217,10 +201,10 @@ def test_an_untouched_article_shows_each_decision_matching_its_sealed_copy(
 
 @pytest.mark.reliability
 def test_an_edited_record_is_marked_with_what_differs(
-    ledger: Ledger, capsys: pytest.CaptureFixture[str], figure: Callable[[str], None]
+    ledger: Harness, capsys: pytest.CaptureFixture[str], figure: Callable[[str], None]
 ) -> None:
     # Given a sealed record overwritten with another outcome
-    key = ledger.record_key()
+    key = record_key(ledger)
     ledger.rewrite(key, lambda record: record.update(outcome="rejected"))
     # When the article is shown and served
     code, body, err = shown(ledger, capsys)
@@ -243,10 +227,10 @@ def test_an_edited_record_is_marked_with_what_differs(
 
 @pytest.mark.reliability
 def test_a_record_missing_from_its_sealed_segment_is_marked(
-    ledger: Ledger, capsys: pytest.CaptureFixture[str], figure: Callable[[str], None]
+    ledger: Harness, capsys: pytest.CaptureFixture[str], figure: Callable[[str], None]
 ) -> None:
     # Given a second decision about the same article slipped into its sealed hour
-    slipped = ledger.another(minutes=40)
+    slipped = another(ledger, minutes=40)
     # When the article is shown and served
     code, body, err = shown(ledger, capsys)
     status, answer = served(ledger)
@@ -256,7 +240,7 @@ def test_a_record_missing_from_its_sealed_segment_is_marked(
     for view in (body, answer):
         states = {d["decision_id"]: d["seal"]["state"] for d in view["decisions"]}
         assert states == {
-            ledger.records[0]["decision_id"]: "matches",
+            ledger.seeded[0]["decision_id"]: "matches",
             slipped["decision_id"]: "not-in-segment",
         }
     figure("a record slipped into its sealed hour: marked 'not-in-segment', CLI exit 1")
@@ -264,10 +248,10 @@ def test_a_record_missing_from_its_sealed_segment_is_marked(
 
 @pytest.mark.reliability
 def test_a_sealed_record_missing_from_the_bucket_is_shown_from_its_segment_and_marked(
-    ledger: Ledger, capsys: pytest.CaptureFixture[str], figure: Callable[[str], None]
+    ledger: Harness, capsys: pytest.CaptureFixture[str], figure: Callable[[str], None]
 ) -> None:
     # Given a sealed record deleted from the bucket
-    key = ledger.record_key()
+    key = record_key(ledger)
     ledger.delete(key)
     # When the article is shown and served
     code, body, err = shown(ledger, capsys)
@@ -280,20 +264,20 @@ def test_a_sealed_record_missing_from_the_bucket_is_shown_from_its_segment_and_m
     )
     for view in (body, answer):
         (decision,) = view["decisions"]
-        assert decision["decision_id"] == ledger.records[0]["decision_id"]
+        assert decision["decision_id"] == ledger.seeded[0]["decision_id"]
         assert decision["seal"]["state"] == "deleted"
     figure("a sealed record deleted from the bucket: shown from its segment, marked 'deleted'")
 
 
 def test_a_sealed_record_deleted_with_its_pointer_is_found_in_its_segment(
-    audit: AuditStack, capsys: pytest.CaptureFixture[str]
+    audit: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given two decisions about one article in one sealed hour, then one record and its article
     # pointer both deleted
-    ledger = Ledger(audit, twin=True)
-    second = ledger.records[-1]
+    ledger = sealed_ledger(audit, twin=True)
+    second = ledger.seeded[-1]
     record = keys.record_key(second)
-    pointer = keys.article_pointer_key(ledger.article_id(), second["decision_id"], "cleared")
+    pointer = keys.article_pointer_key(article_id(ledger), second["decision_id"], "cleared")
     ledger.delete(record)
     ledger.delete(pointer)
     # When the article is shown
@@ -310,15 +294,15 @@ def test_a_sealed_record_deleted_with_its_pointer_is_found_in_its_segment(
 
 @pytest.mark.reliability
 def test_prove_prints_the_fingerprint_that_check_proof_pins(
-    ledger: Ledger,
+    ledger: Harness,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     figure: Callable[[str], None],
 ) -> None:
     # Given a proof written by `clearance audit prove`, which prints the key's fingerprint
     path = tmp_path / "proof.json"
-    code, out, _ = ledger.run(
-        capsys, "prove", ledger.article_id(), "--key", ledger.key, "--out", str(path)
+    code, out, _ = ledger.audit_cli(
+        capsys, "prove", article_id(ledger), "--key", ledger.key, "--out", str(path)
     )
     assert code == 0
     printed = out.split("fingerprint ")[1].split(":", 2)
@@ -348,25 +332,27 @@ def test_prove_prints_the_fingerprint_that_check_proof_pins(
     figure("a proof pinned by the fingerprint `prove` prints: holds (exit 0); unpinned: exit 1")
 
 
-def test_the_listing_gives_each_records_md5_as_its_etag(ledger: Ledger) -> None:
+def test_the_listing_gives_each_records_md5_as_its_etag(ledger: Harness) -> None:
     # Given sealed records in the audit bucket (SSE-S3, single-part puts)
     start = ledger.hour.replace(hour=0)
     # When verify's evidence is listed
-    evidence = ledger.store.evidence(ledger.store.digests(start, ledger.now), start, ledger.now)
+    evidence = ledger.digest_store.evidence(
+        ledger.digest_store.digests(start, ledger.now), start, ledger.now
+    )
     # Then each record's ETag is the MD5 of its bytes, which verify compares with its sealed copy
     assert evidence.etags == {
-        key: hashlib.md5(ledger.audit.bucket.get(key).data, usedforsecurity=False).hexdigest()  # type: ignore[union-attr]
+        key: hashlib.md5(ledger.audit_bucket.get(key).data, usedforsecurity=False).hexdigest()  # type: ignore[union-attr]
         for key in ledger.decision_keys()
     }
 
 
 def test_an_edited_record_is_marked_even_with_every_digest_deleted(
-    ledger: Ledger, capsys: pytest.CaptureFixture[str]
+    ledger: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given every digest deleted, and then one sealed record edited
     for key in ledger.digest_keys():
         ledger.delete(key)
-    ledger.rewrite(ledger.record_key(1), lambda record: record.update(outcome="rejected"))
+    ledger.rewrite(record_key(ledger, 1), lambda record: record.update(outcome="rejected"))
     # When the edited and an untouched article are shown
     code, body, err = shown(ledger, capsys, 1)
     untouched_code, untouched, _ = shown(ledger, capsys, 2)

@@ -6,81 +6,54 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 
-from clearance.aws.store import Bucket
 from clearance.cli.main import main
 from clearance.contracts import keys
-from clearance.decide.licensee import Licensee
 from clearance.lifecycle.events import KillOrdered
-from clearance.lifecycle.record import Source
-from clearance.local.resources import (
-    Names,
-)
-from clearance.services.lifecycle import Lifecycle
-from clearance.services.processor import Processor
-from clearance.terms.policy import PolicySet
 from tests.conftest import dpa_article
-from tests.integration.conftest import moto_articles, provision_state_stack
+from tests.integration.harness import NAMES, Harness
 
-NAMES = Names()
-ROLES = ("cleared", "quarantine", "audit")
 DELIVERED = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 KILLED = DELIVERED + timedelta(minutes=10)
 DEADLINE = KILLED + timedelta(hours=1)  # dpa's policy: every copy down within the hour
 BUCKETS = ["--bucket", NAMES.bucket("audit"), "--cleared-bucket", NAMES.bucket("cleared")]
 
 
-class Service:
-    """The processor, the kill path and the lifecycle sweep over moto's S3, DynamoDB and bus."""
-
-    def __init__(self, policies: PolicySet) -> None:
-        provision_state_stack()
-        self.s3 = boto3.client("s3", region_name=NAMES.region)
-        self.articles = moto_articles(policies, clock=lambda: KILLED + timedelta(seconds=2))
-        self.inbound = Bucket(self.s3, NAMES.bucket("inbound"))
-        self.processor = Processor(self.inbound, self.articles, Licensee())
-
-    def publish(self, name: str) -> str:
-        """Deliver a dpa article that clears; its article id."""
-        uri = f"urn:newsml:dpa.com:20261123:{name}"
-        key = f"inbound/dpa/{name}.json"
-        self.s3.put_object(Bucket=self.inbound.name, Key=key, Body=dpa_article(uri))
-        self.processor.process(Source(self.inbound.name, key, None, DELIVERED, f"req-{name}"))
-        article_id = keys.article_id("dpa", uri)
-        assert len(self.copies(article_id)) == 3
-        return article_id
-
-    def kill(self, article_id: str) -> None:
-        self.articles.apply(article_id, lambda _: KillOrdered("api:editor", "req-kill"), KILLED)
-
-    def sweep(self, at: datetime) -> None:
-        Lifecycle(self.articles, self.inbound, Licensee(), clock=lambda: at).sweep()
-
-    def copies(self, article_id: str) -> list[str]:
-        state = self.articles.states.get(article_id)
-        assert state is not None
-        return list(
-            self.articles.buckets["cleared"].keys(
-                keys.cleared_prefix(state.provider, state.article_id)
-            )
-        )
-
-
 @pytest.fixture
-def service(policies: PolicySet, aws: None) -> Service:
-    return Service(policies)
+def service(harness: Harness) -> Harness:
+    """The processor, the kill path and the lifecycle sweep over moto's S3, DynamoDB and bus."""
+    return harness.stack().wire(articles_clock=lambda: KILLED + timedelta(seconds=2))
+
+
+def publish(service: Harness, name: str) -> str:
+    """Deliver a dpa article that clears; its article id."""
+    uri = f"urn:newsml:dpa.com:20261123:{name}"
+    key = service.drop(f"inbound/dpa/{name}.json", dpa_article(uri))
+    service.process(key, DELIVERED, f"req-{name}")
+    article_id = keys.article_id("dpa", uri)
+    assert len(copies(service, article_id)) == 3
+    return article_id
+
+
+def kill(service: Harness, article_id: str) -> None:
+    service.articles.apply(article_id, lambda _: KillOrdered("api:editor", "req-kill"), KILLED)
+
+
+def copies(service: Harness, article_id: str) -> list[str]:
+    state = service.articles.states.get(article_id)
+    assert state is not None
+    return service.copies(state.provider, state.article_id)
 
 
 def test_a_kill_whose_copies_went_before_its_deadline_is_complete_and_exits_0(
-    service: Service, capsys: pytest.CaptureFixture[str]
+    service: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a published dpa article killed ten minutes later, and the sweep at its deadline
-    article_id = service.publish("nachtzug")
-    service.kill(article_id)
-    service.sweep(DEADLINE + timedelta(minutes=1))
-    assert service.copies(article_id) == []
+    article_id = publish(service, "nachtzug")
+    kill(service, article_id)
+    service.lifecycle(DEADLINE + timedelta(minutes=1)).sweep()
+    assert copies(service, article_id) == []
     capsys.readouterr()  # the service's own logs and metrics
     # When the officer asks for the kills, as text and as JSON
     assert main(["audit", "kills", *BUCKETS]) == 0
@@ -101,13 +74,13 @@ def test_a_kill_whose_copies_went_before_its_deadline_is_complete_and_exits_0(
 
 
 def test_a_copy_left_under_the_prefix_after_the_deadline_is_overdue_and_exits_1(
-    service: Service, capsys: pytest.CaptureFixture[str]
+    service: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given two killed articles, one of which has a copy back under its prefix past its deadline
-    done = service.publish("nachtzug")
-    left = service.publish("fernbus")
-    service.kill(done)
-    service.kill(left)
+    done = publish(service, "nachtzug")
+    left = publish(service, "fernbus")
+    kill(service, done)
+    kill(service, left)
     straggler = f"cleared/dpa/{left}/v1-late.html"
     service.s3.put_object(Bucket=NAMES.bucket("cleared"), Key=straggler, Body=b"<p>still up</p>")
     capsys.readouterr()  # the service's own logs and metrics
@@ -127,10 +100,10 @@ def test_a_copy_left_under_the_prefix_after_the_deadline_is_overdue_and_exits_1(
 
 
 def test_filters_bound_the_kills_and_a_bad_one_is_a_usage_error(
-    service: Service, capsys: pytest.CaptureFixture[str]
+    service: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given one completed kill on 23 November
-    service.kill(service.publish("nachtzug"))
+    kill(service, publish(service, "nachtzug"))
     capsys.readouterr()  # the service's own logs and metrics
     # When the officer asks for another provider, another day, or gives a bad time
     assert main(["audit", "kills", "--provider", "ap", *BUCKETS]) == 0

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from clearance.contracts import keys
-from tests.integration.conftest import NAMES, AuditStack, article
+from tests.integration.harness import NAMES, Harness, article
 
 pytestmark = pytest.mark.reliability
 
@@ -31,11 +31,11 @@ def refusal(attempt: Callable[[], object]) -> str:
 
 
 def test_an_audit_record_cannot_be_overwritten_or_deleted_and_stays_byte_identical(
-    audit: AuditStack, figure: Callable[[str], None]
+    audit: Harness, figure: Callable[[str], None]
 ) -> None:
     # Given a decision recorded in the audit bucket
     audit.decide(article(1), AT, "inbound/menafn/1.txt")
-    [key] = audit.bucket.keys(keys.DECISIONS)
+    [key] = audit.audit_bucket.keys(keys.DECISIONS)
     bucket = NAMES.bucket("audit")
     original = audit.s3.get_object(Bucket=bucket, Key=key)
     data, version = original["Body"].read(), original["VersionId"]
@@ -43,7 +43,9 @@ def test_an_audit_record_cannot_be_overwritten_or_deleted_and_stays_byte_identic
     # When it is overwritten through the service, and with a conditional put, and its version
     # deleted one by one and in a batch
     attempts = {
-        "service's write-once put": lambda: audit.bucket.put_once(key, forged, "application/json"),
+        "service's write-once put": lambda: audit.audit_bucket.put_once(
+            key, forged, "application/json"
+        ),
         "put with If-None-Match": lambda: audit.s3.put_object(
             Bucket=bucket, Key=key, Body=forged, IfNoneMatch="*", ChecksumAlgorithm="SHA256"
         ),

@@ -10,27 +10,16 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import boto3
 import pytest
 
-from clearance.aws.secrets import WebhookSecrets
-from clearance.aws.store import Bucket
-from clearance.decide.licensee import Licensee
 from clearance.ingest.intake import Request
 from clearance.ingest.signature import signed_headers
-from clearance.lifecycle.record import Source
-from clearance.local.resources import Names, create_secrets
-from clearance.services.processor import Processor
-from clearance.services.webhook import Webhook
-from clearance.terms.policy import PolicySet
 from tests.conftest import DEMO_ARTICLES, dpa_article
-from tests.integration.conftest import article, moto_articles, provision_state_stack
+from tests.integration.harness import Harness, article
 
 pytestmark = pytest.mark.reliability
 
-NAMES = Names()
 SECRETS = {
     "menafn": "whsec_" + base64.b64encode(b"menafn-secret-for-event-hygiene").decode(),
     "ntb": "whsec_" + base64.b64encode(b"ntb-secret-for-the-event-hygiene").decode(),
@@ -54,69 +43,38 @@ def ntb_version(version: str, pubstatus: str = "usable") -> bytes:
     return json.dumps({**NTB, "version": version, "pubstatus": pubstatus, "bodies": body}).encode()
 
 
-class Service:
-    """The webhook and the processor over moto, with a queue subscribed to the bus."""
-
-    def __init__(self, policies: PolicySet) -> None:
-        provision_state_stack()
-        self.s3 = boto3.client("s3", region_name=NAMES.region)
-        self.sqs = boto3.client("sqs", region_name=NAMES.region)
-        create_secrets(boto3.client("secretsmanager", region_name=NAMES.region), NAMES, SECRETS)
-        self.inbound = Bucket(self.s3, NAMES.bucket("inbound"))
-        self.webhook = Webhook(
-            store=self.inbound,
-            secrets=WebhookSecrets(
-                boto3.client("secretsmanager", region_name=NAMES.region), NAMES.secret_prefix
-            ),
-            policies=policies,
-            clock=lambda: datetime.now(UTC),
-            max_body_bytes=1024 * 1024,
-        )
-        self.articles = moto_articles(policies)
-        self.processor = Processor(self.inbound, self.articles, Licensee())
-        self.sent: list[str] = []
-
-    def deliver(self, provider: str, body: bytes, content_type: str) -> None:
-        """POST a signed delivery, then decide what the webhook stored."""
-        headers = signed_headers(SECRETS[provider], f"msg-{len(self.sent)}", int(time.time()), body)
-        headers["Content-Type"] = content_type
-        self.sent.append(headers["webhook-signature"])
-        answer = self.webhook.deliver(Request(provider, headers, body.decode(), False))
-        assert answer.status == 202, answer.body
-        key = str(answer.body["key"])
-        self.processor.process(Source(self.inbound.name, key, None, datetime.now(UTC), key))
-
-    def events(self) -> list[dict[str, Any]]:
-        url = self.sqs.get_queue_url(QueueName=NAMES.events_queue)["QueueUrl"]
-        received: list[dict[str, Any]] = []
-        while batch := self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        ):
-            for message in batch:
-                received.append(json.loads(message["Body"]))
-                self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-        return received
-
-
 @pytest.fixture
-def service(aws: None, policies: PolicySet) -> Service:
-    return Service(policies)
+def service(harness: Harness) -> Harness:
+    """The webhook and the processor over moto, with a queue subscribed to the bus."""
+    harness.stack().secrets(SECRETS).wire()
+    return harness.wire_webhook(lambda: datetime.now(UTC), 1024 * 1024)
+
+
+def deliver(service: Harness, provider: str, body: bytes, content_type: str) -> None:
+    """POST a signed delivery, then decide what the webhook stored."""
+    headers = signed_headers(SECRETS[provider], f"msg-{len(service.sent)}", int(time.time()), body)
+    headers["Content-Type"] = content_type
+    service.sent.append(headers["webhook-signature"])
+    answer = service.webhook.deliver(Request(provider, headers, body.decode(), False))
+    assert answer.status == 202, answer.body
+    key = str(answer.body["key"])
+    service.process(key, datetime.now(UTC), key)
 
 
 def test_events_on_the_bus_carry_only_the_documented_fields_and_no_text_or_secret(
-    service: Service, figure: Callable[[str], None]
+    service: Harness, figure: Callable[[str], None]
 ) -> None:
     # Given articles that are cleared, held, superseded and withdrawn, delivered signed
-    service.deliver("menafn", MENAFN, "text/plain; charset=utf-8")
-    service.deliver("menafn", MENAFN_ALTERED, "text/plain; charset=utf-8")
+    deliver(service, "menafn", MENAFN, "text/plain; charset=utf-8")
+    deliver(service, "menafn", MENAFN_ALTERED, "text/plain; charset=utf-8")
     embargo = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     embargoed = dpa_article("urn:newsml:dpa.com:20261123:hygiene", text=DPA_TEXT, embargo=embargo)
-    service.deliver("dpa", embargoed, "application/json")
-    service.deliver("ntb", ntb_version("1"), "application/json")
-    service.deliver("ntb", ntb_version("2"), "application/json")
-    service.deliver("ntb", ntb_version("3", "canceled"), "application/json")
+    deliver(service, "dpa", embargoed, "application/json")
+    deliver(service, "ntb", ntb_version("1"), "application/json")
+    deliver(service, "ntb", ntb_version("2"), "application/json")
+    deliver(service, "ntb", ntb_version("3", "canceled"), "application/json")
     # When the publishing system reads every event on the bus
-    events = service.events()
+    events = service.bus_events()
     # Then each is one of the documented kinds from clearance, with only the documented fields
     kinds = Counter(event["detail-type"] for event in events)
     assert set(kinds) == DETAIL_TYPES, kinds

@@ -6,55 +6,37 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 
-from clearance.aws.digeststore import DigestStore
-from clearance.aws.kms import KmsSigner
-from clearance.aws.store import Bucket
 from clearance.cli.main import main
-from clearance.decide.licensee import Licensee
-from clearance.lifecycle.record import Source
-from clearance.local.resources import Names
-from clearance.local.signing import make_kms_sign_digests
-from clearance.services.digester import Digester
-from clearance.services.processor import Processor
-from clearance.terms.policy import PolicySet
 from tests.conftest import dpa_article
-from tests.integration.conftest import moto_articles, provision_state_stack
+from tests.integration.harness import NAMES, Harness
 
-NAMES = Names()
 ARRIVED = datetime(2026, 11, 23, 9, 10, tzinfo=UTC)
 ON_TIME = ARRIVED + timedelta(seconds=3)
 TAKEN_UP = ARRIVED + timedelta(hours=5)  # after a fix, the dead-letter queue is redriven
 
 
 @pytest.fixture
-def service(policies: PolicySet, aws: None) -> tuple[Processor, Bucket]:
-    provision_state_stack()
-    s3 = boto3.client("s3", region_name=NAMES.region)
-    inbound = Bucket(s3, NAMES.bucket("inbound"))
-    return Processor(inbound, moto_articles(policies), Licensee()), inbound
+def service(harness: Harness) -> Harness:
+    return harness.stack().wire()
 
 
 def test_a_delivery_taken_up_late_is_recorded_then_and_the_sealed_hour_stays_clean(
-    service: tuple[Processor, Bucket], capsys: pytest.CaptureFixture[str]
+    service: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    processor, inbound = service
-    make_kms_sign_digests()
-    kms = boto3.client("kms", region_name=NAMES.region)
-    key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
-    audit = processor.articles.buckets["audit"]
+    key = service.signing_key()
+    audit = service.articles.buckets["audit"]
 
     def digest(at: datetime) -> None:
-        Digester(DigestStore(audit), KmsSigner(kms, key), lambda: at).run()
+        service.digest(at=at)
 
     def deliver(name: str, taken_up: datetime) -> None:
         object_key = f"inbound/dpa/{name}.json"
         data = dpa_article(f"urn:newsml:dpa.com:20261123:{name}")
-        inbound.client.put_object(Bucket=inbound.name, Key=object_key, Body=data)
-        processor.clock = lambda: taken_up
-        processor.process(Source(inbound.name, object_key, None, ARRIVED, f"req-{name}"))
+        service.drop(object_key, data)
+        service.processor.clock = lambda: taken_up
+        service.process(object_key, ARRIVED, f"req-{name}")
 
     # Given one delivery decided on time, and the hour it arrived in sealed
     deliver("punctual", ON_TIME)

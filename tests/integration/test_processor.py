@@ -7,122 +7,45 @@ import json
 import re
 import subprocess
 import sys
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
-import boto3
 import pytest
 from jsonschema import Draft202012Validator
 
-from clearance.aws.statestore import StateStore
-from clearance.aws.store import Bucket
 from clearance.contracts.schemas import load_schema
 from clearance.decide.engine import MAX_INPUT_BYTES
 from clearance.decide.licensee import Licensee
-from clearance.handlers import processor as processor_module
 from clearance.lifecycle.replay import replay
-from clearance.local.dispatcher import dispatch_once
-from clearance.local.resources import (
-    MAX_RECEIVE_COUNT,
-    Names,
-    Queues,
-    create_state_table,
-)
-from clearance.services.processor import Processor
+from clearance.local.resources import MAX_RECEIVE_COUNT
 from clearance.terms.policy import PolicySet
-from tests.conftest import DEMO_ARTICLES, PROJECT, lambda_context
-from tests.integration.conftest import Faults, moto_articles, provision_state_stack
+from tests.conftest import DEMO_ARTICLES, PROJECT
+from tests.integration.harness import NAMES, OUTPUTS, Harness
 
 EVENTS = PROJECT / "events"
 
-NAMES = Names()
-ROLES = ("cleared", "quarantine", "audit")
 MENAFN = (DEMO_ARTICLES / "menafn-ports.txt").read_bytes()
 
 
-class Stack:
-    """moto's S3, SQS, DynamoDB and EventBridge with the template's resources, and a processor
-    wired to them."""
-
-    def __init__(self, policies: PolicySet) -> None:
-        self.s3 = boto3.client("s3", region_name=NAMES.region)
-        self.sqs = boto3.client("sqs", region_name=NAMES.region)
-        self.dynamodb = boto3.client("dynamodb", region_name=NAMES.region)
-        self.queues: Queues = provision_state_stack()
-        self.articles = moto_articles(policies)
-        self.processor = Processor(
-            inbound=Bucket(self.s3, NAMES.bucket("inbound")),
-            articles=self.articles,
-            licensee=Licensee(),
-        )
-
-    def use_outputs(self, suffix: str) -> None:
-        """Point the processor at fresh output buckets (`<bucket>-<suffix>`) and state table."""
-        for role in ROLES:
-            name = f"{NAMES.bucket(role)}-{suffix}"
-            if role == "audit":
-                self.s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
-            else:
-                self.s3.create_bucket(Bucket=name)
-            self.articles.buckets[role] = Bucket(self.s3, name)  # type: ignore[index]
-        names = Names(stack=f"run-{suffix}")
-        create_state_table(self.dynamodb, names)
-        self.articles.states = StateStore(self.dynamodb, names.state_table)
-
-    def handler(self, event: dict[str, Any]) -> dict[str, Any]:
-        response: dict[str, Any] = processor_module.handler(
-            event, lambda_context("ProcessorFunction", 1024), processor=self.processor
-        )
-        return response
-
-    def drop(self, key: str, data: bytes) -> None:
-        self.s3.put_object(Bucket=NAMES.bucket("inbound"), Key=key, Body=data)
-
-    def drain(self, rounds: int = 20) -> None:
-        """Invoke the processor until the queue is empty, retrying failures at once."""
-        for _ in range(rounds):
-            result = dispatch_once(self.sqs, self.queues.url, self.handler)
-            if result.received == 0:
-                return
-        raise AssertionError("queue did not drain")
-
-    def objects(self, role: str) -> dict[str, bytes]:
-        bucket = self.articles.buckets[role].name  # type: ignore[index]
-        keys = [item["Key"] for item in self.s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
-        return {key: self.s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys}
-
-    def versions(self, role: str) -> int:
-        listing = self.s3.list_object_versions(Bucket=self.articles.buckets[role].name)  # type: ignore[index]
-        return len(listing.get("Versions", []))
-
-    def state(self) -> dict[str, dict[str, bytes]]:
-        return {role: self.objects(role) for role in ROLES}
-
-    def dead_letters(self) -> list[str]:
-        response = self.sqs.receive_message(
-            QueueUrl=self.queues.dead_letter_url, MaxNumberOfMessages=10
-        )
-        return [message["Body"] for message in response.get("Messages", [])]
-
-
 @pytest.fixture
-def stack(policies: PolicySet, aws: None) -> Stack:
-    built = Stack(policies)
-    built.drain()  # S3 sends an s3:TestEvent when the notification is configured
-    return built
+def stack(harness: Harness) -> Harness:
+    """The whole stack in moto, and a processor wired to it."""
+    harness.stack().wire()
+    harness.drain()  # S3 sends an s3:TestEvent when the notification is configured
+    return harness
 
 
-def audit_records(stack: Stack) -> list[dict[str, Any]]:
-    return [
-        json.loads(data)
-        for key, data in stack.objects("audit").items()
-        if key.startswith("audit/decisions/")
-    ]
+def state(stack: Harness) -> dict[str, dict[str, bytes]]:
+    """Every object in every output bucket, by role."""
+    return {role: stack.objects(role) for role in OUTPUTS}
 
 
-def test_dropped_menafn_file_is_cleared_with_copies_and_one_audit_record(stack: Stack) -> None:
+def audit_records(stack: Harness) -> list[dict[str, Any]]:
+    return stack.records()
+
+
+def test_dropped_menafn_file_is_cleared_with_copies_and_one_audit_record(stack: Harness) -> None:
     # Given the MENAFN article dropped into the provider's inbound folder
     stack.drop("inbound/menafn/2026/11/23/menafn-ports.txt", MENAFN)
     # When the queue is processed
@@ -156,7 +79,7 @@ def test_dropped_menafn_file_is_cleared_with_copies_and_one_audit_record(stack: 
     assert stack.objects("quarantine") == {}
 
 
-def test_file_straight_under_inbound_is_recognised_from_policy_data(stack: Stack) -> None:
+def test_file_straight_under_inbound_is_recognised_from_policy_data(stack: Harness) -> None:
     stack.drop("inbound/menafn-ports.txt", MENAFN)
     stack.drain()
     [record] = audit_records(stack)
@@ -171,7 +94,7 @@ def test_file_straight_under_inbound_is_recognised_from_policy_data(stack: Stack
         "inbound/menafn/100%.txt",
     ],
 )
-def test_url_encoded_keys_are_decoded(stack: Stack, key: str) -> None:
+def test_url_encoded_keys_are_decoded(stack: Harness, key: str) -> None:
     stack.drop(key, MENAFN)
     stack.drain()
     [record] = audit_records(stack)
@@ -179,7 +102,7 @@ def test_url_encoded_keys_are_decoded(stack: Stack, key: str) -> None:
     assert record["outcome"] == "cleared"
 
 
-def test_broken_file_is_quarantined_with_its_findings_and_audited(stack: Stack) -> None:
+def test_broken_file_is_quarantined_with_its_findings_and_audited(stack: Harness) -> None:
     broken = (DEMO_ARTICLES / "broken-truncated.json").read_bytes()
     stack.drop("inbound/dpa/broken.json", broken)
     stack.drain()
@@ -200,7 +123,7 @@ def test_broken_file_is_quarantined_with_its_findings_and_audited(stack: Stack) 
 @pytest.mark.reliability
 @pytest.mark.parametrize("checksum", [True, False], ids=["with-s3-checksum", "without"])
 def test_drop_over_the_input_limit_is_quarantined_by_copy_unread_and_rejected_on_record(
-    stack: Stack, checksum: bool
+    stack: Harness, checksum: bool
 ) -> None:
     # Given a drop one byte over the limit the engine reads, with or without an S3 checksum
     big = b"x" * (MAX_INPUT_BYTES + 1)
@@ -275,7 +198,7 @@ def test_a_large_drop_is_decided_in_flat_memory(figure: Callable[[str], None]) -
 
 @pytest.mark.reliability
 def test_same_event_delivered_fifty_times_gives_one_set_of_copies_and_one_decision(
-    stack: Stack,
+    stack: Harness,
 ) -> None:
     # Given one S3 event, captured from the queue
     stack.drop("inbound/menafn/menafn-ports.txt", MENAFN)
@@ -294,7 +217,7 @@ def test_same_event_delivered_fifty_times_gives_one_set_of_copies_and_one_decisi
 
 
 @pytest.mark.reliability
-def test_poison_message_fails_alone_and_ends_in_the_dead_letter_queue(stack: Stack) -> None:
+def test_poison_message_fails_alone_and_ends_in_the_dead_letter_queue(stack: Harness) -> None:
     # Given a batch with one message that is not an S3 event, and one good delivery
     stack.sqs.send_message(QueueUrl=stack.queues.url, MessageBody="{not json")
     stack.drop("inbound/menafn/menafn-ports.txt", MENAFN)
@@ -306,7 +229,7 @@ def test_poison_message_fails_alone_and_ends_in_the_dead_letter_queue(stack: Sta
 
 
 def test_withdrawal_removes_cleared_copies_leaves_a_tombstone_and_blocks_redelivery(
-    stack: Stack,
+    stack: Harness,
 ) -> None:
     article = json.loads((DEMO_ARTICLES / "ntb-kill.json").read_bytes())
     usable = json.dumps({**article, "pubstatus": "usable", "version": "1"}).encode()
@@ -333,104 +256,10 @@ def test_withdrawal_removes_cleared_copies_leaves_a_tombstone_and_blocks_redeliv
     assert [f["rule_id"] for f in late[0]["findings"]] == ["article.killed"]
 
 
-NTB_KILL = json.loads((DEMO_ARTICLES / "ntb-kill.json").read_bytes())
-FAULT_FILES = {
-    "inbound/menafn/a.txt": MENAFN,
-    "inbound/menafn/b.txt": (DEMO_ARTICLES / "menafn-ports-disclaimer-altered.txt").read_bytes(),
-    "inbound/ntb/usable.json": json.dumps(
-        {**NTB_KILL, "pubstatus": "usable", "version": "1"}
-    ).encode(),
-    "inbound/ntb/kill.json": json.dumps(NTB_KILL).encode(),
-}
-# Per run, every AWS call the processor makes: reads of the input and of each article's state,
-# the copies, the conditional commits, the outbox's records and events, and clearing it (and
-# one HeadObject per input, its size learnt before it is read; each terms text kept once); the
-# kill of the published NTB article deletes its three cleared copies.
-FAULT_FREE_CALLS = 49
-
-
-def captured_events(stack: Stack) -> list[str]:
-    """Drop the files once and keep their S3 events, to deliver the same events to each run."""
-    bodies = []
-    for key, data in FAULT_FILES.items():
-        stack.drop(key, data)
-        [message] = stack.sqs.receive_message(QueueUrl=stack.queues.url)["Messages"]
-        stack.sqs.delete_message(QueueUrl=stack.queues.url, ReceiptHandle=message["ReceiptHandle"])
-        bodies.append(message["Body"])
-    return bodies
-
-
-def run(
-    stack: Stack, events: list[str], run_name: str, faults: Faults, patch: pytest.MonkeyPatch
-) -> dict[str, dict[str, bytes]]:
-    """Deliver the events to a processor writing to this run's own output buckets."""
-    stack.use_outputs(run_name)
-    faults.install(patch)
-    for body in events:
-        stack.sqs.send_message(QueueUrl=stack.queues.url, MessageBody=body)
-        stack.drain()
-    patch.undo()
-    state = stack.state()
-    names = {NAMES.bucket(role) + f"-{run_name}": NAMES.bucket(role) for role in ROLES}
-    return {
-        role: {key: _same_removal_times(_rename(data, names)) for key, data in objects.items()}
-        for role, objects in state.items()
-    }
-
-
-def _same_removal_times(data: bytes) -> bytes:
-    """A record's removals name object versions and times that differ from run to run."""
-    if not data.startswith(b"{") or b'"removed"' not in data:
-        return data
-    record = json.loads(data)
-    for item in record["removed"]:
-        item["version_id"] = item["removed_at"] = "(this run's)"
-    return json.dumps(record, sort_keys=True).encode()
-
-
-def _rename(data: bytes, names: dict[str, str]) -> bytes:
-    for old, new in names.items():
-        data = data.replace(old.encode(), new.encode())
-    return data
-
-
-@pytest.mark.reliability
-@pytest.mark.parametrize("after", [False, True], ids=["before-the-call", "after-it-succeeds"])
-def test_a_fault_at_any_aws_call_then_redelivery_reaches_the_fault_free_state(
-    stack: Stack, after: bool, figure: Callable[[str], None]
-) -> None:
-    # Given the same S3 events delivered to a fault-free run, counting its AWS calls
-    events = captured_events(stack)
-    with pytest.MonkeyPatch.context() as patch:
-        reference = Faults(None)
-        expected = run(stack, events, "reference", reference, patch)
-        assert reference.calls == FAULT_FREE_CALLS
-        differing = []
-        for fail_at in range(1, FAULT_FREE_CALLS + 1):
-            # When the nth call fails (before it is made, or after it succeeded) and SQS
-            # redelivers the failed message
-            faults = Faults(fail_at, after=after)
-            actual = run(
-                stack, events, f"{'after' if after else 'before'}-{fail_at}", faults, patch
-            )
-            assert faults.calls > fail_at
-            # Then the final keys and bytes are those of the fault-free run
-            if actual != expected:
-                differing.append(f"{reference.names[fail_at - 1]} (call {fail_at})")
-    assert differing == []
-    calls = Counter(name.split(".")[-1] for name in reference.names)
-    figure(
-        f"processor, a fault {'after each' if after else 'before each'} of its"
-        f" {FAULT_FREE_CALLS} AWS calls ({', '.join(f'{n} {m}' for m, n in sorted(calls.items()))})"
-        f" then redelivery: {FAULT_FREE_CALLS} of {FAULT_FREE_CALLS} runs end in the fault-free"
-        " run's objects"
-    )
-
-
-def test_test_event_is_ignored(stack: Stack) -> None:
+def test_test_event_is_ignored(stack: Harness) -> None:
     event = json.loads((EVENTS / "processor_s3_test_event.json").read_text())
-    assert stack.handler(event) == {"batchItemFailures": []}
-    assert stack.state() == {"cleared": {}, "quarantine": {}, "audit": {}}
+    assert stack.handle(event) == {"batchItemFailures": []}
+    assert state(stack) == {"cleared": {}, "quarantine": {}, "audit": {}}
 
 
 @pytest.mark.parametrize(
@@ -442,7 +271,7 @@ def test_test_event_is_ignored(stack: Stack) -> None:
     ],
 )
 def test_sample_events_are_decided(
-    stack: Stack, event_file: str, article: str, outcome: str
+    stack: Harness, event_file: str, article: str, outcome: str
 ) -> None:
     # Given a sample SQS event and the inbound object it names (its key arrives URL-encoded)
     event = json.loads((EVENTS / event_file).read_text())
@@ -453,7 +282,7 @@ def test_sample_events_are_decided(
     )
     stack.sqs.purge_queue(QueueUrl=stack.queues.url)  # only the sample event will name it
     # When the sample event is handed to the processor
-    response = stack.handler(event)
+    response = stack.handle(event)
     # Then it succeeds and the decision for that key is recorded with the event's request id
     assert response == {"batchItemFailures": []}
     records = [r for r in audit_records(stack) if r["source"]["key"] == key]
@@ -468,7 +297,7 @@ MESSAGE_KEY = "inbound/dpa/2026/12/01/dpa-message.xml"
 
 
 def test_a_message_of_several_items_is_decided_item_by_item_exactly_once(
-    stack: Stack, policies: PolicySet
+    stack: Harness, policies: PolicySet
 ) -> None:
     # Given dpa's NewsML-G2 message: a story, a story under embargo, and a package
     stack.drop(MESSAGE_KEY, DPA_MESSAGE)
@@ -486,15 +315,15 @@ def test_a_message_of_several_items_is_decided_item_by_item_exactly_once(
     assert len(cleared) == 1
     assert "/261201-99-000101-" in cleared[0]
     # When the same object is delivered again
-    before = stack.state()
+    before = state(stack)
     stack.drop(MESSAGE_KEY, DPA_MESSAGE)
     stack.drain()
     # Then nothing is decided or written twice
-    assert stack.state() == before
+    assert state(stack) == before
 
 
 def test_an_item_of_a_message_replays_from_the_stored_delivery(
-    stack: Stack, policies: PolicySet
+    stack: Harness, policies: PolicySet
 ) -> None:
     # Given the message decided, and the record of its second item
     stack.drop(MESSAGE_KEY, DPA_MESSAGE)

@@ -3,120 +3,84 @@ dead-letter queue, a dry run only lists it, and a redrive after the fix gets it 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 
 from clearance.aws.deadletters import DeadLetterQueue
-from clearance.aws.store import Bucket
 from clearance.cli.main import main
-from clearance.decide.licensee import Licensee
-from clearance.handlers import processor as processor_module
 from clearance.lifecycle.record import Source
-from clearance.local.dispatcher import dispatch_once
-from clearance.local.resources import MAX_RECEIVE_COUNT, Names, Queues
-from clearance.services.processor import Processor
-from clearance.terms.policy import PolicySet
-from tests.conftest import lambda_context
-from tests.integration.conftest import article, moto_articles, provision_state_stack
+from clearance.local.resources import MAX_RECEIVE_COUNT
+from tests.integration.harness import NAMES, Harness, article
 
 pytestmark = pytest.mark.reliability
 
-NAMES = Names()
 DROPS = 3
+DRAIN_ROUNDS = 5 * MAX_RECEIVE_COUNT
 
 
-class Pipeline:
-    """The inbound queue and its DLQ in moto, drained by a processor that fails until fixed."""
+@dataclass
+class Outage:
+    """The processor's dependencies down while `on`: every delivery fails, and is counted."""
 
-    def __init__(self, policies: PolicySet) -> None:
-        self.s3 = boto3.client("s3", region_name=NAMES.region)
-        self.sqs = boto3.client("sqs", region_name=NAMES.region)
-        self.queues: Queues = provision_state_stack()
-        self.articles = moto_articles(policies)
-        self.processor = Processor(
-            Bucket(self.s3, NAMES.bucket("inbound")), self.articles, Licensee()
-        )
-        self.broken = False
-        self.failures = 0
-        self.records = 0
-        process = self.processor.process
-
-        def process_or_fail(source: Source) -> Any:
-            if self.broken:
-                self.failures += 1
-                raise ConnectionError(f"injected outage: {source.key} not processed")
-            return process(source)
-
-        setattr(self.processor, "process", process_or_fail)  # noqa: B010 - the outage, on this instance only
-        self.drain()  # S3 sends an s3:TestEvent when the notification is configured
-
-    def handler(self, event: dict[str, Any]) -> dict[str, Any]:
-        response: dict[str, Any] = processor_module.handler(
-            event, lambda_context("ProcessorFunction", 1024), processor=self.processor
-        )
-        return response
-
-    def drop(self, n: int) -> str:
-        key = f"inbound/menafn/2026/11/23/report-{n}.txt"
-        self.s3.put_object(Bucket=NAMES.bucket("inbound"), Key=key, Body=article(n))
-        return key
-
-    def drain(self, rounds: int = 5 * MAX_RECEIVE_COUNT) -> None:
-        """Invoke the processor until the queue is empty, failures visible again at once."""
-        for _ in range(rounds):
-            if dispatch_once(self.sqs, self.queues.url, self.handler).received == 0:
-                return
-        raise AssertionError("queue did not drain")
-
-    def waiting(self, url: str) -> int:
-        """Messages on a queue, visible or held by a reader."""
-        attributes = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
-        counts = attributes["Attributes"]
-        return int(counts["ApproximateNumberOfMessages"]) + int(
-            counts["ApproximateNumberOfMessagesNotVisible"]
-        )
-
-    def decided(self) -> dict[str, str]:
-        """Outcome of each decision recorded, by the inbound key it decided."""
-        audit = NAMES.bucket("audit")
-        listing = self.s3.list_objects_v2(Bucket=audit, Prefix="audit/decisions/")
-        records = [
-            json.loads(self.s3.get_object(Bucket=audit, Key=item["Key"])["Body"].read())
-            for item in listing.get("Contents", [])
-        ]
-        self.records = len(records)
-        return {record["source"]["key"]: record["outcome"] for record in records}
+    on: bool = False
+    failures: int = 0
 
 
 @pytest.fixture
-def pipeline(policies: PolicySet, aws: None) -> Pipeline:
-    return Pipeline(policies)
+def outage() -> Outage:
+    return Outage()
 
 
-def _poisoned(pipeline: Pipeline) -> list[str]:
+@pytest.fixture
+def pipeline(harness: Harness, outage: Outage) -> Harness:
+    """The inbound queue and its DLQ in moto, drained by a processor that fails in an outage."""
+    harness.stack().wire()
+    process = harness.processor.process
+
+    def process_or_fail(source: Source) -> Any:
+        if outage.on:
+            outage.failures += 1
+            raise ConnectionError(f"injected outage: {source.key} not processed")
+        return process(source)
+
+    setattr(harness.processor, "process", process_or_fail)  # noqa: B010 - the outage, on this instance only
+    harness.drain(DRAIN_ROUNDS)  # S3 sends an s3:TestEvent when the notification is configured
+    return harness
+
+
+def drop(pipeline: Harness, n: int) -> str:
+    return pipeline.drop(f"inbound/menafn/2026/11/23/report-{n}.txt", article(n))
+
+
+def decided(pipeline: Harness) -> dict[str, str]:
+    """Outcome of each decision recorded, by the inbound key it decided."""
+    return {record["source"]["key"]: record["outcome"] for record in pipeline.records()}
+
+
+def _poisoned(pipeline: Harness, outage: Outage) -> list[str]:
     """Drops made during an outage, each failed until it rests on the dead-letter queue."""
-    pipeline.broken = True
-    keys = [pipeline.drop(n) for n in range(DROPS)]
-    pipeline.drain()
+    outage.on = True
+    keys = [drop(pipeline, n) for n in range(DROPS)]
+    pipeline.drain(DRAIN_ROUNDS)
     return keys
 
 
 def test_poison_drops_rest_on_the_dlq_and_a_redrive_after_the_fix_decides_every_one(
-    pipeline: Pipeline,
+    pipeline: Harness,
+    outage: Outage,
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
     figure: Callable[[str], None],
 ) -> None:
     # Given three drops that failed every receive during an outage
-    keys = _poisoned(pipeline)
-    assert pipeline.failures == DROPS * MAX_RECEIVE_COUNT
+    keys = _poisoned(pipeline, outage)
+    assert outage.failures == DROPS * MAX_RECEIVE_COUNT
     assert pipeline.waiting(pipeline.queues.url) == 0
     assert pipeline.waiting(pipeline.queues.dead_letter_url) == DROPS
-    assert pipeline.decided() == {}
+    assert decided(pipeline) == {}
     # And each failure is logged with its message, its key, its receive count and the error
     logged = [vars(r) for r in caplog.records if r.levelname == "ERROR"]
     assert len(logged) == DROPS * MAX_RECEIVE_COUNT
@@ -145,28 +109,28 @@ def test_poison_drops_rest_on_the_dlq_and_a_redrive_after_the_fix_decides_every_
     assert pipeline.waiting(pipeline.queues.url) == 0
 
     # When the outage is over and the dead letters are redriven
-    pipeline.broken = False
+    outage.on = False
     assert main(["queue", "redrive"]) == 0
     moved = capsys.readouterr().out.splitlines()
-    pipeline.drain()
+    pipeline.drain(DRAIN_ROUNDS)
 
     # Then every one is moved back and decided once: none lost, none left on the DLQ
     assert moved[0].startswith(f"moved {DROPS} from ")
     assert pipeline.waiting(pipeline.queues.dead_letter_url) == 0
-    assert pipeline.decided() == dict.fromkeys(keys, "cleared")
+    assert decided(pipeline) == dict.fromkeys(keys, "cleared")
     figure(
         f"poison messages: {DROPS} on the dead-letter queue after {MAX_RECEIVE_COUNT} receives"
         f" each, {DROPS} listed by --dry-run (0 moved), {len(moved) - 1} redriven,"
-        f" {len(pipeline.decided())} decided, 0 lost"
+        f" {len(decided(pipeline))} decided, 0 lost"
     )
 
 
 def test_a_message_the_queue_refuses_stays_on_the_dlq_and_the_command_exits_1(
-    pipeline: Pipeline, capsys: pytest.CaptureFixture[str]
+    pipeline: Harness, outage: Outage, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given three dead letters, and a queue that refuses the first message of each batch
-    keys = _poisoned(pipeline)
-    pipeline.broken = False
+    keys = _poisoned(pipeline, outage)
+    outage.on = False
     send = pipeline.sqs.send_message_batch
 
     def refuse_first(QueueUrl: str, Entries: list[Any]) -> Any:  # noqa: N803 - boto3's names
@@ -195,17 +159,17 @@ def test_a_message_the_queue_refuses_stays_on_the_dlq_and_the_command_exits_1(
     # And a second redrive, the queue accepting again, recovers it: every drop decided once
     assert main(["queue", "redrive"]) == 0
     assert capsys.readouterr().out.startswith("moved 1 from ")
-    pipeline.drain()
-    assert pipeline.decided() == dict.fromkeys(keys, "cleared")
-    assert pipeline.records == DROPS
+    pipeline.drain(DRAIN_ROUNDS)
+    assert decided(pipeline) == dict.fromkeys(keys, "cleared")
+    assert len(pipeline.records()) == DROPS
 
 
 def test_a_crash_between_send_and_delete_repeats_a_message_and_never_loses_one(
-    pipeline: Pipeline,
+    pipeline: Harness, outage: Outage
 ) -> None:
     # Given three dead letters, and a redrive that crashes after sending, before deleting
-    keys = _poisoned(pipeline)
-    pipeline.broken = False
+    keys = _poisoned(pipeline, outage)
+    outage.on = False
     dead_letters = DeadLetterQueue(
         pipeline.sqs, pipeline.queues.dead_letter_url, pipeline.queues.url, hold_seconds=0
     )
@@ -222,21 +186,21 @@ def test_a_crash_between_send_and_delete_repeats_a_message_and_never_loses_one(
     assert pipeline.waiting(pipeline.queues.url) == DROPS
     assert pipeline.waiting(pipeline.queues.dead_letter_url) == DROPS
     # And redriving again and draining decides each drop once
-    pipeline.drain()
+    pipeline.drain(DRAIN_ROUNDS)
     again = dead_letters.redrive()
-    pipeline.drain()
+    pipeline.drain(DRAIN_ROUNDS)
     assert (len(again.moved), again.failed, again.repeated) == (DROPS, [], [])
-    assert pipeline.decided() == dict.fromkeys(keys, "cleared")
-    assert pipeline.records == DROPS
+    assert decided(pipeline) == dict.fromkeys(keys, "cleared")
+    assert len(pipeline.records()) == DROPS
     assert pipeline.waiting(pipeline.queues.dead_letter_url) == 0
 
 
 def test_dry_run_names_why_a_message_is_not_an_s3_event(
-    pipeline: Pipeline, capsys: pytest.CaptureFixture[str]
+    pipeline: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a message that is not an S3 event, failed onto the dead-letter queue
     pipeline.sqs.send_message(QueueUrl=pipeline.queues.url, MessageBody="{not json")
-    pipeline.drain()
+    pipeline.drain(DRAIN_ROUNDS)
     capsys.readouterr()
 
     # When the dead letters are listed
@@ -249,7 +213,7 @@ def test_dry_run_names_why_a_message_is_not_an_s3_event(
 
 
 def test_redrive_into_a_queue_whose_dlq_is_another_is_a_usage_error(
-    pipeline: Pipeline, capsys: pytest.CaptureFixture[str]
+    pipeline: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a queue that is not the inbound queue's dead-letter queue
     other = pipeline.sqs.create_queue(QueueName="some-other-queue")["QueueUrl"]
@@ -263,7 +227,7 @@ def test_redrive_into_a_queue_whose_dlq_is_another_is_a_usage_error(
 
 
 def test_a_queue_that_does_not_exist_is_one_line_and_exit_2(
-    pipeline: Pipeline, capsys: pytest.CaptureFixture[str]
+    pipeline: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     capsys.readouterr()
 

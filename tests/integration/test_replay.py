@@ -12,21 +12,14 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import pytest
 
-from clearance.aws.store import Bucket
 from clearance.cli.main import main
 from clearance.contracts import keys
 from clearance.decide.licensee import Licensee
-from clearance.lifecycle.record import Source
-from clearance.local.resources import Names
-from clearance.services.processor import Processor
-from clearance.terms.policy import PolicySet
 from tests.conftest import dpa_article
-from tests.integration.conftest import moto_articles, provision_state_stack
+from tests.integration.harness import NAMES, Harness
 
-NAMES = Names()
 AUDIT = ["--bucket", NAMES.bucket("audit")]
 # AP's 2019 terms were in force then; its 2026 terms (effective 2026-06-01) came later.
 IN_2025 = datetime(2025, 9, 1, 12, 0, tzinfo=UTC)
@@ -50,42 +43,32 @@ def ap_article(uri: str) -> bytes:
     ).encode()
 
 
-class Service:
-    def __init__(self, policies: PolicySet, licensee: Licensee) -> None:
-        provision_state_stack()
-        self.s3 = boto3.client("s3", region_name=NAMES.region)
-        self.articles = moto_articles(policies)
-        self.inbound = Bucket(self.s3, NAMES.bucket("inbound"))
-        self.processor = Processor(self.inbound, self.articles, licensee)
-
-    def deliver(self, provider: str, name: str, data: bytes, at: datetime) -> dict[str, Any]:
-        """Decide one delivery; the record the processor wrote for it."""
-        key = f"inbound/{provider}/{name}.json"
-        self.s3.put_object(Bucket=self.inbound.name, Key=key, Body=data)
-        self.processor.clock = lambda: at
-        self.processor.process(Source(self.inbound.name, key, None, at, f"req-{name}"))
-        audit = self.articles.buckets["audit"]
-        sha256 = hashlib.sha256(data).hexdigest()
-        for record_key in audit.keys(keys.DECISIONS):
-            stored = audit.get(record_key)
-            assert stored is not None
-            record: dict[str, Any] = json.loads(stored.data)
-            if record["source"]["sha256"] == sha256:
-                return record
-        raise AssertionError(f"no record for {key}")
-
-
 @pytest.fixture
-def service(policies: PolicySet, aws: None) -> Service:
-    return Service(policies, Licensee("TR"))
+def service(harness: Harness) -> Harness:
+    """The processor over moto, deciding for a licensee in Turkey."""
+    return harness.stack().wire(licensee=Licensee("TR"))
+
+
+def deliver(
+    service: Harness, provider: str, name: str, data: bytes, at: datetime
+) -> dict[str, Any]:
+    """Decide one delivery; the record the processor wrote for it."""
+    key = service.drop(f"inbound/{provider}/{name}.json", data)
+    service.processor.clock = lambda: at
+    service.process(key, at, f"req-{name}")
+    sha256 = hashlib.sha256(data).hexdigest()
+    for record in service.records():
+        if record["source"]["sha256"] == sha256:
+            return record
+    raise AssertionError(f"no record for {key}")
 
 
 def test_a_cleared_decision_replays_identical_and_exits_0(
-    service: Service, capsys: pytest.CaptureFixture[str]
+    service: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a dpa delivery the processor cleared for a licensee in Turkey
-    record = service.deliver(
-        "dpa", "bahn", dpa_article("urn:newsml:dpa.com:20261123:bahn"), IN_2026
+    record = deliver(
+        service, "dpa", "bahn", dpa_article("urn:newsml:dpa.com:20261123:bahn"), IN_2026
     )
     assert record["outcome"] == "cleared"
     # Then the record states the licensee the decision was made for
@@ -100,10 +83,10 @@ def test_a_cleared_decision_replays_identical_and_exits_0(
 
 
 def test_the_terms_text_a_decision_used_is_kept_in_the_audit_bucket_by_its_hash(
-    service: Service,
+    service: Harness,
 ) -> None:
-    record = service.deliver(
-        "dpa", "kept", dpa_article("urn:newsml:dpa.com:20261123:kept"), IN_2026
+    record = deliver(
+        service, "dpa", "kept", dpa_article("urn:newsml:dpa.com:20261123:kept"), IN_2026
     )
     ref = record["policy"]
     stored = service.articles.buckets["audit"].get(keys.policy_text_key("dpa", ref["sha256"]))
@@ -112,11 +95,11 @@ def test_the_terms_text_a_decision_used_is_kept_in_the_audit_bucket_by_its_hash(
 
 
 def test_a_decision_under_superseded_terms_replays_against_those_terms(
-    service: Service, capsys: pytest.CaptureFixture[str]
+    service: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given an AP story with a 'TURKEY OUT' note, decided in 2025 under AP's 2019 terms: the
     # terms hold any story with a territory note, and the note itself excludes this licensee
-    record = service.deliver("ap", "ferries", ap_article("https://api.ap.org/ferries"), IN_2025)
+    record = deliver(service, "ap", "ferries", ap_article("https://api.ap.org/ferries"), IN_2025)
     assert record["policy"]["version"] == "2019.1"
     assert record["outcome"] == "rejected"
     assert {f["rule_id"] for f in record["findings"]} == {
@@ -134,19 +117,21 @@ def test_a_decision_under_superseded_terms_replays_against_those_terms(
 
 
 def test_the_same_story_under_the_newer_terms_is_rejected_only_for_turkey(
-    service: Service,
+    service: Harness,
 ) -> None:
-    record = service.deliver("ap", "ferries-2", ap_article("https://api.ap.org/ferries-2"), IN_2026)
+    record = deliver(
+        service, "ap", "ferries-2", ap_article("https://api.ap.org/ferries-2"), IN_2026
+    )
     assert record["policy"]["version"] == "2026.1"
     assert record["outcome"] == "rejected"
     assert [f["rule_id"] for f in record["findings"]] == ["feed.ap.territory-out.tr"]
 
 
 def test_a_decision_whose_delivery_is_gone_cannot_be_replayed_and_exits_2(
-    service: Service, capsys: pytest.CaptureFixture[str]
+    service: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    record = service.deliver(
-        "dpa", "gone", dpa_article("urn:newsml:dpa.com:20261123:gone"), IN_2026
+    record = deliver(
+        service, "dpa", "gone", dpa_article("urn:newsml:dpa.com:20261123:gone"), IN_2026
     )
     service.s3.delete_object(Bucket=service.inbound.name, Key=record["source"]["key"])
     assert main(["replay", record["decision_id"], *AUDIT]) == 2
@@ -154,7 +139,7 @@ def test_a_decision_whose_delivery_is_gone_cannot_be_replayed_and_exits_2(
 
 
 def test_an_unknown_decision_id_exits_2_naming_it(
-    service: Service, capsys: pytest.CaptureFixture[str]
+    service: Harness, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["replay", "0" * 64 + "-none", *AUDIT]) == 2
     assert f"no decision {'0' * 64}-none" in capsys.readouterr().err

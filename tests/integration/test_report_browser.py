@@ -12,7 +12,7 @@ import pytest
 
 from clearance.cli.main import main
 from tests.conftest import PROJECT
-from tests.integration.conftest import DAY_ONE, NAMES, AuditStack, article
+from tests.integration.harness import DAY_ONE, NAMES, Harness, article
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOT = PROJECT / "build" / "audit-report.png"
@@ -72,7 +72,7 @@ def chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_report_opens_in_chromium_with_headings_totals_and_rows(
-    audit: AuditStack, tmp_path: Path
+    audit: Harness, tmp_path: Path
 ) -> None:
     # Given decisions over two days, one of them held, and a report of them
     for n in range(2):

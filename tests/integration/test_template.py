@@ -1,15 +1,23 @@
-"""Offline checks of template.yaml: cfn-lint, SAM translation and what the stack allows."""
+"""Offline checks of template.yaml: cfn-lint, SAM translation, what the stack allows (its S3
+prefixes derived from contracts/keys.py), and the local stack held to the same routes and limits."""
 
 from __future__ import annotations
 
 import copy
 import graphlib
+import http.client
+import importlib
 import json
+import math
 import os
 import re
 import shutil
 import subprocess
+import sys
+import threading
+import types
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -21,9 +29,26 @@ from samtranslator.translator.arn_generator import ArnGenerator
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
-from clearance.local.gateway import ROUTES, Throttle
-from clearance.local.resources import Names, create_state_table
-from clearance.local.usage import INVALID_API_KEY, RETRY_AFTER_SECONDS, THROTTLED
+from clearance.contracts import keys
+from clearance.local.connections import REQUEST_SECONDS
+from clearance.local.dispatcher import BATCH_SIZE
+from clearance.local.gateway import ROUTES, Gateway, Throttle
+from clearance.local.limits import LIMITS
+from clearance.local.limits import context as local_context
+from clearance.local.resources import (
+    MAX_RECEIVE_COUNT,
+    VISIBILITY_TIMEOUT,
+    Names,
+    create_state_table,
+)
+from clearance.local.schedules import LIFECYCLE_EVERY_SECONDS, PROCESSOR, Schedules
+from clearance.local.usage import (
+    API_KEY_HEADER,
+    INVALID_API_KEY,
+    RETRY_AFTER_SECONDS,
+    THROTTLED,
+    development_api_key,
+)
 from clearance.terms.policy import PolicySet
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,6 +102,7 @@ STATE_BUCKETS = {
 BUCKET_VARIABLES = {
     "WebhookFunction": {"INBOUND_BUCKET": "InboundBucket"},
     **{function: STATE_BUCKETS for function in STATE_FUNCTIONS},
+    "KillFunction": {k: v for k, v in STATE_BUCKETS.items() if k != "INBOUND_BUCKET"},
     "AuditReviewFunction": {"AUDIT_BUCKET": "AuditBucket"},
     "AuditDigestFunction": {"AUDIT_BUCKET": "AuditBucket"},
 }
@@ -202,6 +228,11 @@ def _bucket_name(resources: dict[str, Any], bucket: str) -> str:
 
 def _bucket_arn(resources: dict[str, Any], bucket: str) -> str:
     return "arn:${AWS::Partition}:s3:::" + _bucket_name(resources, bucket)
+
+
+def _objects(resources: dict[str, Any], bucket: str, prefix: str) -> str:
+    """The ARN of every object under one prefix of a bucket, as a policy grants it."""
+    return f"{_bucket_arn(resources, bucket)}/{prefix}*"
 
 
 def _state_table_arn(resources: dict[str, Any]) -> str:
@@ -403,15 +434,15 @@ def test_processor_writes_decisions_and_pointers_but_never_digests(
         if _touches_bucket(target, resources, "AuditBucket")
     }
     assert targets == {
-        f"{audit}/audit/decisions/*",
-        f"{audit}/audit/articles/*",
-        f"{audit}/audit/policies/*",
+        f"{audit}/{keys.DECISIONS}*",
+        f"{audit}/{keys.ARTICLE_POINTERS}*",
+        f"{audit}/{keys.POLICIES}*",
     }
 
 
 def test_processor_only_reads_inbound_objects(resources: dict[str, Any]) -> None:
     role = _role_of(resources, "ProcessorFunction")
-    inbound_objects = _bucket_arn(resources, "InboundBucket") + "/inbound/*"
+    inbound_objects = _objects(resources, "InboundBucket", keys.INBOUND)
 
     for actions, targets in _allowed(resources, role):
         if any(_touches_bucket(t, resources, "InboundBucket") for t in targets):
@@ -421,7 +452,7 @@ def test_processor_only_reads_inbound_objects(resources: dict[str, Any]) -> None
 
 def test_processor_may_delete_only_cleared_copies(resources: dict[str, Any]) -> None:
     role = _role_of(resources, "ProcessorFunction")
-    cleared_objects = _bucket_arn(resources, "ClearedBucket") + "/cleared/*"
+    cleared_objects = _objects(resources, "ClearedBucket", keys.CLEARED)
 
     for actions, targets in _allowed(resources, role):
         deletes = {action for action in actions if action.startswith("s3:Delete")}
@@ -433,8 +464,8 @@ def test_processor_may_delete_only_cleared_copies(resources: dict[str, Any]) -> 
 def test_webhook_only_puts_objects_under_inbound_and_receipts(resources: dict[str, Any]) -> None:
     # Given the webhook's S3 permissions
     role = _role_of(resources, "WebhookFunction")
-    inbound_objects = _bucket_arn(resources, "InboundBucket") + "/inbound/*"
-    receipts = _bucket_arn(resources, "InboundBucket") + "/receipts/*"
+    inbound_objects = _objects(resources, "InboundBucket", keys.INBOUND)
+    receipts = _objects(resources, "InboundBucket", keys.RECEIPTS)
     s3 = [
         (actions, targets)
         for actions, targets in _allowed(resources, role)
@@ -587,7 +618,7 @@ def test_inbound_bucket_notifies_the_queue_of_new_objects_under_inbound(
         {
             "Event": "s3:ObjectCreated:*",
             "Queue": {"Fn::GetAtt": ["InboundQueue", "Arn"]},
-            "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "inbound/"}]}},
+            "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": keys.INBOUND}]}},
         }
     ]
     # And the bucket is created only once the queue accepts messages from it
@@ -797,7 +828,7 @@ def test_review_role_only_lists_the_audit_bucket_and_reads_audit_objects(
 
     # Then it may list the audit bucket and read objects under audit/, and nothing else
     assert sorted((sorted(actions), targets) for actions, targets in _allowed(resources, role)) == [
-        (["s3:GetObject"], [audit + "/audit/*"]),
+        (["s3:GetObject"], [f"{audit}/{keys.AUDIT}*"]),
         (["s3:ListBucket"], [audit]),
     ]
 
@@ -854,9 +885,9 @@ def test_digest_role_reads_audit_writes_only_segments_and_digests_and_signs_with
     # audit/segments/, and may only sign, with the digest key
     assert sorted((sorted(actions), targets) for actions, targets in allowed) == [
         (["kms:Sign"], ["${DigestSigningKey.Arn}"]),
-        (["s3:GetObject"], [audit + "/audit/*"]),
+        (["s3:GetObject"], [f"{audit}/{keys.AUDIT}*"]),
         (["s3:ListBucket", "s3:ListBucketVersions"], [audit]),
-        (["s3:PutObject"], [audit + "/audit/digests/*", audit + "/audit/segments/*"]),
+        (["s3:PutObject"], [f"{audit}/{keys.DIGESTS}*", f"{audit}/{keys.SEGMENTS}*"]),
     ]
     # And nothing it holds could delete, unlock or re-govern a record
     granted = set().union(*(actions for actions, _ in allowed))
@@ -971,7 +1002,7 @@ def test_decisions_table_reads_the_sealed_segments_as_json(resources: dict[str, 
 
     assert table["Name"] == "decisions"
     assert table["TableType"] == "EXTERNAL_TABLE"
-    assert _text(storage["Location"]) == f"s3://{bucket}/audit/segments/"
+    assert _text(storage["Location"]) == f"s3://{bucket}/{keys.SEGMENTS}"
     assert storage["SerdeInfo"]["SerializationLibrary"] == "org.openx.data.jsonserde.JsonSerDe"
     assert storage["InputFormat"] == "org.apache.hadoop.mapred.TextInputFormat"
 
@@ -994,7 +1025,7 @@ def test_decisions_table_is_partitioned_by_day_with_projection(
     }
     # ${!dt} is Fn::Sub's escape for a literal ${dt}, which Athena fills in per partition
     assert _text(parameters["storage.location.template"]) == (
-        f"s3://{bucket}/audit/segments/dt=${{!dt}}/"
+        f"s3://{bucket}/{keys.segment_day_prefix('${!dt}')}"
     )
 
 
@@ -1132,9 +1163,16 @@ def test_state_function_names_the_stacks_table_and_bus_without_referencing_them(
     assert variables["STATE_TABLE"] == resources["ArticleStateTable"]["Properties"]["TableName"]
     assert variables["EVENT_BUS"] == {"Fn::Sub": names.event_bus}
     assert variables["EVENT_BUS"] == resources["PublishedEventBus"]["Properties"]["Name"]
-    assert variables["LICENSEE_TERRITORY"] == {"Ref": "LicenseeTerritory"}
-    assert variables["LICENSEE_USE"] == {"Ref": "LicenseeUse"}
-    assert variables["LICENSEE_CHANNEL"] == {"Ref": "LicenseeChannel"}
+    licensee = {
+        "LICENSEE_TERRITORY": {"Ref": "LicenseeTerritory"},
+        "LICENSEE_USE": {"Ref": "LicenseeUse"},
+        "LICENSEE_CHANNEL": {"Ref": "LicenseeChannel"},
+    }
+    if function == "KillFunction":
+        # A kill decides nothing: it reads no licensee.
+        assert not set(licensee) & set(variables)
+    else:
+        assert {name: variables[name] for name in licensee} == licensee
     assert not {"ArticleStateTable", "PublishedEventBus"} & set(_references(resources[function]))
 
 
@@ -1243,16 +1281,16 @@ def _state_statements(resources: dict[str, Any]) -> list[tuple[list[str], list[s
     return [
         (["dynamodb:GetItem", "dynamodb:PutItem"], [_state_table_arn(resources)]),
         (["events:PutEvents"], [_bus_arn(resources)]),
-        (["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], [cleared + "/cleared/*"]),
+        (["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], [f"{cleared}/{keys.CLEARED}*"]),
         (["s3:ListBucket"], [cleared]),
-        (["s3:PutObject"], [cleared + "/tombstones/*"]),
+        (["s3:PutObject"], [f"{cleared}/{keys.TOMBSTONES}*"]),
     ]
 
 
 def test_new_state_roles_hold_only_what_their_function_does(resources: dict[str, Any]) -> None:
     # Given what each new state function does besides the shared article-state work
     table = _state_table_arn(resources)
-    inbound = _bucket_arn(resources, "InboundBucket") + "/inbound/*"
+    inbound = _objects(resources, "InboundBucket", keys.INBOUND)
     audit = _bucket_arn(resources, "AuditBucket")
     secrets = (
         "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}"
@@ -1260,7 +1298,7 @@ def test_new_state_roles_hold_only_what_their_function_does(resources: dict[str,
     )
     append_audit = (
         ["s3:PutObject"],
-        [f"{audit}/audit/decisions/*", f"{audit}/audit/articles/*", f"{audit}/audit/policies/*"],
+        [f"{audit}/{prefix}*" for prefix in (keys.DECISIONS, keys.ARTICLE_POINTERS, keys.POLICIES)],
     )
     redecide = (["s3:GetObject", "s3:GetObjectVersion"], [inbound])
     extra = {
@@ -1316,9 +1354,9 @@ def test_new_state_role_cannot_delete_read_or_rewrite_audit_records(
     assert granted == {"s3:PutObject"}
     assert not {action for action in granted if FORBIDDEN_ON_AUDIT.match(action)}
     assert {target for _, targets in on_audit for target in targets} == {
-        f"{audit}/audit/decisions/*",
-        f"{audit}/audit/articles/*",
-        f"{audit}/audit/policies/*",
+        f"{audit}/{keys.DECISIONS}*",
+        f"{audit}/{keys.ARTICLE_POINTERS}*",
+        f"{audit}/{keys.POLICIES}*",
     }
 
 
@@ -1374,7 +1412,7 @@ def test_only_state_roles_may_put_events_and_only_clearance_events_on_the_bus(
 
 
 def test_only_state_roles_may_delete_and_only_cleared_copies(resources: dict[str, Any]) -> None:
-    cleared_copies = _bucket_arn(resources, "ClearedBucket") + "/cleared/*"
+    cleared_copies = _objects(resources, "ClearedBucket", keys.CLEARED)
     deleting = {
         function: statements
         for function, statements in _granting(resources, "s3:").items()
@@ -1961,6 +1999,286 @@ def test_the_gateways_own_refusals_are_the_functions_error_body_locally_and_depl
     retry = throttled["responseParameters"]["gatewayresponse.header.Retry-After"]
     assert retry == f"'{RETRY_AFTER_SECONDS}'"
     assert responses["ACCESS_DENIED"]["statusCode"] == "403"
+
+
+# ------------------------------------------- the key layout's prefixes, as the policies grant them
+
+READ, READ_VERSION = "s3:GetObject", "s3:GetObjectVersion"
+WRITE, REMOVE = "s3:PutObject", "s3:DeleteObject"
+REDECIDE = {("InboundBucket", keys.INBOUND): {READ, READ_VERSION}}
+"""A state function that decides a held version again reads the delivery the state names."""
+CARRY_OUT = {
+    ("ClearedBucket", keys.CLEARED): {READ, WRITE, REMOVE},
+    ("ClearedBucket", keys.TOMBSTONES): {WRITE},
+    ("AuditBucket", keys.DECISIONS): {WRITE},
+    ("AuditBucket", keys.ARTICLE_POINTERS): {WRITE},
+    ("AuditBucket", keys.POLICIES): {WRITE},
+}
+"""What every state function writes and removes to carry out an article's transition."""
+KEY_PREFIXES: dict[str, dict[tuple[str, str], set[str]]] = {
+    "WebhookFunction": {
+        ("InboundBucket", keys.INBOUND): {WRITE, READ},
+        ("InboundBucket", keys.RECEIPTS): {WRITE, READ},
+    },
+    "ProcessorFunction": {
+        **REDECIDE,
+        **CARRY_OUT,
+        ("QuarantineBucket", keys.QUARANTINE): {READ, WRITE},
+        ("AuditBucket", keys.DECISIONS): {READ, WRITE},
+        ("AuditBucket", keys.ARTICLE_POINTERS): {READ, WRITE},
+        ("AuditBucket", keys.POLICIES): {READ, WRITE},
+    },
+    "LifecycleFunction": {**REDECIDE, **CARRY_OUT},
+    "KillFunction": CARRY_OUT,
+    "ReviewFunction": {**REDECIDE, **CARRY_OUT},
+    "AuditReviewFunction": {("AuditBucket", keys.AUDIT): {READ}},
+    "AuditDigestFunction": {
+        ("AuditBucket", keys.AUDIT): {READ},
+        ("AuditBucket", keys.DIGESTS): {WRITE},
+        ("AuditBucket", keys.SEGMENTS): {WRITE},
+    },
+}
+"""Per function, each part of the key layout (`contracts/keys.py`) it reads, writes or removes
+under, in which bucket, and the object actions that takes. moto enforces no IAM, so only this
+table stands between a key-layout change and functions that are refused on AWS."""
+
+
+def _object_grants(resources: dict[str, Any], function: str) -> dict[str, set[str]]:
+    """Per S3 object ARN (`<bucket ARN>/<prefix>*`) a function's role names: the actions on it."""
+    grants: dict[str, set[str]] = {}
+    for actions, targets in _allowed(resources, _role_of(resources, function)):
+        for target in targets:
+            if target.startswith("arn:${AWS::Partition}:s3:::") and "/" in target:
+                grants.setdefault(target, set()).update(actions)
+    return grants
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_function_may_touch_exactly_the_key_prefixes_it_uses(
+    resources: dict[str, Any], function: str
+) -> None:
+    # Given the prefixes of the key layout the function reads and writes under
+    expected = {
+        _objects(resources, bucket, prefix): actions
+        for (bucket, prefix), actions in KEY_PREFIXES[function].items()
+    }
+
+    # When its role's S3 object permissions are read from the template
+    granted = _object_grants(resources, function)
+
+    # Then each is granted on exactly the prefix contracts/keys.py builds, and nothing else is
+    assert granted == expected
+
+
+def test_every_prefix_of_the_key_layout_is_granted_where_it_is_used() -> None:
+    # Given every prefix contracts/keys.py lays keys under
+    prefixes = {
+        value
+        for name, value in vars(keys).items()
+        if name.isupper() and isinstance(value, str) and value.endswith("/")
+    }
+
+    # Then each is in the table the policies are checked against: a new part of the layout
+    # cannot be used before some function's policy grants it
+    used = {prefix for granted in KEY_PREFIXES.values() for _, prefix in granted}
+    assert used == prefixes
+
+
+# ------------------------------------------------ the local stack, as the template declares it
+
+API_INTEGRATION_SECONDS = 29
+"""API Gateway's integration timeout: the template leaves it at its default, which is its most."""
+
+
+@dataclass(frozen=True)
+class _Invocation:
+    """A handler called locally: whose module it is, and what the request and context said."""
+
+    handler_of: str
+    method: str
+    resource: str
+    function_name: str
+    timeout_seconds: int
+    memory_mb: int
+
+
+@pytest.fixture
+def invocations(resources: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> list[_Invocation]:
+    """Every function's handler module, as the template names it, replaced by one that notes
+    each invocation and answers 200."""
+    noted: list[_Invocation] = []
+    for function in FUNCTIONS:
+        module_name, attribute = resources[function]["Properties"]["Handler"].rsplit(".", 1)
+
+        def handler(event: dict[str, Any], context: Any, of: str = function) -> dict[str, Any]:
+            left = context.get_remaining_time_in_millis()
+            noted.append(
+                _Invocation(
+                    of,
+                    event.get("httpMethod", ""),
+                    event.get("resource", ""),
+                    context.function_name,
+                    math.ceil(left / 1000),
+                    context.memory_limit_in_mb,
+                )
+            )
+            return {"statusCode": 200, "headers": {}, "body": "", "digests": []}
+
+        module = types.ModuleType(module_name)
+        setattr(module, attribute, handler)
+        monkeypatch.setitem(sys.modules, module_name, module)
+        package, _, name = module_name.rpartition(".")
+        monkeypatch.setattr(importlib.import_module(package), name, module, raising=False)
+    return noted
+
+
+def _api_functions(resources: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """The function each route of the API integrates, by (method, path)."""
+    paths = resources["ClearanceApi"]["Properties"]["Body"]["paths"]
+    return {
+        (method.upper(), path): function
+        for path, methods in paths.items()
+        for method, operation in methods.items()
+        for function in re.findall(r"\$\{(\w+)\.Arn\}", _integration_uri(operation))
+    }
+
+
+def _declared(resources: dict[str, Any], function: str) -> tuple[str, str, int, int]:
+    """What the template says a function's context holds: its name, timeout and memory."""
+    properties = resources[function]["Properties"]
+    return function, function, int(properties["Timeout"]), int(properties["MemorySize"])
+
+
+def _handler(resources: dict[str, Any], function: str) -> str:
+    handler: str = resources[function]["Properties"]["Handler"]
+    return handler
+
+
+def _request_locally(port: int, method: str, path: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        target = _PATH_PARAMETER.sub("id-1", path)
+        connection.request(method, target, b"{}", {API_KEY_HEADER: development_api_key("dpa")})
+        answer = connection.getresponse()
+        answer.read()
+        return answer.status
+    finally:
+        connection.close()
+
+
+def test_local_stack_gives_each_function_the_templates_timeout_and_memory(
+    resources: dict[str, Any],
+) -> None:
+    # When the local stack makes the context of each of the template's functions
+    contexts = {function: local_context(function) for function in LIMITS}
+
+    # Then it says what Lambda's would: the function, its Timeout and its MemorySize
+    local = {
+        function: (
+            function,
+            context.function_name,
+            math.ceil(context.get_remaining_time_in_millis() / 1000),
+            context.memory_limit_in_mb,
+        )
+        for function, context in contexts.items()
+    }
+    assert local == {function: _declared(resources, function) for function in FUNCTIONS}
+
+
+def test_local_gateway_runs_each_route_of_the_template_as_api_gateway_does(
+    resources: dict[str, Any], invocations: list[_Invocation]
+) -> None:
+    # Given the template's routes: a method and a path, and the function it integrates
+    routes = _api_functions(resources)
+    assert len(routes) == 6
+
+    # When each is requested of the local gateway
+    server = Gateway("127.0.0.1", 0)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        statuses = {route: _request_locally(server.port, *route) for route in routes}
+    finally:
+        server.shutdown()
+        server.server_close()
+        serving.join()
+
+    # Then each reaches the template's function with the template's timeout and memory
+    assert set(statuses.values()) == {200}
+    local = {
+        (call.method, call.resource): (
+            call.handler_of,
+            call.function_name,
+            call.timeout_seconds,
+            call.memory_mb,
+        )
+        for call in invocations
+    }
+    assert local == {route: _declared(resources, function) for route, function in routes.items()}
+
+
+def test_local_gateway_gives_a_request_the_apis_integration_timeout(
+    resources: dict[str, Any],
+) -> None:
+    # Given the integration of every route of the API
+    paths = resources["ClearanceApi"]["Properties"]["Body"]["paths"]
+    integrations = [
+        operation["x-amazon-apigateway-integration"]
+        for methods in paths.values()
+        for operation in methods.values()
+    ]
+
+    # Then each keeps API Gateway's 29 s, and every function behind a route ends within it
+    assert {i.get("timeoutInMillis", 29_000) for i in integrations} == {29_000}
+    for function in set(_api_functions(resources).values()):
+        assert int(resources[function]["Properties"]["Timeout"]) <= API_INTEGRATION_SECONDS
+    # And the local gateway gives a request as long to arrive whole, and no longer
+    assert REQUEST_SECONDS == API_INTEGRATION_SECONDS
+
+
+def test_local_queue_and_schedules_run_the_templates_functions_as_deployed(
+    resources: dict[str, Any], invocations: list[_Invocation]
+) -> None:
+    # Given the processor's queue and its mapping, and the lifecycle sweep's schedule
+    queue = resources["InboundQueue"]["Properties"]
+    (mapping,) = _of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+    (sweep,) = [
+        rule["Properties"]
+        for rule in _of_type(resources, "AWS::Events::Rule").values()
+        if rule["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": ["LifecycleFunction", "Arn"]}
+    ]
+
+    # Then the local queue hides, retries and batches messages as the deployed one does
+    assert int(queue["VisibilityTimeout"]) == VISIBILITY_TIMEOUT
+    assert int(queue["RedrivePolicy"]["maxReceiveCount"]) == MAX_RECEIVE_COUNT
+    assert int(mapping["Properties"]["BatchSize"]) == BATCH_SIZE
+    # And its dispatcher runs the processor's handler, with the processor's timeout
+    assert mapping["Properties"]["FunctionName"] == {"Ref": PROCESSOR.function_name}
+    assert PROCESSOR.handler.replace(":", ".") == _handler(resources, PROCESSOR.function_name)
+    assert local_context(PROCESSOR.function_name).get_remaining_time_in_millis() <= (
+        _declared(resources, PROCESSOR.function_name)[2] * 1000
+    )
+    assert (
+        LIMITS[PROCESSOR.function_name].timeout_seconds
+        == (_declared(resources, PROCESSOR.function_name)[2])
+    )
+    # And the sweep runs as often as the deployed schedule
+    assert sweep["ScheduleExpression"] == "rate(1 minute)"
+    assert LIFECYCLE_EVERY_SECONDS == 60
+
+    # When the local schedules run the sweep and the digest job
+    Schedules().run_lifecycle()
+    Schedules().run_digest()
+
+    # Then each is the template's function, with its timeout and memory
+    local = [
+        (call.handler_of, call.function_name, call.timeout_seconds, call.memory_mb)
+        for call in invocations
+    ]
+    assert local == [
+        _declared(resources, "LifecycleFunction"),
+        _declared(resources, "AuditDigestFunction"),
+    ]
 
 
 # ------------------------------------------------------------------ checkov

@@ -8,25 +8,16 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 
-from clearance.aws.store import Bucket
 from clearance.contracts import keys
 from clearance.decide.engine import Decision
-from clearance.decide.licensee import Licensee
 from clearance.ingest.intake import Answer, Request, fold_headers
 from clearance.ingest.signature import signed_headers
-from clearance.lifecycle.record import Source
-from clearance.local.resources import Names
 from clearance.services.kills import Kills
-from clearance.services.lifecycle import Lifecycle
-from clearance.services.processor import Processor
-from clearance.terms.policy import PolicySet
 from tests.conftest import dpa_article
-from tests.integration.conftest import moto_articles, provision_state_stack
+from tests.integration.harness import Harness
 
-NAMES = Names()
 AT = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
 SECRETS = {
     "dpa": "whsec_ZHBhLWtpbGwtc2VjcmV0LWZvci10ZXN0cy0wMDAwMDA=",
@@ -69,56 +60,41 @@ def tt_article(uri: str) -> bytes:
     return json.dumps(document).encode()
 
 
-class Service:
-    """The processor, the kill service and the sweep over moto, the clock at `AT`."""
-
-    def __init__(self, policies: PolicySet) -> None:
-        provision_state_stack()
-        self.s3 = boto3.client("s3", region_name=NAMES.region)
-        self.now = AT
-        self.articles = moto_articles(policies, clock=lambda: self.now)
-        self.inbound = Bucket(self.s3, NAMES.bucket("inbound"))
-        self.processor = Processor(self.inbound, self.articles, Licensee(), clock=lambda: self.now)
-        self.kills = Kills(self.articles, Secrets(), 65_536, clock=lambda: self.now)
-        self.sent = 0
-
-    def store(self, provider: str, name: str, body: bytes) -> str:
-        key = f"inbound/{provider}/2026/12/06/{name}.json"
-        self.s3.put_object(Bucket=self.inbound.name, Key=key, Body=body)
-        return key
-
-    def process(self, key: str) -> tuple[Decision, ...]:
-        return self.processor.process(Source(self.inbound.name, key, None, self.now, key))
-
-    def drop(self, provider: str, name: str, body: bytes) -> tuple[Decision, ...]:
-        return self.process(self.store(provider, name, body))
-
-    def kill(self, provider: str, article_id: str, body: dict[str, str] | None = None) -> Answer:
-        self.sent += 1
-        data = json.dumps(body).encode() if body is not None else b""
-        headers = signed_headers(
-            SECRETS[provider], f"kill-{self.sent}", int(self.now.timestamp()), data
-        )
-        request = Request(provider, fold_headers(headers), data)
-        return self.kills.order(request, article_id)
-
-    def copies(self, provider: str, uri: str) -> list[str]:
-        prefix = keys.cleared_prefix(provider, keys.article_id(provider, uri))
-        return sorted(self.articles.buckets["cleared"].keys(prefix))
-
-    def records(self) -> list[dict[str, Any]]:
-        bucket = self.articles.buckets["audit"]
-        return [
-            json.loads(data)
-            for key in bucket.keys(keys.DECISIONS)
-            if (stored := bucket.get(key)) is not None
-            for data in (stored.data,)
-        ]
-
-
 @pytest.fixture
-def service(policies: PolicySet, aws: None) -> Service:
-    return Service(policies)
+def service(harness: Harness) -> Harness:
+    """The processor, the kill service and the sweep over moto, the clock at `AT`."""
+    harness.now = AT
+    return harness.stack().wire(clock=lambda: harness.now, articles_clock=lambda: harness.now)
+
+
+def store(service: Harness, provider: str, name: str, body: bytes) -> str:
+    return service.drop(f"inbound/{provider}/2026/12/06/{name}.json", body)
+
+
+def process(service: Harness, key: str) -> tuple[Decision, ...]:
+    return service.process(key, service.now, key)
+
+
+def drop(service: Harness, provider: str, name: str, body: bytes) -> tuple[Decision, ...]:
+    return process(service, store(service, provider, name, body))
+
+
+def kill(
+    service: Harness, provider: str, article_id: str, body: dict[str, str] | None = None
+) -> Answer:
+    """A kill order signed by `provider`, carried out by the kill service."""
+    data = json.dumps(body).encode() if body is not None else b""
+    headers = signed_headers(
+        SECRETS[provider], f"kill-{len(service.sent) + 1}", int(service.now.timestamp()), data
+    )
+    service.sent.append(headers["webhook-signature"])
+    request = Request(provider, fold_headers(headers), data)
+    kills = Kills(service.articles, Secrets(), 65_536, clock=lambda: service.now)
+    return kills.order(request, article_id)
+
+
+def copies(service: Harness, provider: str, uri: str) -> list[str]:
+    return service.copies(provider, keys.article_id(provider, uri))
 
 
 def rule_ids(decisions: tuple[Decision, ...]) -> list[str]:
@@ -127,19 +103,19 @@ def rule_ids(decisions: tuple[Decision, ...]) -> list[str]:
 
 @pytest.mark.reliability
 def test_no_provider_can_cancel_correct_claim_or_kill_anothers_article(
-    service: Service, figure: Callable[[str], None]
+    service: Harness, figure: Callable[[str], None]
 ) -> None:
     # Given a dpa article, published with its three copies
     uri = "urn:newsml:dpa.com:20090101:261206-99-000301"
-    (published,) = service.drop("dpa", "dpa-v1", dpa_article(uri))
+    (published,) = drop(service, "dpa", "dpa-v1", dpa_article(uri))
     assert published.outcome.value == "cleared"
-    before = service.copies("dpa", uri)
+    before = copies(service, "dpa", uri)
     assert len(before) == 3
     attempts: dict[str, bool] = {}
     # When NTB's own signed feed cancels it, sends a "version 2" of it, and claims it in a drop
-    cancel = service.drop("ntb", "cancel", ntb_article(uri, "2", pubstatus="canceled"))
-    correct = service.drop("ntb", "v2", ntb_article(uri, "2", headline="Rettet"))
-    claim = service.drop("ntb", "claim", ntb_article(uri))
+    cancel = drop(service, "ntb", "cancel", ntb_article(uri, "2", pubstatus="canceled"))
+    correct = drop(service, "ntb", "v2", ntb_article(uri, "2", headline="Rettet"))
+    claim = drop(service, "ntb", "claim", ntb_article(uri))
     for kind, decisions in (("cancel", cancel), ("correction", correct), ("drop", claim)):
         # Then each is rejected on the record, naming both providers
         (finding,) = [f for d in decisions for f in d.findings if f.rule_id.startswith("tenancy")]
@@ -148,8 +124,8 @@ def test_no_provider_can_cancel_correct_claim_or_kill_anothers_article(
         attempts[kind] = all(d.outcome.value == "rejected" for d in decisions)
     # When NTB kills dpa's article by its id, and by its uri
     dpa_id = keys.article_id("dpa", uri)
-    by_id = service.kill("ntb", dpa_id)
-    by_uri = service.kill("ntb", dpa_id, {"uri": uri})
+    by_id = kill(service, "ntb", dpa_id)
+    by_uri = kill(service, "ntb", dpa_id, {"uri": uri})
     # Then both are refused as no article of NTB's
     attempts["kill by id"] = (by_id.status, by_id.body["error"]["code"]) == (
         404,
@@ -157,8 +133,8 @@ def test_no_provider_can_cancel_correct_claim_or_kill_anothers_article(
     )
     attempts["kill by uri"] = by_uri.status == 404
     # And dpa's copies are as they were, and NTB published nothing under that uri
-    assert service.copies("dpa", uri) == before
-    assert service.copies("ntb", uri) == []
+    assert copies(service, "dpa", uri) == before
+    assert copies(service, "ntb", uri) == []
     state = service.articles.states.get(dpa_id)
     assert state is not None
     assert state.kill is None
@@ -174,53 +150,53 @@ def test_no_provider_can_cancel_correct_claim_or_kill_anothers_article(
     )
 
 
-def test_a_cancel_sent_before_the_owner_delivers_blocks_nothing(service: Service) -> None:
+def test_a_cancel_sent_before_the_owner_delivers_blocks_nothing(service: Harness) -> None:
     # Given NTB cancelling a dpa uri before dpa has sent it
     uri = "urn:newsml:dpa.com:20090101:261206-99-000302"
-    (cancel,) = service.drop("ntb", "early", ntb_article(uri, pubstatus="canceled"))
+    (cancel,) = drop(service, "ntb", "early", ntb_article(uri, pubstatus="canceled"))
     assert cancel.outcome.value == "rejected"
     # When dpa delivers it
-    (delivered,) = service.drop("dpa", "dpa-later", dpa_article(uri))
+    (delivered,) = drop(service, "dpa", "dpa-later", dpa_article(uri))
     # Then dpa's article is published, not killed
     assert delivered.outcome.value == "cleared"
-    assert len(service.copies("dpa", uri)) == 3
+    assert len(copies(service, "dpa", uri)) == 3
 
 
-def test_the_same_uri_from_two_providers_is_two_articles(service: Service) -> None:
+def test_the_same_uri_from_two_providers_is_two_articles(service: Harness) -> None:
     # Given a uri no provider's terms claim, delivered by TT and by NTB
     uri = "urn:shared:story:1"
-    (tt,) = service.drop("tt", "tt-1", tt_article(uri))
-    (ntb,) = service.drop("ntb", "ntb-1", ntb_article(uri))
+    (tt,) = drop(service, "tt", "tt-1", tt_article(uri))
+    (ntb,) = drop(service, "ntb", "ntb-1", ntb_article(uri))
     assert (tt.outcome.value, ntb.outcome.value) == ("cleared", "cleared")
     # When NTB cancels its own
-    service.drop("ntb", "ntb-cancel", ntb_article(uri, "2", pubstatus="canceled"))
+    drop(service, "ntb", "ntb-cancel", ntb_article(uri, "2", pubstatus="canceled"))
     # Then only NTB's copies come down; TT's article is untouched
-    assert service.copies("ntb", uri) == []
-    assert len(service.copies("tt", uri)) == 3
+    assert copies(service, "ntb", uri) == []
+    assert len(copies(service, "tt", uri)) == 3
 
 
 @pytest.mark.reliability
 def test_a_kill_sent_before_its_article_is_decided_is_kept_and_never_published(
-    service: Service, figure: Callable[[str], None]
+    service: Harness, figure: Callable[[str], None]
 ) -> None:
     trials = 30
     kept = published = completed = 0
     for n in range(trials):
         # Given a dpa delivery acknowledged and queued, not yet decided
         uri = f"urn:newsml:dpa.com:20090101:261206-99-{n:06d}"
-        key = service.store("dpa", f"queued-{n}", dpa_article(uri))
+        key = store(service, "dpa", f"queued-{n}", dpa_article(uri))
         # When dpa kills it at once, naming its uri
-        answer = service.kill("dpa", keys.article_id("dpa", uri), {"uri": uri, "reason": "wrong"})
+        answer = kill(service, "dpa", keys.article_id("dpa", uri), {"uri": uri, "reason": "wrong"})
         kept += answer.status == 202
         # And the queued delivery is then decided
-        (decision,) = service.process(key)
+        (decision,) = process(service, key)
         # Then it is never published
         assert decision.outcome.value == "rejected"
         assert "article.killed" in rule_ids((decision,))
-        published += len(service.copies("dpa", uri))
+        published += len(copies(service, "dpa", uri))
     # And at the kill duty's deadline the sweep proves every kill complete
     service.now = AT + timedelta(hours=1, minutes=1)
-    Lifecycle(service.articles, service.inbound, Licensee(), clock=lambda: service.now).sweep()
+    service.lifecycle(service.now).sweep()
     records = service.records()
     kills = [r for r in records if r["event"]["kind"] == "kill"]
     completed = sum(1 for r in records for f in r["findings"] if f["rule_id"] == "kill.complete")
@@ -234,14 +210,14 @@ def test_a_kill_sent_before_its_article_is_decided_is_kept_and_never_published(
 
 
 def test_a_kill_for_an_unknown_article_without_its_uri_is_refused_saying_how(
-    service: Service,
+    service: Harness,
 ) -> None:
     # Given an article id nobody has delivered
     uri = "urn:newsml:dpa.com:20090101:261206-99-999999"
     article_id = keys.article_id("dpa", uri)
     # When dpa kills it without naming the uri, or naming another uri
-    bare = service.kill("dpa", article_id)
-    wrong = service.kill("dpa", article_id, {"uri": "urn:newsml:dpa.com:20090101:other"})
+    bare = kill(service, "dpa", article_id)
+    wrong = kill(service, "dpa", article_id, {"uri": "urn:newsml:dpa.com:20090101:other"})
     # Then both are 404s that say a kill before the article needs its uri
     for answer in (bare, wrong):
         assert answer.status == 404

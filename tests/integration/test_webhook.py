@@ -25,19 +25,17 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from clearance.aws import clients
-from clearance.aws.secrets import WebhookSecrets
 from clearance.aws.store import Bucket
 from clearance.contracts import keys
 from clearance.handlers import webhook as webhook_module
 from clearance.ingest.parse import read_article
 from clearance.ingest.signature import sign, signed_headers
-from clearance.local.resources import Names, create_secrets
+from clearance.local.resources import create_secrets
 from clearance.services import observability
-from clearance.services.webhook import Webhook, default_webhook
-from clearance.terms.policy import PolicySet
+from clearance.services.wiring import build_webhook
 from tests.conftest import DEMO_ARTICLES, PROJECT, lambda_context
+from tests.integration.harness import NAMES, Harness
 
-NAMES = Names()
 INBOUND = NAMES.bucket("inbound")
 SECRET = "whsec_" + base64.b64encode(b"clearance-development-secret-32b").decode()
 NEXT_SECRET = "whsec_" + base64.b64encode(b"clearance-rotation-next-secret-32").decode()
@@ -162,51 +160,35 @@ def signed(
     return headers
 
 
-class Stack:
-    """The inbound bucket and the menafn secret in moto, and a webhook wired to them."""
-
-    def __init__(self, policies: PolicySet) -> None:
-        self.s3 = boto3.client("s3", region_name=NAMES.region)
-        self.secretsmanager = boto3.client("secretsmanager", region_name=NAMES.region)
-        self.s3.create_bucket(Bucket=INBOUND)
-        self.s3.put_bucket_versioning(Bucket=INBOUND, VersioningConfiguration={"Status": "Enabled"})
-        create_secrets(self.secretsmanager, NAMES, {"menafn": SECRET})
-        self.now = NOW
-        self.webhook = Webhook(
-            store=Bucket(self.s3, INBOUND),
-            secrets=WebhookSecrets(self.secretsmanager, NAMES.secret_prefix),
-            policies=policies,
-            clock=lambda: self.now,
-            max_body_bytes=MAX_BODY,
-        )
-
-    def send(self, event: dict[str, Any]) -> Reply:
-        response = webhook_module.handler(
-            event, lambda_context("WebhookFunction"), webhook=self.webhook
-        )
-        headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
-        for name, values in (response.get("multiValueHeaders") or {}).items():
-            headers.setdefault(name.lower(), ",".join(values))
-        assert headers.get("content-type") == JSON
-        return Reply(response["statusCode"], json.loads(response["body"]), headers)
-
-    def post(self, body: bytes, headers: Mapping[str, str], provider: str = "menafn") -> Reply:
-        return self.send(rest_event(provider=provider, headers=headers, body=body.decode()))
-
-    def objects(self, prefix: str = "inbound/") -> dict[str, bytes]:
-        listing = self.s3.list_objects_v2(Bucket=INBOUND, Prefix=prefix)
-        return {
-            item["Key"]: self.s3.get_object(Bucket=INBOUND, Key=item["Key"])["Body"].read()
-            for item in listing.get("Contents", [])
-        }
-
-    def versions(self) -> int:
-        return len(self.s3.list_object_versions(Bucket=INBOUND).get("Versions", []))
-
-
 @pytest.fixture
-def stack(aws: None, policies: PolicySet) -> Stack:
-    return Stack(policies)
+def stack(harness: Harness) -> Harness:
+    """The buckets and the menafn secret in moto, and a webhook wired to them."""
+    harness.now = NOW
+    harness.buckets().secrets({"menafn": SECRET})
+    return harness.wire_webhook(lambda: harness.now, MAX_BODY)
+
+
+def send(stack: Harness, event: dict[str, Any]) -> Reply:
+    """The webhook function invoked with an API Gateway event; its JSON answer."""
+    response = webhook_module.handler(
+        event, lambda_context("WebhookFunction"), webhook=stack.webhook
+    )
+    headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+    for name, values in (response.get("multiValueHeaders") or {}).items():
+        headers.setdefault(name.lower(), ",".join(values))
+    assert headers.get("content-type") == JSON
+    return Reply(response["statusCode"], json.loads(response["body"]), headers)
+
+
+def post(
+    stack: Harness, body: bytes, headers: Mapping[str, str], provider: str = "menafn"
+) -> Reply:
+    return send(stack, rest_event(provider=provider, headers=headers, body=body.decode()))
+
+
+def inbound_objects(stack: Harness, prefix: str = "inbound/") -> dict[str, bytes]:
+    """The inbound bucket's objects under `prefix`."""
+    return stack.objects("inbound", prefix)
 
 
 @pytest.fixture
@@ -230,12 +212,12 @@ def assert_refused(reply: Reply, status: int, code: str, *words: str) -> None:
 # --------------------------------------------------------------- accepted
 
 
-def test_signed_menafn_event_is_stored_once_under_provider_and_day(stack: Stack) -> None:
+def test_signed_menafn_event_is_stored_once_under_provider_and_day(stack: Harness) -> None:
     # Given the sample REST event carrying the MENAFN article, signed with the test secret
     event = json.loads(SIGNED_EVENT.read_text(encoding="utf-8"))
 
     # When API Gateway delivers it
-    reply = stack.send(event)
+    reply = send(stack, event)
 
     # Then it is accepted with the article id, the key it is stored under and the delivery id
     assert reply.status == 202
@@ -247,69 +229,69 @@ def test_signed_menafn_event_is_stored_once_under_provider_and_day(stack: Stack)
         "article": keys.article_id("menafn", read_article(MENAFN, TEXT, ())["uri"]),
     }
     # And exactly the delivered bytes are stored, as text, at that key and nowhere else
-    assert stack.objects() == {MENAFN_KEY: MENAFN}
+    assert inbound_objects(stack) == {MENAFN_KEY: MENAFN}
     head = stack.s3.head_object(Bucket=INBOUND, Key=MENAFN_KEY)
     assert head["ContentType"] == "text/plain; charset=utf-8"
     # And a receipt for the delivery id sits outside inbound/, where the processor never looks
-    (receipt,) = stack.objects("receipts/").values()
+    (receipt,) = inbound_objects(stack, "receipts/").values()
     assert json.loads(receipt)["body_sha256"] == hashlib.sha256(MENAFN).hexdigest()
 
 
 @pytest.mark.parametrize("content_type", ["application/ninjs+json", "application/json"])
-def test_ninjs_article_is_stored_as_json(stack: Stack, content_type: str) -> None:
+def test_ninjs_article_is_stored_as_json(stack: Harness, content_type: str) -> None:
     # Given a signed ninjs article
     body = ninjs_bytes()
 
     # When it is delivered as JSON
-    reply = stack.post(body, signed(body, content_type=content_type))
+    reply = post(stack, body, signed(body, content_type=content_type))
 
     # Then it is stored byte for byte under a .json key named for its uri and version
     assert reply.status == 202
     key = reply.body["key"]
     assert key.startswith("inbound/menafn/2026/11/23/ports-7781-")
     assert f"-v2-{hashlib.sha256(body).hexdigest()[:16]}.json" in key
-    assert stack.objects() == {key: body}
+    assert inbound_objects(stack) == {key: body}
 
 
-def test_base64_encoded_body_is_decoded_before_it_is_verified_and_stored(stack: Stack) -> None:
+def test_base64_encoded_body_is_decoded_before_it_is_verified_and_stored(stack: Harness) -> None:
     # Given a delivery that API Gateway passed on base64-encoded
     event = rest_event(
         headers=signed(MENAFN), body=base64.b64encode(MENAFN).decode(), base64_encoded=True
     )
 
     # When it arrives
-    reply = stack.send(event)
+    reply = send(stack, event)
 
     # Then the decoded bytes were signed and are what is stored
     assert reply.status == 202
-    assert stack.objects() == {MENAFN_KEY: MENAFN}
+    assert inbound_objects(stack) == {MENAFN_KEY: MENAFN}
 
 
-def test_http_api_v2_event_is_accepted_like_a_rest_event(stack: Stack) -> None:
+def test_http_api_v2_event_is_accepted_like_a_rest_event(stack: Harness) -> None:
     # Given the same signed delivery in an HTTP API payload 2.0 event
     event = http_event(headers=signed(MENAFN), body=MENAFN.decode())
 
     # When it arrives
-    reply = stack.send(event)
+    reply = send(stack, event)
 
     # Then it is accepted and stored under the same key
     assert reply.status == 202
     assert reply.body["key"] == MENAFN_KEY
-    assert stack.objects() == {MENAFN_KEY: MENAFN}
+    assert inbound_objects(stack) == {MENAFN_KEY: MENAFN}
 
 
 @pytest.mark.reliability
-def test_http_api_v2_comma_joined_repeated_id_is_unauthorised(stack: Stack) -> None:
+def test_http_api_v2_comma_joined_repeated_id_is_unauthorised(stack: Harness) -> None:
     # Given an HTTP API event where a proxy repeated webhook-id, joined by API Gateway
     headers = signed(MENAFN)
     headers["webhook-id"] = "msg_0001,msg_0001"
 
     # When it arrives
-    reply = stack.send(http_event(headers=headers, body=MENAFN.decode()))
+    reply = send(stack, http_event(headers=headers, body=MENAFN.decode()))
 
     # Then it is a 401 naming the header, and nothing is stored
     assert_refused(reply, 401, "signature.malformed-id", "webhook-id")
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 @pytest.mark.parametrize(
@@ -322,11 +304,11 @@ def test_http_api_v2_comma_joined_repeated_id_is_unauthorised(stack: Stack) -> N
     ],
 )
 def test_json_content_type_with_utf8_charset_or_other_parameters_is_accepted(
-    stack: Stack, content_type: str
+    stack: Harness, content_type: str
 ) -> None:
     body = ninjs_bytes()
 
-    reply = stack.post(body, signed(body, content_type=content_type))
+    reply = post(stack, body, signed(body, content_type=content_type))
 
     assert reply.status == 202
     assert reply.body["key"].endswith(".json")
@@ -334,26 +316,26 @@ def test_json_content_type_with_utf8_charset_or_other_parameters_is_accepted(
 
 @pytest.mark.parametrize("content_type", ["text/plain", "text/plain;charset=utf8", "TEXT/PLAIN"])
 def test_text_content_type_with_or_without_utf8_charset_is_accepted(
-    stack: Stack, content_type: str
+    stack: Harness, content_type: str
 ) -> None:
-    reply = stack.post(MENAFN, signed(MENAFN, content_type=content_type))
+    reply = post(stack, MENAFN, signed(MENAFN, content_type=content_type))
 
     assert reply.status == 202
     assert reply.body["key"] == MENAFN_KEY
 
 
 @pytest.mark.reliability
-def test_body_of_exactly_the_limit_is_accepted(stack: Stack) -> None:
+def test_body_of_exactly_the_limit_is_accepted(stack: Harness) -> None:
     # Given a text article padded to exactly MAX_BODY bytes
     body = MENAFN + b" " * (MAX_BODY - len(MENAFN))
     assert len(body) == MAX_BODY
 
     # When it is delivered
-    reply = stack.post(body, signed(body))
+    reply = post(stack, body, signed(body))
 
     # Then it is accepted whole
     assert reply.status == 202
-    assert list(stack.objects().values()) == [body]
+    assert list(inbound_objects(stack).values()) == [body]
 
 
 # ---------------------------------------------------------------- replays
@@ -361,64 +343,64 @@ def test_body_of_exactly_the_limit_is_accepted(stack: Stack) -> None:
 
 @pytest.mark.reliability
 def test_replay_with_same_body_gets_the_first_answer_and_stores_nothing_new(
-    stack: Stack, figure: Callable[[str], None]
+    stack: Harness, figure: Callable[[str], None]
 ) -> None:
     # Given a delivery that was accepted
-    first = stack.post(MENAFN, signed(MENAFN))
-    versions = stack.versions()
+    first = post(stack, MENAFN, signed(MENAFN))
+    versions = stack.versions("inbound")
 
     # When the sender retries it a day later, re-signed with a new timestamp
     stack.now = NOW + timedelta(days=1)
-    again = stack.post(MENAFN, signed(MENAFN, timestamp=SIGNED_AT + 86400))
+    again = post(stack, MENAFN, signed(MENAFN, timestamp=SIGNED_AT + 86400))
 
     # Then the answer is exactly the first one (key dated by the first delivery)
     assert (again.status, again.body) == (first.status, first.body)
     assert again.body["key"] == MENAFN_KEY
     # And there is still one inbound object, with no new version of anything
-    assert stack.objects() == {MENAFN_KEY: MENAFN}
-    assert stack.versions() == versions
+    assert inbound_objects(stack) == {MENAFN_KEY: MENAFN}
+    assert stack.versions("inbound") == versions
     figure("a delivery replayed a day later, re-signed: the first 202 answer, 0 new objects")
 
 
 @pytest.mark.reliability
-def test_same_delivery_id_with_a_different_body_is_a_conflict(stack: Stack) -> None:
+def test_same_delivery_id_with_a_different_body_is_a_conflict(stack: Harness) -> None:
     # Given a delivery that was accepted
-    stack.post(MENAFN, signed(MENAFN))
+    post(stack, MENAFN, signed(MENAFN))
     altered = MENAFN.replace(b"nine percent", b"ten percent")
 
     # When another body arrives, validly signed, under the same webhook-id
-    reply = stack.post(altered, signed(altered))
+    reply = post(stack, altered, signed(altered))
 
     # Then it is a 409 naming the delivery id, and the new body is not stored
     assert_refused(reply, 409, "delivery.conflict", "webhook-id", "different body")
     assert reply.body["error"]["delivery"] == "msg_0001"
-    assert stack.objects() == {MENAFN_KEY: MENAFN}
+    assert inbound_objects(stack) == {MENAFN_KEY: MENAFN}
 
 
 @pytest.mark.reliability
 def test_replay_after_a_crash_between_receipt_and_article_stores_the_article(
-    stack: Stack,
+    stack: Harness,
 ) -> None:
     # Given a first attempt that wrote its receipt and then died before the article
-    stack.post(MENAFN, signed(MENAFN))
+    post(stack, MENAFN, signed(MENAFN))
     stack.s3.delete_object(Bucket=INBOUND, Key=MENAFN_KEY)
 
     # When the sender retries
-    reply = stack.post(MENAFN, signed(MENAFN))
+    reply = post(stack, MENAFN, signed(MENAFN))
 
     # Then it is answered as before and the article is there
     assert reply.status == 202
-    assert stack.objects() == {MENAFN_KEY: MENAFN}
+    assert inbound_objects(stack) == {MENAFN_KEY: MENAFN}
 
 
-def test_same_delivery_id_from_another_provider_is_not_a_replay(stack: Stack) -> None:
+def test_same_delivery_id_from_another_provider_is_not_a_replay(stack: Harness) -> None:
     # Given dpa also holds a secret, and menafn's delivery msg_0001 was accepted
     create_secrets(stack.secretsmanager, NAMES, {"dpa": SECRET})
-    stack.post(MENAFN, signed(MENAFN))
+    post(stack, MENAFN, signed(MENAFN))
     body = ninjs_bytes()
 
     # When dpa uses the same delivery id for its own article
-    reply = stack.post(body, signed(body, content_type=JSON), provider="dpa")
+    reply = post(stack, body, signed(body, content_type=JSON), provider="dpa")
 
     # Then it is accepted under dpa's prefix
     assert reply.status == 202
@@ -429,25 +411,25 @@ def test_same_delivery_id_from_another_provider_is_not_a_replay(stack: Stack) ->
 
 
 @pytest.mark.reliability
-def test_signature_made_with_an_unknown_secret_is_unauthorised(stack: Stack) -> None:
-    reply = stack.post(MENAFN, signed(MENAFN, secrets=(UNKNOWN_SECRET,)))
+def test_signature_made_with_an_unknown_secret_is_unauthorised(stack: Harness) -> None:
+    reply = post(stack, MENAFN, signed(MENAFN, secrets=(UNKNOWN_SECRET,)))
 
     assert_refused(reply, 401, "signature.no-matching-signature", "webhook-signature")
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 @pytest.mark.reliability
-def test_tampered_body_is_unauthorised(stack: Stack) -> None:
+def test_tampered_body_is_unauthorised(stack: Harness) -> None:
     # Given a signature over the article, and a body changed in transit
     headers = signed(MENAFN)
     tampered = MENAFN.replace(b"(MENAFN)", b"(OTHER)")
 
     # When it arrives
-    reply = stack.post(tampered, headers)
+    reply = post(stack, tampered, headers)
 
     # Then it is a 401 and nothing is stored
     assert_refused(reply, 401, "signature.no-matching-signature", "no valid v1 signature")
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 MUTATIONS = 1000
@@ -482,7 +464,7 @@ def mutate(body: bytes, rng: random.Random) -> tuple[str, bytes]:
 
 @pytest.mark.reliability
 def test_a_thousand_mutated_bodies_are_each_refused_with_a_4xx_json_body(
-    stack: Stack, figure: Callable[[str], None]
+    stack: Harness, figure: Callable[[str], None]
 ) -> None:
     # Given signed deliveries of a text and a ninjs article, each body then changed in one way
     rng = random.Random(20261123)  # noqa: S311 - repeatable mutations, not a secret
@@ -498,13 +480,13 @@ def test_a_thousand_mutated_bodies_are_each_refused_with_a_4xx_json_body(
             headers=headers, body=base64.b64encode(mutated).decode(), base64_encoded=True
         )
         # When the changed body arrives under the original signature
-        reply = stack.send(event)
+        reply = send(stack, event)
         answers[reply.status, reply.code if reply.status != 202 else ""] += 1
     # Then every one is refused with a 4xx and a JSON error body, none is a server error, and
     # nothing is stored
     assert sum(answers.values()) == MUTATIONS
     assert all(400 <= status < 500 and code for status, code in answers), answers
-    assert stack.objects("") == {}
+    assert inbound_objects(stack, "") == {}
     assert len(kinds) == 10
     refused = ", ".join(f"{count:,} {status} {code}" for (status, code), count in answers.items())
     figure(
@@ -514,28 +496,28 @@ def test_a_thousand_mutated_bodies_are_each_refused_with_a_4xx_json_body(
 
 
 @pytest.mark.reliability
-def test_signature_for_another_delivery_id_is_unauthorised(stack: Stack) -> None:
+def test_signature_for_another_delivery_id_is_unauthorised(stack: Harness) -> None:
     headers = signed(MENAFN)
     headers["webhook-id"] = "msg_0002"
 
-    reply = stack.post(MENAFN, headers)
+    reply = post(stack, MENAFN, headers)
 
     assert_refused(reply, 401, "signature.no-matching-signature")
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 def test_known_provider_without_a_secret_is_unauthorised_like_a_bad_signature(
-    stack: Stack,
+    stack: Harness,
 ) -> None:
     # Given dpa has a policy but no webhook secret was ever stored for it
     body = ninjs_bytes()
 
     # When a delivery for dpa arrives
-    reply = stack.post(body, signed(body, content_type=JSON), provider="dpa")
+    reply = post(stack, body, signed(body, content_type=JSON), provider="dpa")
 
     # Then it is refused as unverifiable, without saying whether a secret exists
     assert_refused(reply, 401, "signature.no-matching-signature")
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 VALID = signed(MENAFN)
@@ -587,25 +569,25 @@ MALFORMED_HEADERS = {
     ("header", "value", "reason"), MALFORMED_HEADERS.values(), ids=MALFORMED_HEADERS.keys()
 )
 def test_malformed_signature_header_is_unauthorised(
-    stack: Stack, header: str, value: str, reason: str
+    stack: Harness, header: str, value: str, reason: str
 ) -> None:
     # Given a signed delivery with one header replaced by a malformed value
     headers = {**signed(MENAFN), header: value}
 
     # When it arrives
-    reply = stack.post(MENAFN, headers)
+    reply = post(stack, MENAFN, headers)
 
     # Then it is a 401 with the reason, never a 500, and nothing is stored
     assert_refused(reply, 401, f"signature.{reason}")
     if reason.startswith("malformed"):
         assert header in reply.message
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 @pytest.mark.reliability
 @pytest.mark.parametrize("header", ["webhook-id", "webhook-timestamp", "webhook-signature"])
 def test_two_values_of_a_signature_header_in_multi_value_headers_are_unauthorised(
-    stack: Stack, header: str
+    stack: Harness, header: str
 ) -> None:
     # Given a REST event whose multiValueHeaders repeat one signature header, even identically,
     # while its single-value headers show only one of them
@@ -615,32 +597,32 @@ def test_two_values_of_a_signature_header_in_multi_value_headers_are_unauthorise
     event = rest_event(headers=headers, multi=multi, body=MENAFN.decode())
 
     # When it arrives
-    reply = stack.send(event)
+    reply = send(stack, event)
 
     # Then it is a 401 naming the header, and nothing is stored
     assert reply.status == 401
     assert reply.code.startswith("signature.malformed-")
     assert header in reply.message
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 @pytest.mark.reliability
-def test_the_same_header_twice_in_different_case_is_unauthorised(stack: Stack) -> None:
+def test_the_same_header_twice_in_different_case_is_unauthorised(stack: Harness) -> None:
     # Given single-value headers holding webhook-id under two spellings, no multiValueHeaders
     headers = {**signed(MENAFN), "Webhook-Id": "msg_0002"}
     event = rest_event(headers=headers, multi={}, body=MENAFN.decode())
 
-    reply = stack.send(event)
+    reply = send(stack, event)
 
     assert reply.status == 401
     assert reply.code.startswith("signature.")
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 @pytest.mark.reliability
 @pytest.mark.parametrize("header", ["webhook-id", "webhook-timestamp", "webhook-signature"])
 @pytest.mark.parametrize("how", ["absent", "empty"])
-def test_missing_signature_header_is_unauthorised(stack: Stack, header: str, how: str) -> None:
+def test_missing_signature_header_is_unauthorised(stack: Harness, header: str, how: str) -> None:
     # Given a signed delivery without one of the three headers
     headers = signed(MENAFN)
     if how == "absent":
@@ -649,11 +631,11 @@ def test_missing_signature_header_is_unauthorised(stack: Stack, header: str, how
         headers[header] = ""
 
     # When it arrives
-    reply = stack.post(MENAFN, headers)
+    reply = post(stack, MENAFN, headers)
 
     # Then it is a 401 naming the missing header
     assert_refused(reply, 401, "signature.missing-header", header)
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 def malformed_deliveries() -> dict[str, dict[str, Any]]:
@@ -684,17 +666,17 @@ def malformed_deliveries() -> dict[str, dict[str, Any]]:
 
 @pytest.mark.reliability
 def test_every_malformed_missing_or_repeated_signature_header_is_a_json_401(
-    stack: Stack, figure: Callable[[str], None]
+    stack: Harness, figure: Callable[[str], None]
 ) -> None:
     # Given the catalogue of malformed, missing and repeated signature headers
     catalogue = malformed_deliveries()
     # When each delivery arrives
-    replies = {name: stack.send(event) for name, event in catalogue.items()}
+    replies = {name: send(stack, event) for name, event in catalogue.items()}
     # Then each is a 401 with a JSON body giving a signature reason, and nothing is stored
     wrong = {name: (r.status, r.body) for name, r in replies.items() if r.status != 401}
     assert wrong == {}
     assert all(reply.code.startswith("signature.") and reply.message for reply in replies.values())
-    assert stack.objects("") == {}
+    assert inbound_objects(stack, "") == {}
     figure(
         f"{len(replies)} malformed, missing or repeated signature headers: {len(replies)} refused"
         " 401 with a JSON body naming the reason, 0 server errors, 0 stored"
@@ -707,23 +689,23 @@ def test_every_malformed_missing_or_repeated_signature_header_is_a_json_401(
     [(-301, "stale-timestamp", "in the past"), (301, "future-timestamp", "in the future")],
 )
 def test_timestamp_more_than_five_minutes_away_is_unauthorised(
-    stack: Stack, offset: int, reason: str, words: str
+    stack: Harness, offset: int, reason: str, words: str
 ) -> None:
     # Given a correctly signed delivery stamped 301 s from now
     headers = signed(MENAFN, timestamp=SIGNED_AT + offset)
 
     # When it arrives
-    reply = stack.post(MENAFN, headers)
+    reply = post(stack, MENAFN, headers)
 
     # Then it is a 401 saying which way the timestamp is off
     assert_refused(reply, 401, f"signature.{reason}", "webhook-timestamp", words)
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 @pytest.mark.reliability
 @pytest.mark.parametrize("offset", [-300, 300])
-def test_timestamp_exactly_five_minutes_away_is_accepted(stack: Stack, offset: int) -> None:
-    reply = stack.post(MENAFN, signed(MENAFN, timestamp=SIGNED_AT + offset))
+def test_timestamp_exactly_five_minutes_away_is_accepted(stack: Harness, offset: int) -> None:
+    reply = post(stack, MENAFN, signed(MENAFN, timestamp=SIGNED_AT + offset))
 
     assert reply.status == 202
 
@@ -735,7 +717,7 @@ WINDOW_EDGES |= {300: True, 301: False, -SIGNED_AT: False, 99_999_999_999 - SIGN
 
 @pytest.mark.reliability
 def test_the_timestamp_window_is_five_minutes_either_way_to_the_second(
-    stack: Stack, figure: Callable[[str], None]
+    stack: Harness, figure: Callable[[str], None]
 ) -> None:
     # Given correctly signed deliveries stamped at each edge of the window and far beyond it
     answers: dict[int, Reply] = {}
@@ -743,7 +725,7 @@ def test_the_timestamp_window_is_five_minutes_either_way_to_the_second(
         body = MENAFN + f"\n{n}".encode()
         headers = signed(body, msg_id=f"msg_edge_{n}", timestamp=SIGNED_AT + offset)
         # When each arrives
-        answers[offset] = stack.post(body, headers)
+        answers[offset] = post(stack, body, headers)
     # Then those within 300 s either way are accepted, and the others refused as stale or early
     accepted = [offset for offset, reply in answers.items() if reply.status == 202]
     assert accepted == [offset for offset, inside in WINDOW_EDGES.items() if inside]
@@ -763,7 +745,7 @@ def test_the_timestamp_window_is_five_minutes_either_way_to_the_second(
 
 @pytest.mark.reliability
 def test_rotation_accepts_either_secret_and_a_list_with_both_signatures(
-    stack: Stack,
+    stack: Harness,
 ) -> None:
     # Given menafn's secret holds the current and the next key during a rotation
     stack.secretsmanager.put_secret_value(
@@ -773,11 +755,12 @@ def test_rotation_accepts_either_secret_and_a_list_with_both_signatures(
 
     # When deliveries are signed with the old key, the new key, and both (old one stale first)
     replies = [
-        stack.post(MENAFN, signed(MENAFN, msg_id="msg_old", secrets=(SECRET,))),
-        stack.post(
-            first, signed(first, content_type=JSON, msg_id="msg_new", secrets=(NEXT_SECRET,))
+        post(stack, MENAFN, signed(MENAFN, msg_id="msg_old", secrets=(SECRET,))),
+        post(
+            stack, first, signed(first, content_type=JSON, msg_id="msg_new", secrets=(NEXT_SECRET,))
         ),
-        stack.post(
+        post(
+            stack,
             second,
             signed(
                 second, content_type=JSON, msg_id="msg_both", secrets=(UNKNOWN_SECRET, NEXT_SECRET)
@@ -787,50 +770,50 @@ def test_rotation_accepts_either_secret_and_a_list_with_both_signatures(
 
     # Then each is accepted and stored
     assert [reply.status for reply in replies] == [202, 202, 202]
-    assert len(stack.objects()) == 3
+    assert len(inbound_objects(stack)) == 3
 
 
 # ------------------------------------------------------------------ size
 
 
 @pytest.mark.reliability
-def test_body_over_the_limit_is_refused_before_signature_or_parsing(stack: Stack) -> None:
+def test_body_over_the_limit_is_refused_before_signature_or_parsing(stack: Harness) -> None:
     # Given MAX_BODY + 1 bytes of garbage, unsigned and without a content type
     garbage = "{" * (MAX_BODY + 1)
 
     # When it arrives
-    reply = stack.send(rest_event(headers={}, body=garbage))
+    reply = send(stack, rest_event(headers={}, body=garbage))
 
     # Then it is a 413 (not 401, 415 or 400) stating the limit
     assert_refused(reply, 413, "body.too-large", str(MAX_BODY))
     assert reply.body["error"]["limit"] == MAX_BODY
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 @pytest.mark.reliability
 def test_signed_body_one_byte_over_the_limit_is_too_large(
-    stack: Stack, figure: Callable[[str], None]
+    stack: Harness, figure: Callable[[str], None]
 ) -> None:
     body = MENAFN + b" " * (MAX_BODY + 1 - len(MENAFN))
 
-    reply = stack.post(body, signed(body))
+    reply = post(stack, body, signed(body))
 
     assert_refused(reply, 413, "body.too-large")
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
     figure(
         f"a signed body of {MAX_BODY:,} + 1 bytes: 413 body.too-large with a JSON body, 0 stored"
     )
 
 
 @pytest.mark.reliability
-def test_base64_body_over_the_limit_is_refused_without_decoding(stack: Stack) -> None:
+def test_base64_body_over_the_limit_is_refused_without_decoding(stack: Harness) -> None:
     # Given a base64 body decoding to MAX_BODY + 1 bytes, and one that is not base64 at all
     encoded = base64.b64encode(b"\xff" * (MAX_BODY + 1)).decode()
     junk = "!" * (2 * MAX_BODY)
 
     # When they arrive
     replies = [
-        stack.send(rest_event(headers={}, body=body, base64_encoded=True))
+        send(stack, rest_event(headers={}, body=body, base64_encoded=True))
         for body in (encoded, junk)
     ]
 
@@ -856,14 +839,14 @@ def test_base64_body_over_the_limit_is_refused_without_decoding(stack: Stack) ->
     ],
 )
 def test_unsupported_content_type_is_refused(
-    stack: Stack, content_type: str | None, code: str
+    stack: Harness, content_type: str | None, code: str
 ) -> None:
     # Given a correctly signed article sent with an unsupported content type
-    reply = stack.post(MENAFN, signed(MENAFN, content_type=content_type))
+    reply = post(stack, MENAFN, signed(MENAFN, content_type=content_type))
 
     # Then it is a 415 that names what is accepted, and nothing is stored
     assert_refused(reply, 415, code, "content-type")
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
     if code == "media-type.unsupported":
         assert "application/ninjs+json" in reply.message
 
@@ -889,7 +872,7 @@ BAD_JSON = {
 @pytest.mark.reliability
 @pytest.mark.parametrize(("body", "code", "words"), BAD_JSON.values(), ids=BAD_JSON.keys())
 def test_malformed_json_body_is_a_bad_request(
-    stack: Stack, body: bytes, code: str, words: str
+    stack: Harness, body: bytes, code: str, words: str
 ) -> None:
     # Given a correctly signed JSON delivery whose body is not acceptable JSON
     event = rest_event(
@@ -899,11 +882,11 @@ def test_malformed_json_body_is_a_bad_request(
     )
 
     # When it arrives
-    reply = stack.send(event)
+    reply = send(stack, event)
 
     # Then it is a 400 naming the problem, and nothing is stored
     assert_refused(reply, 400, code, words)
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 BAD_TEXT = {
@@ -918,43 +901,43 @@ BAD_TEXT = {
 @pytest.mark.reliability
 @pytest.mark.parametrize(("body", "code", "words"), BAD_TEXT.values(), ids=BAD_TEXT.keys())
 def test_malformed_text_body_is_a_bad_request(
-    stack: Stack, body: bytes, code: str, words: str
+    stack: Harness, body: bytes, code: str, words: str
 ) -> None:
     event = rest_event(
         headers=signed(body), body=base64.b64encode(body).decode(), base64_encoded=True
     )
 
-    reply = stack.send(event)
+    reply = send(stack, event)
 
     assert_refused(reply, 400, code, words)
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 BAD_BASE64 = ["not base64!", "QUJDRA", "QUJ@RA==", "QUJDä===", "QUJD\nRA=="]
 
 
 @pytest.mark.parametrize("body", BAD_BASE64)
-def test_body_marked_base64_that_is_not_is_a_bad_request(stack: Stack, body: str) -> None:
+def test_body_marked_base64_that_is_not_is_a_bad_request(stack: Harness, body: str) -> None:
     # Given an event flagged isBase64Encoded whose body does not decode
     event = rest_event(headers=signed(MENAFN), body=body, base64_encoded=True)
 
     # When it arrives
-    reply = stack.send(event)
+    reply = send(stack, event)
 
     # Then it is a 400, not a 500
     assert_refused(reply, 400, "body.base64", "base64")
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 # -------------------------------------------------------- not an article
 
 
-def test_ninjs_with_schema_errors_lists_every_error_with_its_pointer(stack: Stack) -> None:
+def test_ninjs_with_schema_errors_lists_every_error_with_its_pointer(stack: Harness) -> None:
     # Given a signed ninjs document with a bad pubstatus and a bad versioncreated
     body = ninjs_bytes(pubstatus="published", versioncreated="yesterday")
 
     # When it arrives
-    reply = stack.post(body, signed(body, content_type=JSON))
+    reply = post(stack, body, signed(body, content_type=JSON))
 
     # Then it is a 422 listing both errors with JSON pointers, and nothing is stored
     assert_refused(reply, 422, "article.invalid", "not a valid article", "2 problems")
@@ -962,7 +945,7 @@ def test_ninjs_with_schema_errors_lists_every_error_with_its_pointer(stack: Stac
     assert [error["pointer"] for error in errors] == ["/pub_status", "/version_created"]
     assert "'published' is not one of" in errors[0]["message"]
     assert "date-time" in errors[1]["message"]
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 @pytest.mark.parametrize(
@@ -977,21 +960,21 @@ def test_ninjs_with_schema_errors_lists_every_error_with_its_pointer(stack: Stac
     ids=["no uri", "numeric uri", "boolean version", "array", "string"],
 )
 def test_json_that_is_not_ninjs_is_unprocessable(
-    stack: Stack, document: Any, pointer: str, words: str
+    stack: Harness, document: Any, pointer: str, words: str
 ) -> None:
     body = json.dumps(document).encode()
 
-    reply = stack.post(body, signed(body, content_type=JSON))
+    reply = post(stack, body, signed(body, content_type=JSON))
 
     assert_refused(reply, 422, "article.invalid", words)
     assert reply.body["error"]["errors"][0]["pointer"] == pointer
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
-def test_text_with_a_headline_but_no_body_is_unprocessable(stack: Stack) -> None:
+def test_text_with_a_headline_but_no_body_is_unprocessable(stack: Harness) -> None:
     body = b"Gulf ports report busier third quarter\n\n\n"
 
-    reply = stack.post(body, signed(body))
+    reply = post(stack, body, signed(body))
 
     assert_refused(reply, 422, "article.invalid", "no body")
     assert reply.body["error"]["errors"] == [
@@ -1001,16 +984,16 @@ def test_text_with_a_headline_but_no_body_is_unprocessable(stack: Stack) -> None
             "message": "the article has a headline but no body",
         }
     ]
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
-def test_uri_over_the_schema_limit_is_unprocessable(stack: Stack) -> None:
+def test_uri_over_the_schema_limit_is_unprocessable(stack: Harness) -> None:
     body = ninjs_bytes(uri="urn:x:" + "a" * 3000)
 
-    reply = stack.post(body, signed(body, content_type=JSON))
+    reply = post(stack, body, signed(body, content_type=JSON))
 
     assert_refused(reply, 422, "article.invalid", "/uri")
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 # --------------------------------------------------- providers and routes
@@ -1036,38 +1019,40 @@ HOSTILE_PROVIDERS = {
 @pytest.mark.parametrize(
     ("provider", "code"), HOSTILE_PROVIDERS.values(), ids=HOSTILE_PROVIDERS.keys()
 )
-def test_unknown_or_malformed_provider_is_not_found(stack: Stack, provider: str, code: str) -> None:
+def test_unknown_or_malformed_provider_is_not_found(
+    stack: Harness, provider: str, code: str
+) -> None:
     # Given a correctly signed delivery posted for a provider id that is no registered provider
-    reply = stack.post(MENAFN, signed(MENAFN), provider=provider)
+    reply = post(stack, MENAFN, signed(MENAFN), provider=provider)
 
     # Then it is a JSON 404 that does not echo the id, and nothing is stored anywhere
     assert_refused(reply, 404, code)
     if provider:
         assert provider not in reply.message
-    assert stack.objects("") == {}
+    assert inbound_objects(stack, "") == {}
 
 
 @pytest.mark.parametrize(
     "path",
     ["/v1/providers/menafn", "/v1/providers/../../articles", "/v1/providers/a/b/articles", "/"],
 )
-def test_unknown_route_is_a_json_not_found(stack: Stack, path: str) -> None:
-    reply = stack.send(rest_event(path=path, headers=signed(MENAFN), body=MENAFN.decode()))
+def test_unknown_route_is_a_json_not_found(stack: Harness, path: str) -> None:
+    reply = send(stack, rest_event(path=path, headers=signed(MENAFN), body=MENAFN.decode()))
 
     assert_refused(reply, 404, "route.not-found", "no such route")
-    assert stack.objects("") == {}
+    assert inbound_objects(stack, "") == {}
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"])
-def test_other_method_on_the_articles_route_is_not_allowed(stack: Stack, method: str) -> None:
-    reply = stack.send(rest_event(method=method, headers=signed(MENAFN), body=MENAFN.decode()))
+def test_other_method_on_the_articles_route_is_not_allowed(stack: Harness, method: str) -> None:
+    reply = send(stack, rest_event(method=method, headers=signed(MENAFN), body=MENAFN.decode()))
 
     assert_refused(reply, 405, "method.not-allowed", "POST")
     assert reply.headers["allow"] == "POST"
 
 
-def test_other_method_in_an_http_api_event_is_not_allowed(stack: Stack) -> None:
-    reply = stack.send(http_event(method="GET"))
+def test_other_method_in_an_http_api_event_is_not_allowed(stack: Harness) -> None:
+    reply = send(stack, http_event(method="GET"))
 
     assert_refused(reply, 405, "method.not-allowed")
 
@@ -1091,29 +1076,31 @@ HOSTILE_URIS = {
 @pytest.mark.reliability
 @pytest.mark.parametrize("uri", HOSTILE_URIS.values(), ids=HOSTILE_URIS.keys())
 def test_hostile_article_id_can_only_name_a_key_under_the_providers_prefix(
-    stack: Stack, uri: str
+    stack: Harness, uri: str
 ) -> None:
     # Given a signed ninjs article whose uri and version try to escape the inbound prefix
     body = ninjs_bytes(uri=uri, version="../\u202e1")
 
     # When it arrives
-    reply = stack.post(body, signed(body, content_type=JSON))
+    reply = post(stack, body, signed(body, content_type=JSON))
 
     # Then it is stored under inbound/menafn/<date>/ with an allow-listed name, and only there
     assert reply.status == 202, reply.body
     assert KEY_SHAPE.fullmatch(reply.body["key"])
-    assert stack.objects() == {reply.body["key"]: body}
-    assert set(stack.objects("")) - set(stack.objects("receipts/")) == {reply.body["key"]}
+    assert inbound_objects(stack) == {reply.body["key"]: body}
+    assert set(inbound_objects(stack, "")) - set(inbound_objects(stack, "receipts/")) == {
+        reply.body["key"]
+    }
 
 
 @pytest.mark.reliability
-def test_distinct_hostile_uris_get_distinct_keys(stack: Stack) -> None:
+def test_distinct_hostile_uris_get_distinct_keys(stack: Harness) -> None:
     # Given two uris that clean to the same characters
     bodies = [ninjs_bytes(uri="urn:a/../b"), ninjs_bytes(uri="urn:a/./b")]
 
     # When both are delivered
     keys = {
-        stack.post(b, signed(b, content_type=JSON, msg_id=f"msg_{i}")).body["key"]
+        post(stack, b, signed(b, content_type=JSON, msg_id=f"msg_{i}")).body["key"]
         for i, b in enumerate(bodies)
     }
 
@@ -1148,12 +1135,12 @@ def hostile_catalogue() -> dict[str, tuple[dict[str, Any], int]]:
 
 @pytest.mark.reliability
 def test_the_hostile_input_catalogue_is_refused_or_kept_under_the_providers_prefix(
-    stack: Stack, figure: Callable[[str], None]
+    stack: Harness, figure: Callable[[str], None]
 ) -> None:
     # Given hostile JSON, text and base64 bodies, provider ids and article ids, each signed
     catalogue = hostile_catalogue()
     # When each arrives
-    replies = {name: stack.send(event) for name, (event, _) in catalogue.items()}
+    replies = {name: send(stack, event) for name, (event, _) in catalogue.items()}
     # Then each gets the answer it must, with a JSON body; none is a server error
     wrong = {
         name: (reply.status, reply.body)
@@ -1164,7 +1151,7 @@ def test_the_hostile_input_catalogue_is_refused_or_kept_under_the_providers_pref
     refused = [reply for reply in replies.values() if reply.status != 202]
     assert all(reply.code and reply.message for reply in refused)
     # And what was accepted is stored only under inbound/menafn/<date>/ with a safe name
-    stored = set(stack.objects("")) - set(stack.objects("receipts/"))
+    stored = set(inbound_objects(stack, "")) - set(inbound_objects(stack, "receipts/"))
     assert all(KEY_SHAPE.fullmatch(key) for key in stored)
     assert stored == {reply.body["key"] for reply in replies.values() if reply.status == 202}
     statuses = Counter(reply.status for reply in replies.values())
@@ -1180,7 +1167,7 @@ def test_the_hostile_input_catalogue_is_refused_or_kept_under_the_providers_pref
 
 
 def test_unusable_secret_is_a_server_fault_that_leaks_nothing(
-    stack: Stack, logs: io.StringIO
+    stack: Harness, logs: io.StringIO
 ) -> None:
     # Given menafn's stored secret is not valid base64
     broken = "whsec_!!this-is-not-base64!!"
@@ -1189,7 +1176,7 @@ def test_unusable_secret_is_a_server_fault_that_leaks_nothing(
     )
 
     # When a delivery arrives
-    reply = stack.post(MENAFN, signed(MENAFN))
+    reply = post(stack, MENAFN, signed(MENAFN))
 
     # Then it is a JSON 500 without the secret or a traceback, and the fault is logged
     assert_refused(reply, 500, "server.misconfigured", "misconfigured")
@@ -1200,16 +1187,16 @@ def test_unusable_secret_is_a_server_fault_that_leaks_nothing(
     assert fault["message"] == "webhook secret is unusable"
     assert fault["exception_name"] == "SecretError"
     assert broken not in logs.getvalue()
-    assert stack.objects("") == {}
+    assert inbound_objects(stack, "") == {}
 
 
 @pytest.mark.reliability
-def test_storage_failure_is_a_retryable_server_fault(stack: Stack) -> None:
+def test_storage_failure_is_a_retryable_server_fault(stack: Harness) -> None:
     # Given the inbound bucket is gone
     stack.webhook.store = Bucket(stack.s3, "no-such-bucket")
 
     # When a valid delivery arrives
-    reply = stack.post(MENAFN, signed(MENAFN))
+    reply = post(stack, MENAFN, signed(MENAFN))
 
     # Then it is a JSON 503 the sender should retry, with no AWS error text in it
     assert_refused(reply, 503, "server.unavailable", "retry")
@@ -1217,7 +1204,7 @@ def test_storage_failure_is_a_retryable_server_fault(stack: Stack) -> None:
     assert "NoSuchBucket" not in json.dumps(reply.body)
 
 
-def test_unexpected_failure_is_a_json_500(stack: Stack) -> None:
+def test_unexpected_failure_is_a_json_500(stack: Harness) -> None:
     # Given a secret source that fails in a way nobody planned for
     class Exploding:
         def for_provider(self, provider: str) -> list[str]:
@@ -1226,7 +1213,7 @@ def test_unexpected_failure_is_a_json_500(stack: Stack) -> None:
     stack.webhook.secrets = Exploding()
 
     # When a delivery arrives
-    reply = stack.post(MENAFN, signed(MENAFN))
+    reply = post(stack, MENAFN, signed(MENAFN))
 
     # Then the answer is a JSON 500 that says nothing of the cause
     assert_refused(reply, 500, "server.error")
@@ -1237,11 +1224,11 @@ def test_unexpected_failure_is_a_json_500(stack: Stack) -> None:
 
 
 def test_delivery_is_logged_with_correlation_id_provider_and_article_and_counted(
-    stack: Stack, logs: io.StringIO, capsys: pytest.CaptureFixture[str]
+    stack: Harness, logs: io.StringIO, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given an accepted delivery and a refused (stale) one
-    stack.post(MENAFN, signed(MENAFN))
-    stack.post(MENAFN, signed(MENAFN, timestamp=SIGNED_AT - 1000, msg_id="msg_late"))
+    post(stack, MENAFN, signed(MENAFN))
+    post(stack, MENAFN, signed(MENAFN, timestamp=SIGNED_AT - 1000, msg_id="msg_late"))
 
     # Then the acceptance is logged with the request's correlation id, provider and article id
     accepted, refused = log_records(logs)
@@ -1282,7 +1269,7 @@ def test_handler_builds_its_collaborators_from_the_environment(
     create_secrets(
         boto3.client("secretsmanager", region_name=NAMES.region), NAMES, {"menafn": SECRET}
     )
-    caches = (clients.s3, clients.secretsmanager, default_webhook)
+    caches = (clients.s3, clients.secretsmanager, build_webhook)
     for cached in caches:
         cached.cache_clear()
     now = int(datetime.now(UTC).timestamp())
@@ -1378,7 +1365,7 @@ def status_classes(answers: Counter[int]) -> str:
 
 @pytest.mark.reliability
 def test_arbitrary_bodies_and_headers_never_get_a_server_error(
-    stack: Stack, figure: Callable[[str], None]
+    stack: Harness, figure: Callable[[str], None]
 ) -> None:
     answers: Counter[int] = Counter()
 
@@ -1410,7 +1397,7 @@ def test_arbitrary_bodies_and_headers_never_get_a_server_error(
         )
 
         # When it arrives
-        reply = stack.send(delivery)
+        reply = send(stack, delivery)
         event(f"{reply.status} {reply.body.get('error', {}).get('code', '')}")
         answers[reply.status] += 1
 
@@ -1435,7 +1422,7 @@ def test_arbitrary_bodies_and_headers_never_get_a_server_error(
 
 @pytest.mark.reliability
 def test_correctly_signed_arbitrary_bodies_never_get_a_server_error(
-    stack: Stack, figure: Callable[[str], None]
+    stack: Harness, figure: Callable[[str], None]
 ) -> None:
     answers: Counter[int] = Counter()
 
@@ -1471,7 +1458,7 @@ def test_correctly_signed_arbitrary_bodies_never_get_a_server_error(
         )
 
         # When it arrives
-        reply = stack.send(delivery)
+        reply = send(stack, delivery)
         event(f"{reply.status} {reply.body.get('error', {}).get('code', '')}")
         answers[reply.status] += 1
 
@@ -1517,19 +1504,19 @@ RSS_FEED = (
     ],
 )
 def test_agency_xml_is_taken_at_the_door_and_stored_as_xml(
-    stack: Stack, content_type: str, body: bytes
+    stack: Harness, content_type: str, body: bytes
 ) -> None:
     # Given a signed delivery in one of the agencies' XML formats, under its media type
-    reply = stack.post(body, signed(body, content_type=content_type))
+    reply = post(stack, body, signed(body, content_type=content_type))
     # Then it is accepted and stored byte for byte under an .xml key
     assert reply.status == 202, reply.body
     assert reply.body["key"].endswith(".xml")
-    assert stack.objects() == {reply.body["key"]: body}
+    assert inbound_objects(stack) == {reply.body["key"]: body}
 
 
-def test_a_delivery_of_several_items_is_answered_with_every_items_id(stack: Stack) -> None:
+def test_a_delivery_of_several_items_is_answered_with_every_items_id(stack: Harness) -> None:
     # Given a NewsML-G2 message: two stories and a package
-    reply = stack.post(G2_MESSAGE, signed(G2_MESSAGE, content_type="application/xml"))
+    reply = post(stack, G2_MESSAGE, signed(G2_MESSAGE, content_type="application/xml"))
     # Then it is stored once, and the answer names each story's id and the package's refusal
     assert reply.status == 202
     sha = hashlib.sha256(G2_MESSAGE).hexdigest()
@@ -1541,17 +1528,17 @@ def test_a_delivery_of_several_items_is_answered_with_every_items_id(stack: Stac
     assert first["id"].startswith("261201-99-000101-")
     assert "-v1-" in first["id"]
     assert (package["item"], package["refused"]) == (2, "input.item-class")
-    assert len(stack.objects()) == 1
+    assert len(inbound_objects(stack)) == 1
 
 
-def test_an_invalid_item_in_a_message_refuses_it_naming_the_item(stack: Stack) -> None:
+def test_an_invalid_item_in_a_message_refuses_it_naming_the_item(stack: Harness) -> None:
     # Given a message whose second story has no guid
     body = G2_MESSAGE.replace(b' guid="urn:newsml:dpa.com:20090101:261201-99-000102"', b"", 1)
-    reply = stack.post(body, signed(body, content_type="application/xml"))
+    reply = post(stack, body, signed(body, content_type="application/xml"))
     # Then it is a 422 pointing at that item, and nothing is stored
     assert_refused(reply, 422, "article.invalid")
     assert [e["pointer"] for e in reply.body["error"]["errors"]] == ["/items/1/uri"]
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}
 
 
 @pytest.mark.parametrize(
@@ -1564,8 +1551,8 @@ def test_an_invalid_item_in_a_message_refuses_it_naming_the_item(stack: Stack) -
     ],
 )
 def test_what_no_reader_claims_is_a_400_naming_why(
-    stack: Stack, body: bytes, content_type: str, code: str
+    stack: Harness, body: bytes, content_type: str, code: str
 ) -> None:
-    reply = stack.post(body, signed(body, content_type=content_type))
+    reply = post(stack, body, signed(body, content_type=content_type))
     assert_refused(reply, 400, code)
-    assert stack.objects() == {}
+    assert inbound_objects(stack) == {}

@@ -206,9 +206,5 @@ def iso(moment: datetime) -> str:
     return utc(moment).isoformat()
 
 
-def moment_text(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
-
-
 def hour_text(hour: datetime) -> str:
     return f"{hour:%Y-%m-%d %H:%M}–{hour + HOUR:%H:%M} UTC"

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-OVERDUE_RULE = "kill.overdue"
+from clearance.contracts.vocabulary import EventKind, Rule, TimerKind
 
 
 class KillVerdict(StrEnum):
@@ -55,12 +55,12 @@ class KillStatus:
 
 
 def is_kill(record: Mapping[str, Any]) -> bool:
-    return _event(record).get("kind") == "kill"
+    return _event(record).get("kind") == EventKind.KILL
 
 
 def is_kill_deadline(record: Mapping[str, Any]) -> bool:
     event = _event(record)
-    return event.get("kind") == "timer" and event.get("timer") == "kill-deadline"
+    return event.get("kind") == EventKind.TIMER and event.get("timer") == TimerKind.KILL_DEADLINE
 
 
 def kill_statuses(
@@ -102,7 +102,9 @@ def _status(
     removals = [item for record in (kill, *later) for item in record.get("removed") or []]
     times = [moment for item in removals if (moment := _moment(item.get("removed_at")))]
     last = max(times, default=received)
-    flagged = any(f.get("rule_id") == OVERDUE_RULE for r in later for f in r.get("findings") or [])
+    flagged = any(
+        f.get("rule_id") == Rule.KILL_OVERDUE for r in later for f in r.get("findings") or []
+    )
     late = deadline is not None and (
         (last is not None and last > deadline) or (bool(remaining) and now > deadline)
     )

@@ -68,12 +68,6 @@ class AuditQuery:
         return {name: value for name, value in values.items() if value}
 
 
-@dataclass(frozen=True, slots=True)
-class Listed:
-    key: str
-    modified: datetime
-
-
 def parse_query(params: Mapping[str, str | None]) -> AuditQuery:
     unknown = sorted(set(params) - set(PARAMETERS))
     if unknown:
@@ -173,31 +167,6 @@ def day_prefix(day: str, query: AuditQuery) -> str:
         if query.outcome:
             prefix += f"{query.outcome}/"
     return prefix
-
-
-def newest_first(listed: list[Listed], day: str, query: AuditQuery) -> list[Listed]:
-    """The day's keys that pass the key filters, newest first, after the cursor."""
-    chosen = [item for item in listed if _key_matches(item.key, query)]
-    chosen.sort(key=lambda item: (item.modified, item.key), reverse=True)
-    if query.after and query.after.day == day:
-        stop = (datetime.fromisoformat(query.after.modified), query.after.key)
-        chosen = [item for item in chosen if (item.modified, item.key) < stop]
-    return chosen
-
-
-def _key_matches(key: str, query: AuditQuery) -> bool:
-    parts = keys.parse_decision_key(key)
-    if parts is None:
-        return False
-    return (query.provider in (None, parts.provider)) and (query.outcome in (None, parts.outcome))
-
-
-def needs_record(query: AuditQuery) -> bool:
-    """Whether the key alone cannot decide: a rule filter, or a bound inside a day."""
-    partial = any(
-        bound is not None and bound.time() != time() for bound in (query.start, query.end)
-    )
-    return query.rule is not None or partial
 
 
 def record_matches(record: Mapping[str, Any], query: AuditQuery) -> bool:

@@ -8,10 +8,7 @@ The private key never leaves KMS.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
 from typing import TYPE_CHECKING, Final
-
-from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
@@ -40,31 +37,6 @@ class KmsSigner:
             SigningAlgorithm=ALGORITHM,
         )
         return response["Signature"]
-
-
-class KmsVerifier:
-    """Trusts only the signing keys it is given: a digest naming any other key is not ours."""
-
-    def __init__(self, client: KMSClient, trusted_keys: Collection[str]) -> None:
-        self.client = client
-        self.trusted_keys = frozenset(trusted_keys)
-
-    def verify(self, message: bytes, signature: bytes, key_id: str, algorithm: str) -> bool:
-        if key_id not in self.trusted_keys or algorithm != ALGORITHM:
-            return False
-        try:
-            response = self.client.verify(
-                KeyId=key_id,
-                Message=hashlib.sha256(message).digest(),
-                MessageType="DIGEST",
-                Signature=signature,
-                SigningAlgorithm=ALGORITHM,
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "KMSInvalidSignatureException":
-                return False
-            raise
-        return bool(response["SignatureValid"])
 
 
 def public_key_der(client: KMSClient, key_id: str) -> bytes:

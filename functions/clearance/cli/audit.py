@@ -186,7 +186,7 @@ def _run(args: argparse.Namespace, log: AuditLog, out: TextIO) -> int:
             out.write(f"more: --next {page.next_token}\n")
         return 0
     if args.audit_command == "export":
-        target = open(args.out, "w", encoding="utf-8", newline="") if args.out else out  # noqa: SIM115
+        target = open(args.out, "w", encoding="utf-8", newline="") if args.out else out  # noqa: SIM115 - closed below unless it is stdout
         try:
             export(log.records(query), args.format, target)
         finally:

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from clearance.cli import story
 from clearance.contracts import media
 from clearance.contracts.keys import CLEARED, DECISIONS, INBOUND
+from clearance.contracts.vocabulary import FEED, EventKind
 from clearance.decide.findings import Finding, main_finding
 from clearance.ingest.article import ArticleError
 from clearance.ingest.parse import read_delivery
@@ -197,8 +198,8 @@ def decisions(stack: LocalStack) -> dict[str, dict[str, Any]]:
         for item in page.get("Contents", []):
             body = stack.s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
             record = json.loads(body)
-            event = record.get("event") or {"kind": "delivery"}
-            if event["kind"] == "delivery" or event.get("by") == "feed":
+            event = record.get("event") or {"kind": EventKind.DELIVERY}
+            if event["kind"] == EventKind.DELIVERY or event.get("by") == FEED:
                 found.setdefault(record["source"]["sha256"], record)
     return found
 
@@ -322,15 +323,7 @@ def run(samples: Path, out: Path) -> int:
     (out / "decisions.jsonl").write_text(
         "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records.values())
     )
-    html = sorted(p for p in cleared if p.suffix == ".html")
-    print(f"cleared copies: {out / 'cleared'}/" + (f" (e.g. open {html[0]})" if html else ""))
-    print(
-        f"every decision: {out / 'decisions.jsonl'}; the functions' logs: {out / 'functions.log'}"
-    )
-    print(f"review the audit: .venv/bin/clearance serve --data {state}  (brings this run back)")
-    print(f"  then: curl '{SERVE_API}/v1/audit?provider=menafn'")
-    print(f"    or: {CLI_ENVIRONMENT} .venv/bin/clearance audit list")
-    print(f"    or: aws --endpoint-url {SERVE_ENDPOINT} s3 ls s3://{audit}/{DECISIONS} --recursive")
+    _print_where(out, state, audit, cleared)
     print(f"done in {time.monotonic() - started:.1f} s")
     if count < expected:
         missing = [
@@ -341,6 +334,19 @@ def run(samples: Path, out: Path) -> int:
         print(f"demo: {expected - count} decisions missing after {WAIT_SECONDS:.0f} s: {missing}")
         return 1
     return 0
+
+
+def _print_where(out: Path, state: Path, audit: str, cleared: list[Path]) -> None:
+    """Where the run left its copies, decisions and logs, and how to bring it back to review."""
+    html = sorted(p for p in cleared if p.suffix == ".html")
+    print(f"cleared copies: {out / 'cleared'}/" + (f" (e.g. open {html[0]})" if html else ""))
+    print(
+        f"every decision: {out / 'decisions.jsonl'}; the functions' logs: {out / 'functions.log'}"
+    )
+    print(f"review the audit: .venv/bin/clearance serve --data {state}  (brings this run back)")
+    print(f"  then: curl '{SERVE_API}/v1/audit?provider=menafn'")
+    print(f"    or: {CLI_ENVIRONMENT} .venv/bin/clearance audit list")
+    print(f"    or: aws --endpoint-url {SERVE_ENDPOINT} s3 ls s3://{audit}/{DECISIONS} --recursive")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,8 +18,9 @@ from typing import Any, TextIO
 from clearance.aws import clients
 from clearance.lifecycle.state import Status
 from clearance.local.resources import Names
-from clearance.services.config import ProcessorConfig
-from clearance.services.review import Reviews, default_reviews
+from clearance.services import wiring
+from clearance.services.config import ReviewConfig
+from clearance.services.review import Reviews
 
 
 def add_review_commands(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -77,7 +78,7 @@ _PAST = {"approve": "approved", "reject": "rejected"}
 
 def open_reviews() -> Reviews:
     environment = {**Names().environment(), **os.environ}
-    return default_reviews(ProcessorConfig.from_env(environment))
+    return wiring.build_reviews(ReviewConfig.from_env(environment))
 
 
 def _only_held_version(reviews: Reviews, article_id: str) -> str | None:

@@ -124,13 +124,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _started(args: argparse.Namespace) -> LocalStack:
-    from clearance.local.stack import (  # noqa: PLC0415
+    from clearance.local.stack import (  # noqa: PLC0415 - keeps `clearance check` light
         LocalStack,
         StackError,
         check_loopback,
         read_secrets_file,
     )
-    from clearance.terms.policy import PolicySet  # noqa: PLC0415
+    from clearance.terms.policy import PolicySet  # noqa: PLC0415 - keeps `clearance check` light
 
     check_loopback(args.host)
     secrets = None
@@ -192,7 +192,7 @@ def _stopped(stack: LocalStack, data: Path | None) -> int:
 
 
 def _describe(stack: LocalStack, dev_secret: str, data: Path | None) -> None:
-    from clearance.local.usage import development_api_key  # noqa: PLC0415
+    from clearance.local.usage import development_api_key  # noqa: PLC0415 - keeps `clearance check` light
 
     names = stack.names
     width = max(len(role) for role in ("inbound", "cleared", "quarantine", "audit"))

@@ -33,16 +33,19 @@ from typing import Any
 
 from clearance.contracts.schemafiles import load_schema
 
+# The top of each part of the layout. The functions' IAM policies in template.yaml grant these
+# prefixes, and tests/integration/test_template.py derives its expectations from them.
 INBOUND = "inbound/"
 RECEIPTS = "receipts/"
 CLEARED = "cleared/"
 TOMBSTONES = "tombstones/"
 QUARANTINE = "quarantine/"
-DECISIONS = "audit/decisions/"
-ARTICLE_POINTERS = "audit/articles/"
-DIGESTS = "audit/digests/"
-SEGMENTS = "audit/segments/"
-POLICIES = "audit/policies/"
+AUDIT = "audit/"
+DECISIONS = f"{AUDIT}decisions/"
+ARTICLE_POINTERS = f"{AUDIT}articles/"
+DIGESTS = f"{AUDIT}digests/"
+SEGMENTS = f"{AUDIT}segments/"
+POLICIES = f"{AUDIT}policies/"
 
 PROVIDER_ID = re.compile(load_schema("common.schema.json")["$defs"]["provider_id"]["pattern"])
 """A provider id, as `schemas/common.schema.json` defines it for every schema."""
@@ -52,7 +55,6 @@ UNKNOWN_PROVIDER = "unknown"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _DECISION_DAY = re.compile(r"dt=(\d{4}-\d{2}-\d{2})/")
 _DIGEST = re.compile(r"(\d{4})/(\d{2})/(\d{2})/(\d{2})\.json")
-_SEGMENT = re.compile(r"dt=(\d{4})-(\d{2})-(\d{2})/(\d{2})\.jsonl\.gz")
 
 
 def safe_segment(value: str, max_length: int = MAX_SEGMENT) -> str:
@@ -248,11 +250,6 @@ def segment_key(hour: datetime) -> str:
 
 def segment_day_prefix(day: str) -> str:
     return f"{SEGMENTS}dt={day}/"
-
-
-def hour_of_segment_key(key: str) -> datetime | None:
-    """The hour a segment key names, or None for a key that names none."""
-    return _hour_named(_SEGMENT, SEGMENTS, key)
 
 
 def _hour_named(layout: re.Pattern[str], prefix: str, key: str) -> datetime | None:

@@ -15,7 +15,7 @@ import functools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-import jsonschema.validators  # type: ignore[import-untyped, unused-ignore]
+import jsonschema.validators
 import re2
 
 __all__ = ["PolicyValidator", "UnsupportedPatternError", "compile_re2"]
@@ -117,7 +117,7 @@ def _is_valid(errors: Iterator[Any]) -> bool:
     return next(errors, None) is None
 
 
-def _evaluated_property_keys(validator: Any, instance: Any, schema: Any) -> list[Any]:
+def _evaluated_property_keys(validator: Any, instance: Any, schema: Any) -> list[Any]:  # noqa: PLR0912 - jsonschema's own, line for line
     if validator.is_type(schema, "boolean"):
         return []
     evaluated_keys: list[Any] = []
@@ -204,7 +204,7 @@ def _unevaluated_properties(
             yield jsonschema.ValidationError(error % _extras_msg(unevaluated_keys))
 
 
-PolicyValidator: Any = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+PolicyValidator: Any = jsonschema.validators.extend(  # type: ignore[no-untyped-call]  # untyped in the stubs
     jsonschema.Draft202012Validator,
     {
         "additionalProperties": _additional_properties,

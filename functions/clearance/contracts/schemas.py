@@ -19,8 +19,6 @@ from clearance.contracts.schemafiles import load_schema, schema_dir
 
 __all__ = ["compile_schema", "load_schema", "registry", "schema_dir", "validator_for"]
 
-SCHEMA_BASE = "https://clearance.example/schemas/"
-
 
 @cache
 def registry() -> Registry[Any]:

@@ -110,12 +110,23 @@ def resolve(notice: Notice, article: Article) -> tuple[AttachedNotice | None, li
         ]
     if same_text(registered, delivered):
         return attach(registered, True), []
+    return _differing(notice, article, registered, delivered)
+
+
+def _differing(
+    notice: Notice, article: Article, registered: str, delivered: str
+) -> tuple[AttachedNotice, list[Finding]]:
+    """A delivered notice unlike the registered text: a form of it the terms allow, or the
+    registered text attached, with a finding that says whether a person must review it."""
+    rule_id = f"notice.{notice.id}"
+    pointer = f"/{notice.delivered_in}" if notice.delivered_in else ""
     for variant in notice.variants:
         slots = match_form(variant, delivered)
         if slots is not None:
-            return attach(fill(variant, slots), True, slots), []
+            return _attached(notice, article, fill(variant, slots), True, slots), []
+    attached = _attached(notice, article, registered, True, {})
     if notice.verbatim:
-        return attach(registered, True), [
+        return attached, [
             Finding(
                 rule_id,
                 pointer,
@@ -125,7 +136,7 @@ def resolve(notice: Notice, article: Article) -> tuple[AttachedNotice | None, li
                 brief(difference(registered, delivered), 1000),
             )
         ]
-    return attach(registered, True), [
+    return attached, [
         Finding(
             rule_id,
             pointer,

@@ -27,6 +27,8 @@ class Decision:
     renditions: tuple[Rendition, ...] = field(default=())
     licensee: Licensee | None = None
     release_at: datetime | None = None
+    expires_at: datetime | None = None
+    """When a cleared copy must come down (the licence's end or the article's own expiry)."""
     item: int | None = None
     """Its place in a delivery of several items; None when the item is the delivery."""
 

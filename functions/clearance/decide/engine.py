@@ -12,6 +12,7 @@ from typing import Any
 
 from clearance.contracts.pointers import brief
 from clearance.contracts.schemas import validator_for
+from clearance.contracts.vocabulary import Rule
 from clearance.decide.decision import Approval, Decision, Identified, Prior
 from clearance.decide.evaluate import evaluate
 from clearance.decide.findings import Finding, Outcome, Severity, outcome_of, schema_findings
@@ -63,15 +64,7 @@ def decide(identified: Identified, *, now: datetime, licensee: Licensee, prior: 
         findings.append(_KILLED)
     outcome = outcome_of(findings)
     if prior.approval is not None and outcome is Outcome.HELD:
-        approval = prior.approval
-        findings.append(
-            Finding(
-                "review.approved",
-                "",
-                Severity.INFO,
-                brief(f"approved by {approval.reviewer}: {approval.reason}"),
-            )
-        )
+        findings.append(_approved(prior.approval))
         outcome = Outcome.CLEARED
     context["notices"] = evaluation.notices
     if outcome is not Outcome.CLEARED:
@@ -96,7 +89,18 @@ def decide(identified: Identified, *, now: datetime, licensee: Licensee, prior: 
         tuple(findings),
         cleared=None if problems else cleared,
         renditions=() if problems else renditions,
+        expires_at=evaluation.expires_at,
         **context,
+    )
+
+
+def _approved(approval: Approval) -> Finding:
+    """A reviewer's approval, on the record of the decision it clears."""
+    return Finding(
+        "review.approved",
+        "",
+        Severity.INFO,
+        brief(f"approved by {approval.reviewer}: {approval.reason}"),
     )
 
 
@@ -144,7 +148,7 @@ def clear(
 
 
 _KILLED = Finding(
-    "article.killed",
+    Rule.KILLED,
     "/uri",
     Severity.CRITICAL,
     "the provider withdrew this article; later deliveries of it are not republished",
@@ -173,7 +177,7 @@ def _kill_notice(policy: Policy) -> tuple[Finding, ...]:
     within = f" within {hours} hour{'s' if hours != 1 else ''}" if hours else ""
     return (
         Finding(
-            "article.withdrawn",
+            Rule.WITHDRAWN,
             "/pub_status",
             Severity.INFO,
             f"{policy.name} cancelled this article: remove every cleared copy{within}",

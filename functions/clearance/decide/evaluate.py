@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from clearance.contracts.pointers import brief, error_pointer
 from clearance.contracts.territory import territory_code
+from clearance.contracts.vocabulary import Rule
 from clearance.decide.attribution import AttachedNotice, resolve
 from clearance.decide.findings import Finding, Severity
 from clearance.decide.licence import embedded_verdict, feed_verdict, policy_verdict, published
@@ -25,12 +26,14 @@ from clearance.terms.policy import Policy
 
 @dataclass(frozen=True, slots=True)
 class Evaluation:
-    """`release_at`: when time alone holds the article (an embargo, a time-limited exclusion)."""
+    """`release_at`: when time alone holds the article (an embargo, a time-limited exclusion);
+    `expires_at`: when its copies must come down (the licence's end or the article's own)."""
 
     findings: tuple[Finding, ...]
     notices: tuple[AttachedNotice, ...]
     media: MediaVerdict = field(default_factory=MediaVerdict)
     release_at: datetime | None = None
+    expires_at: datetime | None = None
 
 
 def evaluate(
@@ -79,7 +82,17 @@ def evaluate(
         if attached is not None:
             notices.append(attached)
     release_at = max(timed) if timed and not untimed else None
-    return Evaluation(tuple(findings), tuple(notices), media, release_at)
+    return Evaluation(tuple(findings), tuple(notices), media, release_at, ends(article, policy))
+
+
+def ends(article: Article, policy: Policy) -> datetime | None:
+    """When a copy of the article must come down: its licence's end, or its own expiry."""
+    window = policy.constraints.get("usage_window", {})
+    moments = [parse_time(window["not_after"])] if "not_after" in window else []
+    expires = article.get("expires")
+    if expires:
+        moments.append(parse_time(expires))
+    return min(moments, default=None)
 
 
 def parse_time(value: str) -> datetime:
@@ -251,7 +264,7 @@ def _window(window: dict[str, Any], article: Article, now: datetime) -> list[Fin
     if expires and now > parse_time(expires):
         findings.append(
             Finding(
-                "constraint.expires",
+                Rule.EXPIRED,
                 "/expires",
                 Severity.CRITICAL,
                 f"the provider's permission to use this article expired at {expires}",

@@ -7,6 +7,7 @@ import hashlib
 from typing import Any
 
 from clearance.contracts.pointers import brief
+from clearance.contracts.vocabulary import Rule
 from clearance.decide.decision import Decision, Identified
 from clearance.decide.findings import Finding, Outcome, Severity, schema_findings
 from clearance.ingest.article import Article, ArticleError, InvalidArticleError
@@ -27,7 +28,7 @@ def read(
     if len(data) > max_bytes:
         return _refused(
             hashlib.sha256(data).hexdigest(),
-            "input.size",
+            Rule.TOO_LARGE,
             f"the delivery is {len(data)} bytes; the limit is {max_bytes}",
         )
     try:

@@ -71,38 +71,35 @@ def judge_media(article: Article, policy: Policy, circumstances: Circumstances) 
                 findings += [replace(f, severity=Severity.MAJOR) for f in rights.findings]
             continue
         holder = item["copyright_holder"]
-        if holder is None and policy.media.unattributed == "own":
+        if (holder is None and policy.media.unattributed == "own") or (
+            holder is not None and holder.strip().casefold() in own
+        ):
             kept.append(item)
             continue
-        if holder is not None and holder.strip().casefold() in own:
-            kept.append(item)
-            continue
-        reason = (
-            f"© {holder} is not covered by {policy.name}'s licence"
-            if holder is not None
-            else f"it names no rights holder, so {policy.name}'s licence cannot be said to cover it"
-        )
-        if holds:
-            findings.append(
-                Finding(
-                    "association.not-covered",
-                    f"{pointer}/copyright_holder",
-                    Severity.MAJOR,
-                    f"{label}: {reason}; a person must clear it or remove it",
-                )
-            )
-        else:
-            dropped.append(Dropped(item["name"], item["uri"], reason))
-            findings.append(
-                Finding(
-                    "association.dropped",
-                    f"{pointer}/copyright_holder",
-                    Severity.INFO,
-                    f"{label}: {reason}; left out of the copy",
-                )
-            )
+        left_out, finding = _not_covered(item, label, f"{pointer}/copyright_holder", policy)
+        if left_out is not None:
+            dropped.append(left_out)
+        findings.append(finding)
     hidden, body_findings = _body_images(article, policy)
     return MediaVerdict(tuple(kept), tuple(dropped), (*findings, *body_findings), hidden)
+
+
+def _not_covered(
+    item: Association, label: str, pointer: str, policy: Policy
+) -> tuple[Dropped | None, Finding]:
+    """Another's item the licence does not cover: held for a person, or left out of the copy."""
+    holder = item["copyright_holder"]
+    reason = (
+        f"© {holder} is not covered by {policy.name}'s licence"
+        if holder is not None
+        else f"it names no rights holder, so {policy.name}'s licence cannot be said to cover it"
+    )
+    if policy.media.otherwise == "hold":
+        message = f"{label}: {reason}; a person must clear it or remove it"
+        return None, Finding("association.not-covered", pointer, Severity.MAJOR, message)
+    message = f"{label}: {reason}; left out of the copy"
+    dropped = Dropped(item["name"], item["uri"], reason)
+    return dropped, Finding("association.dropped", pointer, Severity.INFO, message)
 
 
 def _body_images(article: Article, policy: Policy) -> tuple[frozenset[str], list[Finding]]:

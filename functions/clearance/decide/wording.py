@@ -165,34 +165,9 @@ def _read(clause: Clause, article: Article, policy: Policy) -> tuple[list[Rule],
             rules.append(found)
         else:
             findings.append(found)
-    uses: tuple[tuple[re.Pattern[str], RuleKind], ...] = (
-        (_USE_DENIED, "prohibition"),
-        (_USE_ONLY, "permission"),
-    )
-    for pattern, kind in uses:
-        for match in pattern.finditer(clause.text):
-            read = True
-            use = _use_of(match.groupdict().get("use"))
-            rules.append(
-                Rule(
-                    kind,
-                    "use",
-                    (Constraint("purpose", "eq", (use,)),),
-                    f"use.{use}" if kind == "prohibition" else "use-only",
-                    quoted,
-                )
-            )
-    if _NO_COMMERCIAL_LICENCE.search(clause.text):
-        read = True
-        rules.append(
-            Rule(
-                "prohibition",
-                "use",
-                (Constraint("purpose", "eq", ("commercial",)),),
-                "use.commercial",
-                quoted,
-            )
-        )
+    uses = _use_rules(clause.text, quoted)
+    read |= bool(uses)
+    rules += uses
     if _NO_MODIFICATION.search(clause.text):
         read = True
         rules.append(Rule("prohibition", "modify", (), "no-modification", quoted))
@@ -212,6 +187,38 @@ def _read(clause: Clause, article: Article, policy: Policy) -> tuple[list[Rule],
             )
         )
     return rules, findings
+
+
+def _use_rules(text: str, quoted: str) -> list[Rule]:
+    """The uses a clause forbids, or allows alone, as rules on the licensee's purpose."""
+    rules: list[Rule] = []
+    uses: tuple[tuple[re.Pattern[str], RuleKind], ...] = (
+        (_USE_DENIED, "prohibition"),
+        (_USE_ONLY, "permission"),
+    )
+    for pattern, kind in uses:
+        for match in pattern.finditer(text):
+            use = _use_of(match.groupdict().get("use"))
+            rules.append(
+                Rule(
+                    kind,
+                    "use",
+                    (Constraint("purpose", "eq", (use,)),),
+                    f"use.{use}" if kind == "prohibition" else "use-only",
+                    quoted,
+                )
+            )
+    if _NO_COMMERCIAL_LICENCE.search(text):
+        rules.append(
+            Rule(
+                "prohibition",
+                "use",
+                (Constraint("purpose", "eq", ("commercial",)),),
+                "use.commercial",
+                quoted,
+            )
+        )
+    return rules
 
 
 def _policy_wording(

@@ -1,67 +1,191 @@
-"""What every HTTP function shares: API Gateway events to requests, answers to JSON responses,
-and our own faults to a JSON body that says nothing of their cause."""
+"""The one HTTP edge of every HTTP function (webhook, kill, review, audit review).
+
+Each function names itself once (`Edge`): its name in the logs, the metric its answers are
+counted under, the work a fault interrupts. Every error is the one JSON body,
+`{"error": {"code", "message", ...}}`. A fault of ours that a retry may cure (AWS unavailable or
+throttling us, an article too busy to change) is a 503 with `Retry-After`; a bug is a 500; both
+are logged in full under the function's name, counted under its metric, and answered without a
+word of their cause.
+
+Each handler builds its resolvers once, at import, as on Lambda; the local gateway runs each
+function's invocations one at a time, as Lambda does. Powertools keeps the event being resolved
+on a class attribute that every resolver in a process shares, and the local stack runs every
+function in one process, so the resolvers here hold their event themselves: one function's
+request is never read by another's routes.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar, cast
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import (
+    APIGatewayHttpResolver,
+    APIGatewayRestResolver,
+    Response,
+)
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.utilities.data_classes import (
+    APIGatewayProxyEvent,
+    APIGatewayProxyEventV2,
+)
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
 from clearance.contracts import media
-from clearance.ingest import intake
-from clearance.ingest.intake import Answer, Refusal, Request
-from clearance.ingest.signature import SecretError
-from clearance.services.observability import logger
-from clearance.services.webhook import count
+from clearance.services.observability import AnswerMetric, count_answer, logger
+
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE = "Storage is unavailable; retry later."
+MISCONFIGURED = "The service is misconfigured."
+RETRYABLE: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
+"""AWS unavailable, or throttling us: a retry may succeed."""
+
+Resolver = TypeVar("Resolver", bound=ApiGatewayResolver)
 
 
-def request(event: BaseProxyEvent, provider: str) -> Request:
-    return Request(
-        provider=provider,
-        headers=intake.fold_headers(event.get("headers"), event.get("multiValueHeaders")),
-        body=event.body,
-        base64_encoded=bool(event.is_base64_encoded),
-    )
+class Answered(Protocol):
+    """An answer a service gives (`ingest.answers.Answer`): status, JSON body, extra headers."""
+
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def body(self) -> Mapping[str, Any]: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
 
 
-def response(answer: Answer) -> Response[str]:
+class RestResolver(APIGatewayRestResolver):
+    """API Gateway REST (v1) proxy events, the event being resolved held by this resolver."""
+
+    _event: APIGatewayProxyEvent
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        self._event = cast(APIGatewayProxyEvent, self._to_proxy_event(dict(event)))
+        return super().resolve(event, context)
+
+    @property
+    def current_event(self) -> APIGatewayProxyEvent:
+        return self._event
+
+    @current_event.setter
+    def current_event(self, event: BaseProxyEvent) -> None:
+        self._event = cast(APIGatewayProxyEvent, event)
+
+
+class HttpResolver(APIGatewayHttpResolver):
+    """API Gateway HTTP API (payload 2.0) events, the event being resolved held by this
+    resolver."""
+
+    _event: APIGatewayProxyEventV2
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        self._event = cast(APIGatewayProxyEventV2, self._to_proxy_event(dict(event)))
+        return super().resolve(event, context)
+
+    @property
+    def current_event(self) -> APIGatewayProxyEventV2:
+        return self._event
+
+    @current_event.setter
+    def current_event(self, event: BaseProxyEvent) -> None:
+        self._event = cast(APIGatewayProxyEventV2, event)
+
+
+def response(answer: Answered, *, ensure_ascii: bool = True) -> Response[str]:
+    """A service's answer as the JSON response API Gateway passes on."""
     return Response(
         status_code=answer.status,
         content_type=media.JSON,
-        body=json.dumps(answer.body, sort_keys=True),
+        body=json.dumps(answer.body, sort_keys=True, ensure_ascii=ensure_ascii),
         headers=dict(answer.headers),
     )
 
 
-def error(status: int, code: str, message: str, **details: Any) -> Response[str]:
-    return response(Answer(status, {"error": {"code": code, "message": message, **details}}))
+def error(
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    **details: Any,
+) -> Response[str]:
+    """The one error body of every HTTP function."""
+    body = {"error": {"code": code, "message": message, **details}}
+    return response(_Answer(status, body, headers or {}))
 
 
-def answer_faults(app: ApiGatewayResolver) -> None:
-    """Every exception of ours is answered as `fault` says, never as a traceback."""
-
-    def answered(error: Exception) -> Response[str]:
-        return response(fault(error))
-
-    app.exception_handler(Exception)(answered)
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: int
+    body: Mapping[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
-def fault(error: Exception) -> Answer:
-    """Our own failure: logged in full, answered without a trace of its text."""
-    if isinstance(error, ClientError | BotoCoreError):
-        logger.exception("AWS call failed")
-        refusal = Refusal(503, "server.unavailable", "Storage is unavailable; retry later.")
-        count(None, 503)
-        return Answer(503, refusal.answer.body, {"Retry-After": "30"})
-    if isinstance(error, SecretError):
-        logger.exception("webhook secret is unusable")
-        refusal = Refusal(500, "server.misconfigured", "The webhook is misconfigured.")
-    else:
-        logger.exception("webhook failed")
-        refusal = Refusal(500, "server.error", "The delivery could not be processed.")
-    count(None, 500)
-    return refusal.answer
+@dataclass(frozen=True)
+class Edge:
+    """One HTTP function as its callers and operators see it.
+
+    `work` names what a bug interrupts ("The delivery could not be processed."); `retryable`
+    and `misconfigured` add the function's own faults (by type; a misconfiguration with the
+    line it is logged as) to AWS's. Every answer is counted once under `metric`, by provider
+    too where `by_provider`: a service that answers providers (the webhook's, the kill's) counts
+    its own answers, since it knows the provider; the edge counts every other.
+    """
+
+    name: str
+    metric: AnswerMetric
+    work: str
+    by_provider: bool = False
+    retryable: tuple[type[Exception], ...] = ()
+    misconfigured: Mapping[type[Exception], str] = field(default_factory=dict)
+
+    def serve(self, app: Resolver) -> Resolver:
+        """The resolver, with every exception its routes raise answered by `fault`."""
+        app.exception_handler(Exception)(self.fault)
+        return app
+
+    def fault(self, failure: Exception) -> Response[str]:
+        """Our own failure, never the caller's: logged in full, answered without its text."""
+        misconfigured = [
+            line for kind, line in self.misconfigured.items() if isinstance(failure, kind)
+        ]
+        if isinstance(failure, RETRYABLE + self.retryable):
+            logger.exception(f"{self.name} failed; a retry may succeed")
+            retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            self.count(503)
+            return error(503, "server.unavailable", UNAVAILABLE, retry)
+        if misconfigured:
+            logger.exception(misconfigured[0])
+            self.count(500)
+            return error(500, "server.misconfigured", MISCONFIGURED)
+        logger.exception(f"{self.name} failed")
+        self.count(500)
+        return error(500, "server.error", f"The {self.work} could not be processed.")
+
+    def refuse(self, status: int, code: str, message: str, **details: Any) -> Response[str]:
+        """A request the edge itself refuses (no such route, no caller, a malformed body)."""
+        logger.info("refused", extra={"status": status, "code": code})
+        self.count(status)
+        return error(status, code, message, **details)
+
+    def answer(self, answer: Answered, *, ensure_ascii: bool = True) -> Response[str]:
+        """The answer of a service that counts none of its own, counted."""
+        self.count(answer.status)
+        return response(answer, ensure_ascii=ensure_ascii)
+
+    def reply(
+        self, status: int, body: Mapping[str, Any], *, ensure_ascii: bool = True
+    ) -> Response[str]:
+        """The function's own answer, counted."""
+        return self.answer(_Answer(status, body), ensure_ascii=ensure_ascii)
+
+    def count(self, status: int, provider: str | None = None) -> None:
+        if self.by_provider:
+            count_answer(self.metric, status, provider=provider or "unknown")
+        else:
+            count_answer(self.metric, status)

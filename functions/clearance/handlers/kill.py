@@ -5,34 +5,43 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clearance.handlers import http, resolving
+from clearance.handlers import http, signed
+from clearance.handlers.http import Edge, RestResolver
+from clearance.ingest.signature import SecretError
+from clearance.services import wiring
+from clearance.services.articles import ArticleBusy
 from clearance.services.config import KillConfig
-from clearance.services.kills import Kills, default_kills
-from clearance.services.observability import logger, tracer
+from clearance.services.kills import Kills
+from clearance.services.observability import AnswerMetric, logger, tracer
 
 ROUTE = "/v1/providers/<provider>/articles/<article_id>/kill"
 
+EDGE = Edge(
+    "kill",
+    AnswerMetric.KILL,
+    "kill order",
+    by_provider=True,
+    retryable=(ArticleBusy,),
+    misconfigured={SecretError: "webhook secret is unusable"},
+)
+app = EDGE.serve(RestResolver())
 
-def _resolver(kills: Kills | None) -> APIGatewayRestResolver:
-    """A resolver for one invocation, resolved alone (see `handlers.resolving`)."""
-    app = APIGatewayRestResolver()
 
-    @app.post(ROUTE)
-    def kill(provider: str, article_id: str) -> Response[str]:
-        work = kills or default_kills(KillConfig.from_env(os.environ))
-        return http.response(work.order(http.request(app.current_event, provider), article_id))
+@app.post(ROUTE)
+def kill(provider: str, article_id: str) -> Response[str]:
+    kills: Kills | None = app.context.get("kills")
+    work = kills or wiring.build_kills(KillConfig.from_env(os.environ))
+    return http.response(work.order(signed.request(app.current_event, provider), article_id))
 
-    @app.not_found
-    def not_found(_: NotFoundError) -> Response[str]:
-        return http.error(404, "route.not-found", f"No such route; POST to {ROUTE}.")
 
-    http.answer_faults(app)
-    return app
+@app.not_found
+def not_found(_: NotFoundError) -> Response[str]:
+    return EDGE.refuse(404, "route.not-found", f"No such route; POST to {ROUTE}.")
 
 
 @logger.inject_lambda_context(
@@ -42,4 +51,5 @@ def _resolver(kills: Kills | None) -> APIGatewayRestResolver:
 def handler(
     event: dict[str, Any], context: LambdaContext, kills: Kills | None = None
 ) -> dict[str, Any]:
-    return resolving.resolve(_resolver(kills), event, context)
+    app.context["kills"] = kills
+    return app.resolve(event, context)

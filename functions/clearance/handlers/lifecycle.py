@@ -8,8 +8,9 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clearance.services.config import ProcessorConfig
-from clearance.services.lifecycle import Lifecycle, default_lifecycle
+from clearance.services import wiring
+from clearance.services.config import LifecycleConfig
+from clearance.services.lifecycle import Lifecycle
 from clearance.services.observability import logger, metrics, tracer
 
 
@@ -19,6 +20,7 @@ from clearance.services.observability import logger, metrics, tracer
 def handler(
     event: dict[str, Any], context: LambdaContext, lifecycle: Lifecycle | None = None
 ) -> dict[str, Any]:
-    sweep = (lifecycle or default_lifecycle(ProcessorConfig.from_env(os.environ))).sweep()
+    work = lifecycle or wiring.build_lifecycle(LifecycleConfig.from_env(os.environ))
+    sweep = work.sweep()
     metrics.add_metric(name="TimersFired", unit=MetricUnit.Count, value=sweep.timers)
     return {"articles": sweep.articles, "timers": sweep.timers}

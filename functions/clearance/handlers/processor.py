@@ -19,9 +19,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from clearance.handlers.events import s3_sources
+from clearance.services import wiring
 from clearance.services.config import ProcessorConfig
 from clearance.services.observability import logger, metrics, tracer
-from clearance.services.processor import Processor, default_processor
+from clearance.services.processor import Processor
 
 
 @logger.inject_lambda_context
@@ -30,7 +31,7 @@ from clearance.services.processor import Processor, default_processor
 def handler(
     event: dict[str, Any], context: LambdaContext, processor: Processor | None = None
 ) -> dict[str, Any]:
-    work = processor or default_processor(ProcessorConfig.from_env(os.environ))
+    work = processor or wiring.build_processor(ProcessorConfig.from_env(os.environ))
 
     def process_message(record: SQSRecord) -> None:
         source = None

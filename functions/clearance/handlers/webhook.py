@@ -1,11 +1,7 @@
 """WebhookFunction: `POST /v1/providers/{provider}/articles`, verified, validated, stored once.
 
 Takes API Gateway REST (v1) and HTTP API (v2) proxy events. Every answer, a fault of ours
-included, is a JSON body; what a client sends can only ever earn a 4xx.
-
-Each invocation builds its own resolver and resolves alone (`handlers.resolving`): Powertools
-keeps the event being resolved where every resolver in the process sees it, and concurrent
-requests (threads of the local gateway) were answered with one another's articles.
+included, is a JSON body (`handlers.http`); what a client sends can only ever earn a 4xx.
 """
 
 from __future__ import annotations
@@ -14,31 +10,38 @@ import os
 import re
 from typing import Any
 
-from aws_lambda_powertools.event_handler import (
-    APIGatewayHttpResolver,
-    APIGatewayRestResolver,
-    Response,
-)
-from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clearance.handlers import http, resolving
+from clearance.handlers import http, signed
+from clearance.handlers.http import Edge, HttpResolver, RestResolver
 from clearance.ingest.intake import Refusal
+from clearance.ingest.signature import SecretError
+from clearance.services import wiring
 from clearance.services.config import WebhookConfig
-from clearance.services.observability import logger, tracer
-from clearance.services.webhook import Webhook, default_webhook, refused
+from clearance.services.observability import AnswerMetric, logger, tracer
+from clearance.services.webhook import Webhook, refused
 
 ROUTE = "/v1/providers/<provider>/articles"
 _ROUTE_SHAPE = re.compile(r"/v1/providers/[^/]+/articles")
 
+EDGE = Edge(
+    "webhook",
+    AnswerMetric.WEBHOOK,
+    "delivery",
+    by_provider=True,
+    misconfigured={SecretError: "webhook secret is unusable"},
+)
 
-def _resolver(app: ApiGatewayResolver, webhook: Webhook | None) -> ApiGatewayResolver:
+
+def _routes(app: RestResolver | HttpResolver) -> RestResolver | HttpResolver:
     @app.post(ROUTE)
     def post_article(provider: str) -> Response[str]:
-        work = webhook or default_webhook(WebhookConfig.from_env(os.environ))
-        return http.response(work.deliver(http.request(app.current_event, provider)))
+        webhook: Webhook | None = app.context.get("webhook")
+        work = webhook or wiring.build_webhook(WebhookConfig.from_env(os.environ))
+        return http.response(work.deliver(signed.request(app.current_event, provider)))
 
     @app.not_found
     def not_found(_: NotFoundError) -> Response[str]:
@@ -49,8 +52,11 @@ def _resolver(app: ApiGatewayResolver, webhook: Webhook | None) -> ApiGatewayRes
             refusal = Refusal(404, "route.not-found", f"No such route; POST to {ROUTE}.")
         return http.response(refused(refusal))
 
-    http.answer_faults(app)
-    return app
+    return EDGE.serve(app)
+
+
+REST = _routes(RestResolver())
+HTTP_API = _routes(HttpResolver())
 
 
 @logger.inject_lambda_context(
@@ -60,5 +66,6 @@ def _resolver(app: ApiGatewayResolver, webhook: Webhook | None) -> ApiGatewayRes
 def handler(
     event: dict[str, Any], context: LambdaContext, webhook: Webhook | None = None
 ) -> dict[str, Any]:
-    app = APIGatewayHttpResolver() if event.get("version") == "2.0" else APIGatewayRestResolver()
-    return resolving.resolve(_resolver(app, webhook), event, context)
+    app = HTTP_API if event.get("version") == "2.0" else REST
+    app.context["webhook"] = webhook
+    return app.resolve(event, context)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from clearance.contracts import keys
 from clearance.contracts.pointers import brief
+from clearance.contracts.vocabulary import ARTICLE_NOT_FOUND
 from clearance.ingest.intake import Refusal, Request, SecretSource, Terms, verified
 from clearance.ingest.strictjson import JsonBodyError, parse_json
 
@@ -42,9 +43,7 @@ def accept_kill(
         return checked
     body, delivery = checked
     if keys.safe_segment(article_id, 200) != article_id:
-        return Refusal(
-            404, "article.not-found", "No article has this id.", provider=request.provider
-        )
+        return Refusal(404, "article.not-found", ARTICLE_NOT_FOUND, provider=request.provider)
     reason = uri = None
     if body.strip():
         try:

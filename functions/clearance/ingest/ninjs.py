@@ -8,7 +8,7 @@ lifecycle member in a shape the article has no place for is kept as a rights not
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from clearance.ingest.article import (
     Article,
@@ -79,7 +79,7 @@ def ninjs_format(document: Mapping[str, Any]) -> ArticleFormat:
     return "ninjs-2"
 
 
-def is_page(document: object) -> bool:
+def is_page(document: object) -> TypeGuard[Mapping[str, Any]]:
     """An API page of ninjs items (BBC LDRS): `{"total": n, "item": [...]}`, no item itself."""
     return (
         isinstance(document, Mapping)
@@ -93,7 +93,7 @@ def read_ninjs(document: object) -> list[ReadItem]:
     """A ninjs document is one item; each item of a page is its own, with its own bytes."""
     if not is_page(document):
         return [_read(document, None)]
-    items: list[Any] = document["item"]  # type: ignore[index]
+    items: list[Any] = document["item"]
     if not items:
         raise no_items("ninjs page")
     return [_read(item, compact(item).encode()) for item in items]

@@ -1,4 +1,5 @@
-"""What a decision does to stored objects: the write plan and the audit record it ends with.
+"""An article's life: its state, the one transition every event goes through (a plain function
+per kind of event), the write plan it returns and the audit record it ends with.
 
 Pure: a plan is data, carried out by `services`. May import `decide` and below.
 """

@@ -1,31 +1,27 @@
-"""What transitions share: the version entries, removals, notifications and records they make
+"""What the rules share: the version entries, removals, notifications and records they make
 about an article's known versions, given the moment, the terms and the bucket names."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from clearance.contracts.vocabulary import ObjectRef
 from clearance.decide.engine import Decision
 from clearance.decide.findings import Finding, Outcome
-from clearance.lifecycle.plan import BucketRole, Notification, Removal, Write
-from clearance.lifecycle.record import Copy, decision_id, event_id, version_record
-from clearance.lifecycle.state import (
-    ArticleState,
-    Hold,
-    Kill,
-    SourceRef,
-    Status,
-    StoredCopy,
-    Version,
-)
+from clearance.lifecycle.plan import BucketRole, Notification, Write
+from clearance.lifecycle.record import Subject, audit_record, decision_id, event_id
+from clearance.lifecycle.state import ArticleState, Hold, Kill, SourceRef, Status, Version
 from clearance.terms.policy import Policy
 
 
 @dataclass(frozen=True, slots=True)
 class Context:
+    """What every rule is given besides the state and the event: the moment, the terms in force
+    and the bucket names."""
+
     now: datetime
     policy: Policy | None
     buckets: dict[BucketRole, str]
@@ -34,8 +30,16 @@ class Context:
     def policy_sha(self) -> str | None:
         return self.policy.sha256 if self.policy else None
 
-    def stored(self, write: Write) -> dict[str, Any]:
-        """The `source` of a record about an object this transition writes (a tombstone)."""
+    def record_id(self, *identity: str) -> str:
+        """The id of the record of a later event, under these terms."""
+        return event_id(self.policy_sha, *identity)
+
+    def stored(self, write: Write) -> ObjectRef:
+        """The object `write` makes, as a record's `copies` or the state names it."""
+        return write.stored(self.buckets[write.bucket])
+
+    def source_of(self, write: Write) -> dict[str, Any]:
+        """The `source` of a record about an object the event wrote (a tombstone)."""
         return {
             "bucket": self.buckets[write.bucket],
             "key": write.key,
@@ -44,47 +48,51 @@ class Context:
             "bytes": len(write.data),
         }
 
-    def about(
-        self,
-        state: ArticleState,
-        entry: Version | None,
-        outcome: Outcome,
-        event: dict[str, str],
-        findings: list[Finding],
-        *,
-        identity: tuple[str, ...],
-        request_id: str | None = None,
-        copies: list[Copy] | None = None,
-        withdrawn_prefix: str | None = None,
-        deadline: str | None = None,
-        review: dict[str, str] | None = None,
-        source: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """The record of an event on a version already known, or (with `source`, the object the
-        event wrote) on an article none of whose versions is known yet."""
-        if entry is None and (source is None or request_id is None):
-            raise ValueError("a record about no known version names its own source and request")
-        return version_record(
-            record_id=event_id(self.policy_sha, *identity),
-            decided_at=iso(self.now),
-            request_id=request_id or (entry.source.request_id if entry else ""),
-            source=entry.source.to_record() if entry else dict(source or {}),
-            provider=state.provider,
-            article={
-                "uri": state.uri,
-                "version": entry.version if entry else None,
-                "id": state.article_id,
-                "headline": entry.headline if entry else None,
-            },
-            policy=self.policy.ref if self.policy else None,
-            outcome=outcome,
-            findings=[f.to_dict() for f in findings],
-            event=event,
-            copies=copies or [],
-            withdrawn_prefix=withdrawn_prefix,
-            deadline=deadline,
-            review=review,
-        )
+
+def record_about(
+    context: Context,
+    state: ArticleState,
+    entry: Version | None,
+    outcome: Outcome,
+    *,
+    event: dict[str, str],
+    findings: list[Finding],
+    identity: tuple[str, ...],
+    request_id: str | None = None,
+    copies: Sequence[ObjectRef] = (),
+    withdrawn_prefix: str | None = None,
+    deadline: str | None = None,
+    review: dict[str, str] | None = None,
+    source: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The record of an event on a version already known, or (with `source`, the object the
+    event wrote) on an article none of whose versions is known yet."""
+    if entry is None and (source is None or request_id is None):
+        raise ValueError("a record about no known version names its own source and request")
+    subject = Subject(
+        provider=state.provider,
+        article={
+            "uri": state.uri,
+            "version": entry.version if entry else None,
+            "id": state.article_id,
+            "headline": entry.headline if entry else None,
+        },
+        source=entry.source.to_record() if entry else dict(source or {}),
+        request_id=request_id or (entry.source.request_id if entry else ""),
+        policy=context.policy.ref if context.policy else None,
+    )
+    return audit_record(
+        subject,
+        record_id=context.record_id(*identity),
+        decided_at=iso(context.now),
+        outcome=outcome,
+        findings=[f.to_dict() for f in findings],
+        event=event,
+        copies=copies,
+        withdrawn_prefix=withdrawn_prefix,
+        deadline=deadline,
+        review=review,
+    )
 
 
 STATUS = {
@@ -109,7 +117,7 @@ def entry_of(
     *,
     hold: Hold | None = None,
     at: str,
-    copies: tuple[StoredCopy, ...] = (),
+    copies: tuple[ObjectRef, ...] = (),
 ) -> Version:
     article = decision.article or {}
     return Version(
@@ -126,9 +134,10 @@ def entry_of(
     )
 
 
-def removals_of(versions: Iterable[Version]) -> tuple[Removal, ...]:
+def removals_of(versions: Iterable[Version]) -> tuple[ObjectRef, ...]:
+    """The copies of `versions` that are up, to take down."""
     return tuple(
-        Removal(copy.bucket, copy.key, copy.sha256, copy.version_id)
+        ObjectRef(copy.bucket, copy.key, copy.sha256, version_id=copy.version_id)
         for version in versions
         for copy in version.copies
     )
@@ -137,6 +146,7 @@ def removals_of(versions: Iterable[Version]) -> tuple[Removal, ...]:
 def notice(
     detail_type: str, state: ArticleState, entry: Version, reason: str | None, by: str = ""
 ) -> Notification:
+    """An event for the publishing system about one version and its copies."""
     detail: dict[str, Any] = {
         "provider": state.provider,
         "article_id": state.article_id,

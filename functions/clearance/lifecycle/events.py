@@ -8,13 +8,29 @@ from clearance.decide.engine import Decision
 from clearance.lifecycle.plan import Plan
 from clearance.lifecycle.record import Source
 from clearance.lifecycle.state import ArticleState, Timer
+from clearance.terms.policy import Policy
 
 
 @dataclass(frozen=True, slots=True)
 class Delivered:
+    """A delivered item and its decision. `unread`: the size of a delivery too large to read,
+    whose input is then quarantined by an S3 copy of where it arrived."""
+
     decision: Decision
     source: Source
     data: bytes
+    unread: int | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.data) if self.unread is None else self.unread
+
+    @property
+    def terms(self) -> Policy | None:
+        """The terms the decision was made under, as at the delivery's arrival: None when the
+        terms it names were not in force then."""
+        policy = self.decision.policy
+        return policy if policy is not None and policy.in_force_at(self.source.arrived_at) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,5 +81,8 @@ class Refused(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Change:
+    """What a transition decided: the article's new state (None: no article to keep) and the
+    plan that carries it out."""
+
     state: ArticleState | None
     plan: Plan

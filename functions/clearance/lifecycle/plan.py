@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from clearance.contracts import keys, media
 from clearance.contracts.encoding import json_line
+from clearance.contracts.vocabulary import CopyKind, ObjectRef
 from clearance.decide.engine import Decision
 from clearance.lifecycle.record import Source, pointer_bytes, pointer_key
 
@@ -32,25 +33,25 @@ RECORD = tuple[dict[str, Any], tuple[str, ...]]
 
 @dataclass(frozen=True, slots=True)
 class Write:
+    """An object written once: `data`, or (with `copy_of`) another object copied inside S3,
+    never read here."""
+
     bucket: BucketRole
     key: str
     data: bytes
     content_type: str
     kind: str
+    copy_of: ObjectRef | None = None
 
     @property
     def sha256(self) -> str:
+        if self.copy_of is not None and self.copy_of.sha256 is not None:
+            return self.copy_of.sha256
         return hashlib.sha256(self.data).hexdigest()
 
-
-@dataclass(frozen=True, slots=True)
-class Removal:
-    """A cleared copy to take down, as the state knew it."""
-
-    bucket: str
-    key: str
-    sha256: str | None
-    version_id: str | None = None
+    def stored(self, bucket: str) -> ObjectRef:
+        """The object this writes, in the bucket of that name."""
+        return ObjectRef(bucket, self.key, self.sha256, self.kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,8 @@ class Notification:
 @dataclass(frozen=True, slots=True)
 class Plan:
     writes: tuple[Write, ...] = ()
-    removals: tuple[Removal, ...] = ()
+    removals: tuple[ObjectRef, ...] = ()
+    """Cleared copies to take down, as the state knew them."""
     prefixes: tuple[str, ...] = ()
     """Cleared copies to remove whoever wrote them: a killed article's, a version not shown."""
     records: tuple[RECORD, ...] = ()
@@ -92,7 +94,7 @@ class Plan:
     @classmethod
     def from_outbox(cls, outbox: dict[str, Any]) -> Plan:
         return cls(
-            removals=tuple(Removal(**item) for item in outbox.get("removals", [])),
+            removals=tuple(ObjectRef(**item) for item in outbox.get("removals", [])),
             prefixes=tuple(outbox.get("prefixes", ())),
             records=tuple(
                 (item["record"], tuple(item["removes"])) for item in outbox.get("records", [])
@@ -115,8 +117,13 @@ class Plan:
         return tuple(writes)
 
 
-def quarantine_writes(decision: Decision, source: Source, data: bytes) -> tuple[Write, ...]:
-    """A delivery not published: its input and its findings, kept aside side by side."""
+def quarantine_writes(
+    decision: Decision, source: Source, data: bytes, *, unread: bool = False
+) -> tuple[Write, ...]:
+    """A delivery not published: its input and its findings, kept aside side by side.
+
+    An `unread` input (too large to read) is copied from where it arrived, inside S3.
+    """
     input_key, findings_key = keys.quarantine_keys(
         decision.provider,
         source.arrived_at.date(),
@@ -132,7 +139,15 @@ def quarantine_writes(decision: Decision, source: Source, data: bytes) -> tuple[
         },
         **decision.to_dict(),
     }
+    arrived = ObjectRef(source.bucket, source.key, decision.input_sha256, None, source.version_id)
     return (
-        Write("quarantine", input_key, data, "application/octet-stream", "input"),
-        Write("quarantine", findings_key, json_line(findings), media.JSON, "findings"),
+        Write(
+            "quarantine",
+            input_key,
+            data,
+            "application/octet-stream",
+            CopyKind.INPUT,
+            copy_of=arrived if unread else None,
+        ),
+        Write("quarantine", findings_key, json_line(findings), media.JSON, CopyKind.FINDINGS),
     )

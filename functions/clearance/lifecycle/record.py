@@ -18,6 +18,7 @@ from typing import Any
 from clearance.contracts import keys
 from clearance.contracts.encoding import json_line
 from clearance.contracts.schemas import validator_for
+from clearance.contracts.vocabulary import EventKind, ObjectRef
 from clearance.decide.engine import Decision
 from clearance.decide.findings import Outcome, Severity, schema_findings
 
@@ -59,34 +60,6 @@ def taken_up(source: Source, now: datetime) -> Source:
     return source if moment == source.arrived_at else replace(source, arrived_at=moment)
 
 
-@dataclass(frozen=True, slots=True)
-class Copy:
-    bucket: str
-    key: str
-    sha256: str
-    kind: str
-
-
-@dataclass(frozen=True, slots=True)
-class Removed:
-    """A cleared copy taken down: which object version, its hash, and when."""
-
-    bucket: str
-    key: str
-    version_id: str | None
-    sha256: str | None
-    removed_at: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "bucket": self.bucket,
-            "key": self.key,
-            "version_id": self.version_id,
-            "sha256": self.sha256,
-            "removed_at": self.removed_at,
-        }
-
-
 class InvalidAuditRecord(ValueError):
     """A bug, not an input problem: we never write a record that breaks its own schema."""
 
@@ -102,30 +75,32 @@ def event_id(policy_sha256: str | None, *identity: str) -> str:
     return f"{digest}-{policy_sha256[:12] if policy_sha256 else 'none'}"
 
 
-def decision_record(
-    decision: Decision,
-    source: Source,
-    size: int,
-    copies: Sequence[Copy],
-    withdrawn_prefix: str | None = None,
-    *,
-    event: Mapping[str, str] | None = None,
-    outcome: Outcome | None = None,
-    extra_findings: Sequence[Mapping[str, Any]] = (),
-    deadline: str | None = None,
-    review: Mapping[str, str] | None = None,
-    record_id: str | None = None,
-    decided_at: str | None = None,
-) -> dict[str, Any]:
-    """The record of one decision: a delivery's, or one made again at a timer or a review."""
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What a record is about: the article and version, the object it was decided from (or that
+    the event wrote), the terms, and the licensee a decision was made for."""
+
+    provider: str | None
+    article: Mapping[str, str | None]
+    source: Mapping[str, Any]
+    request_id: str
+    policy: Mapping[str, str] | None
+    licensee: Mapping[str, str] | None = None
+
+
+def subject_of(decision: Decision, source: Source, size: int) -> Subject:
+    """A decision on a delivery of `size` bytes, as its record names it."""
     article = decision.article or {}
     uri = article.get("uri")
-    record: dict[str, Any] = {
-        "record_version": RECORD_VERSION,
-        "decision_id": record_id or decision_id(decision),
-        "decided_at": decided_at or source.arrived_at.isoformat(),
-        "request_id": source.request_id,
-        "source": {
+    return Subject(
+        provider=decision.provider,
+        article={
+            "uri": uri,
+            "version": article.get("version"),
+            "id": keys.article_id(decision.provider or keys.UNKNOWN_PROVIDER, uri) if uri else None,
+            "headline": article.get("headline"),
+        },
+        source={
             "bucket": source.bucket,
             "key": source.key,
             "version_id": source.version_id,
@@ -133,71 +108,64 @@ def decision_record(
             "bytes": size,
             **({"item": source.item} if source.item is not None else {}),
         },
-        "provider": decision.provider,
-        "article": {
-            "uri": uri,
-            "version": article.get("version"),
-            "id": keys.article_id(decision.provider or keys.UNKNOWN_PROVIDER, uri) if uri else None,
-            "headline": article.get("headline"),
-        },
-        "policy": decision.policy.ref if decision.policy else None,
-        "outcome": (outcome or decision.outcome).value,
-        "findings": [finding.to_dict() for finding in decision.findings] + list(extra_findings),
-        "copies": [
-            {"bucket": c.bucket, "key": c.key, "sha256": c.sha256, "kind": c.kind} for c in copies
-        ],
-        "withdrawn_prefix": withdrawn_prefix,
-        "event": dict(event or {"kind": "delivery"}),
-    }
-    if decision.licensee is not None:
-        record["licensee"] = decision.licensee.to_dict()
-    if deadline is not None:
-        record["deadline"] = deadline
-    if review is not None:
-        record["review"] = dict(review)
-    return checked(record)
+        request_id=source.request_id,
+        policy=decision.policy.ref if decision.policy else None,
+        licensee=decision.licensee.to_dict() if decision.licensee is not None else None,
+    )
 
 
-def version_record(
+def audit_record(
+    subject: Subject,
     *,
     record_id: str,
     decided_at: str,
-    request_id: str,
-    source: Mapping[str, Any],
-    provider: str,
-    article: Mapping[str, str | None],
-    policy: Mapping[str, str] | None,
     outcome: Outcome,
     findings: Sequence[Mapping[str, Any]],
     event: Mapping[str, str],
-    copies: Sequence[Copy] = (),
+    copies: Sequence[ObjectRef] = (),
     withdrawn_prefix: str | None = None,
     deadline: str | None = None,
     review: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The record of an event on a version already decided: a kill, a timer, a verdict."""
+    """The one record of a decision or a later event (a kill, a timer, a verdict), checked
+    against its schema."""
     record: dict[str, Any] = {
         "record_version": RECORD_VERSION,
         "decision_id": record_id,
         "decided_at": decided_at,
-        "request_id": request_id,
-        "source": dict(source),
-        "provider": provider,
-        "article": dict(article),
-        "policy": dict(policy) if policy else None,
+        "request_id": subject.request_id,
+        "source": dict(subject.source),
+        "provider": subject.provider,
+        "article": dict(subject.article),
+        "policy": dict(subject.policy) if subject.policy else None,
         "outcome": outcome.value,
         "findings": [dict(finding) for finding in findings],
-        "copies": [
-            {"bucket": c.bucket, "key": c.key, "sha256": c.sha256, "kind": c.kind} for c in copies
-        ],
+        "copies": [copy.as_copy() for copy in copies],
         "withdrawn_prefix": withdrawn_prefix,
         "event": dict(event),
     }
+    if subject.licensee is not None:
+        record["licensee"] = dict(subject.licensee)
     if deadline is not None:
         record["deadline"] = deadline
     if review is not None:
         record["review"] = dict(review)
     return checked(record)
+
+
+def delivery_record(
+    decision: Decision, source: Source, size: int, copies: Sequence[ObjectRef]
+) -> dict[str, Any]:
+    """The record of a delivery decided as it arrived, naming what it wrote."""
+    return audit_record(
+        subject_of(decision, source, size),
+        record_id=decision_id(decision),
+        decided_at=source.arrived_at.isoformat(),
+        outcome=decision.outcome,
+        findings=[finding.to_dict() for finding in decision.findings],
+        event={"kind": EventKind.DELIVERY},
+        copies=copies,
+    )
 
 
 def checked(record: dict[str, Any]) -> dict[str, Any]:
@@ -212,9 +180,9 @@ def checked(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def completed(record: Mapping[str, Any], removed: Sequence[Removed]) -> dict[str, Any]:
+def completed(record: Mapping[str, Any], removed: Sequence[ObjectRef]) -> dict[str, Any]:
     """A record that removes copies, with every copy it removed."""
-    return checked({**record, "removed": [item.to_dict() for item in removed]})
+    return checked({**record, "removed": [item.as_removed() for item in removed]})
 
 
 def pointer_key(record: Mapping[str, Any]) -> str | None:

@@ -13,14 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from clearance.contracts import keys, media
+from clearance.contracts.vocabulary import RENDITIONS, EventKind, ReviewVerdict, Rule
 from clearance.decide.engine import Approval, Decision, Prior, decide, identify
+from clearance.decide.findings import Outcome
 from clearance.decide.licensee import Licensee
 from clearance.terms.policy import Policy, PolicySet
 
-REPLAYABLE = ("delivery", "timer", "review")
-RENDITIONS = ("json", "html", "text")
+REPLAYABLE = (EventKind.DELIVERY, EventKind.TIMER, EventKind.REVIEW)
 # Findings the lifecycle adds to a decision's record (a newer version was already shown).
-LIFECYCLE_FINDINGS = frozenset({"article.superseded"})
+LIFECYCLE_FINDINGS = frozenset({Rule.SUPERSEDED})
 
 
 class NotReplayable(ValueError):
@@ -44,10 +45,13 @@ def licensee_of(record: Mapping[str, Any]) -> Licensee | None:
 
 def replay(record: Mapping[str, Any], data: bytes, policy: Policy, licensee: Licensee) -> Replay:
     """Decide `data` again as the record says it was decided, and compare."""
-    kind = record.get("event", {}).get("kind", "delivery")
+    kind = record.get("event", {}).get("kind", EventKind.DELIVERY)
     if kind not in REPLAYABLE:
         raise NotReplayable(f"the record is a {kind} event, not a decision on a delivery")
-    if kind == "review" and record.get("review", {}).get("verdict") != "approve":
+    if (
+        kind == EventKind.REVIEW
+        and record.get("review", {}).get("verdict") != ReviewVerdict.APPROVE
+    ):
         raise NotReplayable("the record is a reviewer's rejection, a verdict and not a decision")
     identified = identify(
         data,
@@ -72,10 +76,10 @@ def _prior(record: Mapping[str, Any]) -> Prior:
     review = record.get("review")
     approval = (
         Approval(review["reviewer"], review["reason"])
-        if review and review.get("verdict") == "approve"
+        if review and review.get("verdict") == ReviewVerdict.APPROVE
         else None
     )
-    withdrawn = any(f["rule_id"] == "article.killed" for f in record["findings"])
+    withdrawn = any(f["rule_id"] == Rule.KILLED for f in record["findings"])
     return Prior(withdrawn=withdrawn, approval=approval)
 
 
@@ -88,7 +92,7 @@ def _differences(record: Mapping[str, Any], decision: Decision) -> list[str]:
             f"names {record['source']['sha256']}"
         )
     # "superseded" is the lifecycle's word (a newer version was shown), not the decision's.
-    if record["outcome"] not in (decision.outcome.value, "superseded"):
+    if record["outcome"] not in (decision.outcome.value, Outcome.SUPERSEDED.value):
         differences.append(f"outcome: recorded {record['outcome']}, replayed {decision.outcome}")
     recorded = [_finding(f) for f in record["findings"] if f["rule_id"] not in LIFECYCLE_FINDINGS]
     replayed = [_finding(f.to_dict()) for f in decision.findings]

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from clearance.contracts.vocabulary import ObjectRef, TimerKind
 from clearance.lifecycle.record import Source
 
 STATE_VERSION = 1
@@ -32,12 +33,6 @@ class Hold(StrEnum):
 
     EMBARGO = "embargo"
     REVIEW = "review"
-
-
-class TimerKind(StrEnum):
-    EMBARGO = "embargo"
-    EXPIRY = "expiry"
-    KILL_DEADLINE = "kill-deadline"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,15 +73,6 @@ class SourceRef:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredCopy:
-    bucket: str
-    key: str
-    sha256: str
-    kind: str
-    version_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Version:
     version: str
     version_created: str | None
@@ -96,7 +82,8 @@ class Version:
     source: SourceRef
     headline: str | None = None
     hold: Hold | None = None
-    copies: tuple[StoredCopy, ...] = ()
+    copies: tuple[ObjectRef, ...] = ()
+    """The cleared copies of this version that are up."""
     findings: tuple[dict[str, Any], ...] = ()
 
     @property
@@ -201,9 +188,19 @@ def _plain(value: Any) -> Any:
 def _version_dict(entry: Version) -> dict[str, Any]:
     data: dict[str, Any] = _plain(entry)
     data["source"] = _plain(entry.source)
-    data["copies"] = [_plain(copy) for copy in entry.copies]
+    data["copies"] = [_copy_dict(copy) for copy in entry.copies]
     data["findings"] = list(entry.findings)
     return data
+
+
+def _copy_dict(copy: ObjectRef) -> dict[str, Any]:
+    return {
+        "bucket": copy.bucket,
+        "key": copy.key,
+        "sha256": copy.sha256,
+        "kind": copy.kind,
+        "version_id": copy.version_id,
+    }
 
 
 def _version(data: dict[str, Any]) -> Version:
@@ -216,6 +213,6 @@ def _version(data: dict[str, Any]) -> Version:
         source=SourceRef(**data["source"]),
         headline=data.get("headline"),
         hold=Hold(data["hold"]) if data.get("hold") else None,
-        copies=tuple(StoredCopy(**copy) for copy in data.get("copies", [])),
+        copies=tuple(ObjectRef(**copy) for copy in data.get("copies", [])),
         findings=tuple(data.get("findings", [])),
     )

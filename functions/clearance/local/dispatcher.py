@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
+BATCH_SIZE = 10
+"""Messages per invocation at most: the BatchSize of the processor's queue in the template."""
+
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
@@ -49,7 +52,7 @@ def dispatch_once(
     handler: Handler,
     *,
     wait_seconds: int = 0,
-    batch_size: int = 10,
+    batch_size: int = BATCH_SIZE,
     retry_delay_seconds: int = 0,
 ) -> BatchResult:
     """One receive-invoke-delete round; returns how many messages came and how many failed."""

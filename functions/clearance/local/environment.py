@@ -59,7 +59,7 @@ class Environment:
             sys.stderr = FunctionOutput(sys.stderr, function_output)
         new_container()
         session = boto3.session.Session()
-        return {service: session.client(service) for service in SERVICES}  # type: ignore[call-overload]
+        return {service: session.client(service) for service in SERVICES}  # type: ignore[call-overload]  # the stubs type a client by a literal name
 
     def set(self, name: str, value: str | None) -> None:
         self._saved.setdefault(name, os.environ.get(name))

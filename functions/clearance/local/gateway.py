@@ -4,7 +4,9 @@ The deployed API is a REST API (v1 proxy events); the handlers see here what the
 nothing behind this module knows it runs on one machine. Routes are a plain list: a new API
 resource is one more `Route` line, with the API key and throttles the template gives it.
 Connections are read whole within deadlines before a worker serves them (`connections`); a route
-that needs an API key spends the key's own budget, then the route's (`usage`).
+that needs an API key spends the key's own budget, then the route's (`usage`). Each function's
+invocations run one at a time, as in one Lambda container: what a handler keeps between
+invocations (its resolver, its collaborators) serves one request at a time here too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import importlib
 import io
 import re
 import socket
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +31,7 @@ from clearance.local.connections import (
     Connections,
     Exchange,
 )
+from clearance.local.limits import context
 from clearance.local.output import FunctionOutput, function_scope
 from clearance.local.proxy import (
     MAX_HEADER_BYTES,
@@ -77,7 +81,6 @@ class Route:
     template: str
     handler: str
     function_name: str
-    timeout_seconds: int = 10
     iam: bool = False
     api_key: bool = False
     """API Gateway refuses a request without a known API key (`x-api-key`) before any budget."""
@@ -115,7 +118,6 @@ ROUTES: list[Route] = [
         "/v1/providers/{provider}/articles/{id}/kill",
         "clearance.handlers.kill:handler",
         "KillFunction",
-        timeout_seconds=30,
         api_key=True,
         throttle=Throttle(rate=50, burst=50),
         key_throttle=Throttle(rate=5, burst=5),
@@ -132,7 +134,6 @@ ROUTES: list[Route] = [
         "/v1/review/articles/{id}",
         "clearance.handlers.review:handler",
         "ReviewFunction",
-        timeout_seconds=30,
         iam=True,
     ),
 ]
@@ -176,6 +177,7 @@ class Gateway(HTTPServer):
         self.api_keys = ApiKeys(api_keys)
         self.budgets = Budgets()
         self._handlers: dict[str, LambdaHandler] = {}
+        self._containers: dict[str, threading.Lock] = {}
         super().__init__((host, port), _RequestHandler)
         self.connections = Connections(
             self._serve, idle_seconds=idle_seconds, request_seconds=request_seconds
@@ -201,11 +203,14 @@ class Gateway(HTTPServer):
         return not handler.close_connection
 
     def invoke(self, route: Route, event: dict[str, Any]) -> Any:
-        handler = self._handlers.get(route.handler)
-        if handler is None:
-            handler = self._handlers[route.handler] = route.load()
-        with function_scope(route.function_name):
-            return handler(event, LocalContext(route.function_name, route.timeout_seconds))
+        """The route's function, invoked once its previous invocation has ended."""
+        container = self._containers.setdefault(route.function_name, threading.Lock())
+        with container:
+            handler = self._handlers.get(route.handler)
+            if handler is None:
+                handler = self._handlers[route.handler] = route.load()
+            with function_scope(route.function_name):
+                return handler(event, context(route.function_name))
 
     def answer(
         self,

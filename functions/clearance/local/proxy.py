@@ -43,7 +43,7 @@ class LocalContext(LambdaContext):
         self._log_stream_name = f"local/[$LATEST]{uuid.uuid4().hex}"
         self._deadline = time.monotonic() + timeout_seconds
 
-    def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]
+    def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]  # Powertools types it a staticmethod
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 

@@ -170,7 +170,7 @@ class Recorder:
         }
 
     def _items(self, marked: Iterable[tuple[Any, str]]) -> Iterator[dict[str, Any]]:
-        from moto.dynamodb.models.dynamo_type import DynamoType  # noqa: PLC0415
+        from moto.dynamodb.models.dynamo_type import DynamoType  # noqa: PLC0415 - moto only where it runs
 
         for table, key in sorted(marked, key=lambda m: m[1]):
             if table.name != self.names.state_table:
@@ -265,10 +265,10 @@ def _patch(cls: Any, name: str, kind: str) -> None:
 def install() -> None:
     """Idempotent: moto's backends note what each recorded request changes."""
     from moto.dynamodb.models import DynamoDBBackend  # noqa: PLC0415 - moto only where it runs
-    from moto.dynamodb.models.table import Table  # noqa: PLC0415
-    from moto.s3.models import S3Backend  # noqa: PLC0415
-    from moto.secretsmanager.models import SecretsManagerBackend  # noqa: PLC0415
-    from moto.sqs.models import SQSBackend  # noqa: PLC0415
+    from moto.dynamodb.models.table import Table  # noqa: PLC0415 - moto only where it runs
+    from moto.s3.models import S3Backend  # noqa: PLC0415 - moto only where it runs
+    from moto.secretsmanager.models import SecretsManagerBackend  # noqa: PLC0415 - moto only where it runs
+    from moto.sqs.models import SQSBackend  # noqa: PLC0415 - moto only where it runs
 
     for name in ("put_object", "delete_object", "put_object_retention", "put_object_legal_hold"):
         _patch(S3Backend, name, "object")

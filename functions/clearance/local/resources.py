@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from clearance.contracts import keys
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
@@ -118,7 +120,7 @@ def create_queues(sqs: SQSClient, s3: S3Client, names: Names) -> Queues:
                 {
                     "QueueArn": arn,
                     "Events": ["s3:ObjectCreated:*"],
-                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "inbound/"}]}},
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": keys.INBOUND}]}},
                 }
             ]
         },

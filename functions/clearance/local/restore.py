@@ -24,8 +24,8 @@ def restore(saved: Saved, directory: Path, names: Names) -> None:
     The messages get new ids, which `saved.queues` then holds, as the next snapshot must.
     """
     from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415 - moto only where it runs
-    from moto.s3.models import s3_backends  # noqa: PLC0415
-    from moto.sqs.models import sqs_backends  # noqa: PLC0415
+    from moto.s3.models import s3_backends  # noqa: PLC0415 - moto only where it runs
+    from moto.sqs.models import sqs_backends  # noqa: PLC0415 - moto only where it runs
 
     s3 = s3_backends[names.account]["aws"]
     for role, keys in saved.objects.items():
@@ -45,7 +45,7 @@ def restore(saved: Saved, directory: Path, names: Names) -> None:
 def _versions(
     bucket: Any, key: str, versions: list[Version], fetch: Callable[[str], bytes], names: Names
 ) -> list[Any]:
-    from moto.s3.models import FakeDeleteMarker, FakeKey  # noqa: PLC0415
+    from moto.s3.models import FakeDeleteMarker, FakeKey  # noqa: PLC0415 - moto only where it runs
 
     def fake(value: bytes, version: Version) -> Any:
         checksum = version.get("checksum") or [None, None, None]

@@ -18,15 +18,14 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from clearance.local.dispatcher import dispatch_once
-from clearance.local.gateway import LambdaHandler, LocalContext, Route, function_scope
+from clearance.local.gateway import LambdaHandler, Route, function_scope
+from clearance.local.limits import context
 from clearance.local.resources import Queues
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-PROCESSOR = Route(
-    "", "clearance.handlers.processor:handler", "ProcessorFunction", timeout_seconds=60
-)
+PROCESSOR = Route("", "clearance.handlers.processor:handler", "ProcessorFunction")
 DIGEST_EVERY_SECONDS = 60.0
 LIFECYCLE_EVERY_SECONDS = 60.0
 
@@ -107,18 +106,16 @@ class Schedules:
         """LifecycleFunction's run, as its every-minute schedule would invoke it."""
         from clearance.handlers import lifecycle  # noqa: PLC0415 - after the environment is set
 
-        context = LocalContext("LifecycleFunction", 300, 512)
         with function_scope("LifecycleFunction"):
-            swept: dict[str, int] = lifecycle.handler({}, context)
+            swept: dict[str, int] = lifecycle.handler({}, context("LifecycleFunction"))
         return swept
 
     def run_digest(self) -> list[str]:
         """AuditDigestFunction's hourly run, invoked as the schedule would."""
         from clearance.handlers import audit_digest  # noqa: PLC0415 - after the environment is set
 
-        context = LocalContext("AuditDigestFunction", 300, 512)
         with function_scope("AuditDigestFunction"):
-            written: list[str] = audit_digest.handler({}, context)["digests"]
+            written: list[str] = audit_digest.handler({}, context("AuditDigestFunction"))["digests"]
         return written
 
     def collect_events(self) -> list[dict[str, Any]]:
@@ -146,9 +143,8 @@ class Schedules:
             started = time.perf_counter()
             failed = len(event["Records"])
             try:
-                context = LocalContext(PROCESSOR.function_name, PROCESSOR.timeout_seconds, 1024)
                 with function_scope(PROCESSOR.function_name):
-                    result = handler(event, context)
+                    result = handler(event, context(PROCESSOR.function_name))
                 failed = len(result.get("batchItemFailures", []))
                 return result
             finally:

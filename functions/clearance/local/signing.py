@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
@@ -66,8 +67,6 @@ def _sign(self: Any, message: bytes, signing_algorithm: str) -> bytes:
 
 
 def _verify(self: Any, message: bytes, signature: bytes, signing_algorithm: str) -> bool:
-    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415
-
     try:
         self.private_key.public_key().verify(
             signature, message, ec.ECDSA(utils.Prehashed(hashes.SHA256()))

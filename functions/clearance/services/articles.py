@@ -12,35 +12,45 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
-from clearance.aws.bus import Bus
-from clearance.aws.statestore import StateStore
-from clearance.aws.store import Bucket
 from clearance.contracts import keys, media
-from clearance.decide.engine import Decision
+from clearance.contracts.vocabulary import RENDITIONS, ObjectRef
 from clearance.lifecycle.events import Change, Delivered, Event, KillOrdered
 from clearance.lifecycle.plan import BucketRole, Plan, Write
-from clearance.lifecycle.record import Removed, Source, completed
+from clearance.lifecycle.record import completed
 from clearance.lifecycle.state import ArticleState, Status
 from clearance.lifecycle.transition import transition
 from clearance.services.observability import logger
-from clearance.terms.policy import PolicySet
+from clearance.services.ports import ArticleStates, EventSink, ObjectStore
+from clearance.terms.policy import Policy, PolicySet
 
 MAX_ATTEMPTS = 8
-_COPY_KINDS = frozenset({"json", "html", "text"})
+
+E = TypeVar("E", bound=Event)
 
 
 class ArticleBusy(RuntimeError):
     """Others kept changing the article; the event is retried (a queue redelivers it)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Applied(Generic[E]):
+    """What `Articles.apply` carried out: the event as it was read for the state it met (with
+    the decision it carried), and the change the transition made of it."""
+
+    event: E
+    change: Change
+
+
 @dataclass
 class Articles:
-    """The collaborators every event on an article needs; tests build one over moto."""
+    """The collaborators every event on an article needs, behind their ports (in-memory fakes
+    in the unit tests, the AWS adapters elsewhere)."""
 
-    states: StateStore
-    buckets: dict[BucketRole, Bucket]
-    bus: Bus
+    states: ArticleStates
+    buckets: dict[BucketRole, ObjectStore]
+    bus: EventSink
     policies: PolicySet
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     kept_terms: set[tuple[str, str]] = field(default_factory=set)
@@ -48,9 +58,9 @@ class Articles:
     def apply(
         self,
         article_id: str,
-        event_for: Callable[[ArticleState | None], Event],
+        event_for: Callable[[ArticleState | None], E],
         now: datetime,
-    ) -> Change:
+    ) -> Applied[E]:
         """Carry one event through: `event_for` reads what the event needs, given the state."""
         lost: set[str] = set()
         try:
@@ -60,19 +70,17 @@ class Articles:
                     self.finish(state)
                     continue
                 event = event_for(state)
-                provider = state.provider if state else _provider_of(event)
-                policy = self.policies.in_force(provider, now) if provider else None
-                change = transition(state, event, now, policy, self.names)
+                change = transition(state, event, now, self.terms(state, event, now), self.names)
                 self.write(change.plan.writes)
                 if change.state is None or (change.state == state and not change.plan.outbox):
                     self.complete(change.plan)
-                    return change
+                    return Applied(event, change)
                 revision = state.revision if state else 0
                 committed = replace(change.state, revision=revision + 1, outbox=change.plan.outbox)
                 if self.states.put(committed, revision):
                     self.finish(committed)
-                    return change
-                lost |= {w.key for w in change.plan.writes if w.kind in _COPY_KINDS}
+                    return Applied(event, change)
+                lost |= {w.key for w in change.plan.writes if w.kind in RENDITIONS}
                 logger.info(
                     "article changed meanwhile; deciding again", extra={"article": article_id}
                 )
@@ -100,13 +108,21 @@ class Articles:
             if state.kill is not None or key.startswith(settled):
                 cleared.delete(key)
 
-    def complete_unidentified(self, decision: Decision, source: Source, data: bytes) -> None:
-        """A delivery with no article or provider to file it under: quarantined and recorded."""
-        change = transition(
-            None, Delivered(decision, source, data), source.arrived_at, None, self.names
-        )
+    def terms(self, state: ArticleState | None, event: Event, now: datetime) -> Policy | None:
+        """The terms an event is carried out under: a delivery's are those its decision was made
+        under; any other event's, the provider's in force `now`."""
+        if isinstance(event, Delivered):
+            return event.terms
+        provider = state.provider if state else _provider_of(event)
+        return self.policies.in_force(provider, now) if provider else None
+
+    def set_aside(self, delivered: Delivered) -> Change:
+        """A delivery with no article to file it under (unreadable, unidentified, too large to
+        read): quarantined and recorded through the transition, no state kept."""
+        change = transition(None, delivered, delivered.source.arrived_at, None, self.names)
         self.write(change.plan.writes)
         self.complete(change.plan)
+        return change
 
     def settle(self, article_id: str) -> ArticleState | None:
         """The article's state, once what a committed change still owed it is done."""
@@ -144,7 +160,7 @@ class Articles:
             audit.put_once(keys.policy_text_key(policy.id, policy.sha256), policy.raw, media.JSON)
         self.kept_terms.add((audit.name, ref["sha256"]))
 
-    def remove(self, plan: Plan) -> list[Removed]:
+    def remove(self, plan: Plan) -> list[ObjectRef]:
         """Take the plan's copies down; what was removed, and when.
 
         A copy the state knew of is listed even when an interrupted earlier attempt already
@@ -164,12 +180,21 @@ class Articles:
                 cleared.delete(key)
             version_id, stored_sha256 = found or (expected.version_id if expected else None, None)
             sha256 = stored_sha256 or (expected.sha256 if expected else None)
-            removed.append(Removed(cleared.name, key, version_id, sha256, _now(self.clock)))
+            removed.append(
+                ObjectRef(
+                    cleared.name, key, sha256, version_id=version_id, removed_at=_now(self.clock)
+                )
+            )
         return removed
 
     def write(self, writes: tuple[Write, ...]) -> None:
+        """Each object written once: its bytes, or a copy made inside S3 of another object."""
         for write in writes:
-            self.buckets[write.bucket].put_once(write.key, write.data, write.content_type)
+            bucket, origin = self.buckets[write.bucket], write.copy_of
+            if origin is not None:
+                bucket.copy_once(origin.bucket, origin.key, origin.version_id, write.key)
+            else:
+                bucket.put_once(write.key, write.data, write.content_type)
 
     @property
     def names(self) -> dict[BucketRole, str]:
@@ -186,6 +211,4 @@ def _now(clock: Callable[[], datetime]) -> str:
 
 
 def _provider_of(event: Event) -> str | None:
-    if isinstance(event, Delivered):
-        return event.decision.provider
     return event.provider if isinstance(event, KillOrdered) else None

@@ -1,15 +1,19 @@
 """Each function's settings, read from its environment at the edge and checked once.
 
-A missing or malformed setting raises `ConfigError` with one line naming the variable, on the
-first invocation of a container, before any event is touched. The core never reads the
-environment: it receives what is read here.
+One class per function, reading exactly the variables that function uses: `template.yaml` gives
+each function those and no others, and the README's configuration table says which function
+reads which (tests/unit/services/test_config.py holds all three equal). A missing or malformed
+setting raises `ConfigError` with one line naming the variable, on the first invocation of a
+container, before any event is touched. The core never reads the environment: it receives what
+is read here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol, Self, TypedDict
 
 from clearance.decide.licensee import Licensee, LicenseeError
 
@@ -21,8 +25,47 @@ class ConfigError(RuntimeError):
     """A setting this function needs is missing or malformed; the message names it."""
 
 
+class ArticleStores(Protocol):
+    """Where an article's life is kept, for every function that carries events through it."""
+
+    @property
+    def cleared_bucket(self) -> str: ...
+
+    @property
+    def quarantine_bucket(self) -> str: ...
+
+    @property
+    def audit_bucket(self) -> str: ...
+
+    @property
+    def state_table(self) -> str: ...
+
+    @property
+    def event_bus(self) -> str: ...
+
+
+class _Stores(TypedDict):
+    cleared_bucket: str
+    quarantine_bucket: str
+    audit_bucket: str
+    state_table: str
+    event_bus: str
+
+
+def article_stores(env: Mapping[str, str]) -> _Stores:
+    return _Stores(
+        cleared_bucket=bucket(env, "CLEARED_BUCKET"),
+        quarantine_bucket=bucket(env, "QUARANTINE_BUCKET"),
+        audit_bucket=bucket(env, "AUDIT_BUCKET"),
+        state_table=required(env, "STATE_TABLE"),
+        event_bus=required(env, "EVENT_BUS"),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class WebhookConfig:
+    """WebhookFunction: where deliveries are stored, whose secrets verify them, how large."""
+
     inbound_bucket: str
     secret_prefix: str
     max_body_bytes: int
@@ -37,7 +80,10 @@ class WebhookConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class ProcessorConfig:
+class DecidingConfig:
+    """A function that decides deliveries: it reads them from the inbound bucket, keeps the
+    article's life in its stores, and decides for the licensee."""
+
     inbound_bucket: str
     cleared_bucket: str
     quarantine_bucket: str
@@ -47,46 +93,66 @@ class ProcessorConfig:
     licensee: Licensee
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> ProcessorConfig:
+    def from_env(cls, env: Mapping[str, str]) -> Self:
         return cls(
             inbound_bucket=bucket(env, "INBOUND_BUCKET"),
-            cleared_bucket=bucket(env, "CLEARED_BUCKET"),
-            quarantine_bucket=bucket(env, "QUARANTINE_BUCKET"),
-            audit_bucket=bucket(env, "AUDIT_BUCKET"),
-            state_table=required(env, "STATE_TABLE"),
-            event_bus=required(env, "EVENT_BUS"),
+            **article_stores(env),
             licensee=licensee_of(env),
         )
 
 
 @dataclass(frozen=True, slots=True)
-class KillConfig:
-    """The kill API: the processor's collaborators and the webhook's secrets."""
+class ProcessorConfig(DecidingConfig):
+    """ProcessorFunction: each inbound object decided."""
 
-    processor: ProcessorConfig
+
+@dataclass(frozen=True, slots=True)
+class LifecycleConfig(DecidingConfig):
+    """LifecycleFunction: a held delivery decided again when its embargo ends."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewConfig(DecidingConfig):
+    """ReviewFunction: a held delivery decided again with a reviewer's approval."""
+
+
+@dataclass(frozen=True, slots=True)
+class KillConfig:
+    """KillFunction: orders verified like deliveries, carried out on the article's stores; it
+    decides nothing, so it reads neither deliveries nor the licensee."""
+
+    cleared_bucket: str
+    quarantine_bucket: str
+    audit_bucket: str
+    state_table: str
+    event_bus: str
     secret_prefix: str
     max_body_bytes: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> KillConfig:
         return cls(
-            processor=ProcessorConfig.from_env(env),
+            **article_stores(env),
             secret_prefix=required(env, "WEBHOOK_SECRET_PREFIX"),
             max_body_bytes=positive(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
         )
 
 
 @dataclass(frozen=True, slots=True)
-class AuditConfig:
+class AuditReviewConfig:
+    """AuditReviewFunction: the audit log it reads."""
+
     audit_bucket: str
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> AuditConfig:
+    def from_env(cls, env: Mapping[str, str]) -> AuditReviewConfig:
         return cls(audit_bucket=bucket(env, "AUDIT_BUCKET"))
 
 
 @dataclass(frozen=True, slots=True)
 class DigestConfig:
+    """AuditDigestFunction: the audit log it seals, and the key that signs its digests."""
+
     audit_bucket: str
     digest_key_id: str
 
@@ -95,6 +161,18 @@ class DigestConfig:
         return cls(
             audit_bucket=bucket(env, "AUDIT_BUCKET"), digest_key_id=required(env, "DIGEST_KEY_ID")
         )
+
+
+FUNCTIONS: Mapping[str, Callable[[Mapping[str, str]], object]] = {
+    "WebhookFunction": WebhookConfig.from_env,
+    "ProcessorFunction": ProcessorConfig.from_env,
+    "LifecycleFunction": LifecycleConfig.from_env,
+    "KillFunction": KillConfig.from_env,
+    "ReviewFunction": ReviewConfig.from_env,
+    "AuditReviewFunction": AuditReviewConfig.from_env,
+    "AuditDigestFunction": DigestConfig.from_env,
+}
+"""Each function of the template, by its logical id, and how it reads its settings."""
 
 
 def licensee_of(env: Mapping[str, str]) -> Licensee:

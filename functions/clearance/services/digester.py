@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
 from clearance.audit.digest import (
     HOUR,
@@ -24,11 +23,7 @@ from clearance.audit.digest import (
     periods_between,
 )
 from clearance.audit.segment import build_segment
-from clearance.aws import clients
 from clearance.aws.digeststore import DigestStore
-from clearance.aws.kms import KmsSigner
-from clearance.aws.store import Bucket
-from clearance.services.config import DigestConfig
 from clearance.services.observability import logger
 
 SEAL_GRACE = timedelta(minutes=40)
@@ -82,12 +77,3 @@ class Digester:
         first = self.store.first_day()
         genesis = first if first is not None else now - self.grace - HOUR
         return None, genesis.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-@cache
-def default_digester(config: DigestConfig) -> Digester:
-    return Digester(
-        store=DigestStore(Bucket(clients.s3(), config.audit_bucket)),
-        signer=KmsSigner(clients.kms(), config.digest_key_id),
-        clock=lambda: datetime.now(UTC),
-    )

@@ -6,19 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 
-from clearance.aws import clients
-from clearance.aws.secrets import WebhookSecrets
+from clearance.contracts.vocabulary import ARTICLE_NOT_FOUND
 from clearance.ingest.intake import Answer, Refusal, Request, SecretSource
 from clearance.ingest.kill import accept_kill
 from clearance.lifecycle.events import KillOrdered, Refused
 from clearance.lifecycle.state import ArticleState
 from clearance.services.articles import Articles
-from clearance.services.config import KillConfig
-from clearance.services.observability import logger
-from clearance.services.processor import default_articles
-from clearance.services.webhook import refused, with_fresh_secret
+from clearance.services.observability import AnswerMetric, logger
+from clearance.services.webhook import count, refused, with_fresh_secret
 
 
 @dataclass
@@ -43,7 +39,7 @@ class Kills:
             request.provider,
         )
         if isinstance(accepted, Refusal):
-            return refused(accepted)
+            return refused(accepted, AnswerMetric.KILL)
         by = f"api:{accepted.delivery}" + (f" ({accepted.reason})" if accepted.reason else "")
         order = KillOrdered(
             by=by,
@@ -55,20 +51,21 @@ class Kills:
 
         def ordered(state: ArticleState | None) -> KillOrdered:
             if state is not None and state.provider != accepted.provider:
-                raise Refused(404, "article.not-found", "no article with this id is known")
+                raise Refused(404, "article.not-found", ARTICLE_NOT_FOUND)
             return order
 
         try:
-            change = self.articles.apply(article_id, ordered, now)
+            state = self.articles.apply(article_id, ordered, now).change.state
         except Refused as refusal:
-            message = f"{refusal} for provider {accepted.provider}."
             return refused(
-                Refusal(refusal.status, refusal.code, message, provider=accepted.provider)
+                Refusal(refusal.status, refusal.code, str(refusal), provider=accepted.provider),
+                AnswerMetric.KILL,
             )
-        kill = change.state.kill if change.state else None
+        kill = state.kill if state else None
         if kill is None:
             raise RuntimeError(f"article {article_id} is not killed after its kill")
         logger.info("killed", extra={"article": article_id, "deadline": kill.deadline})
+        count(AnswerMetric.KILL, accepted.provider, 202)
         return Answer(
             202,
             {
@@ -79,12 +76,3 @@ class Kills:
                 "deadline": kill.deadline,
             },
         )
-
-
-@cache
-def default_kills(config: KillConfig) -> Kills:
-    return Kills(
-        articles=default_articles(config.processor),
-        secrets=WebhookSecrets(clients.secretsmanager(), config.secret_prefix),
-        max_body_bytes=config.max_body_bytes,
-    )

@@ -13,20 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache, partial
+from functools import partial
 
-from clearance.aws import clients
-from clearance.aws.store import Bucket
 from clearance.contracts import keys, media
+from clearance.contracts.vocabulary import TimerKind
 from clearance.decide.engine import Approval, Decision, Prior, decide, identify
 from clearance.decide.licensee import Licensee
 from clearance.lifecycle.events import Event, TimerFired
 from clearance.lifecycle.record import decision_moment
-from clearance.lifecycle.state import ArticleState, Timer, TimerKind
+from clearance.lifecycle.state import ArticleState, Timer
 from clearance.services.articles import Articles
-from clearance.services.config import ProcessorConfig
 from clearance.services.observability import logger
-from clearance.services.processor import default_articles
+from clearance.services.ports import ObjectStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +36,7 @@ class Sweep:
 @dataclass
 class Lifecycle:
     articles: Articles
-    inbound: Bucket
+    inbound: ObjectStore
     licensee: Licensee
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
@@ -94,12 +92,3 @@ def due_timers(state: ArticleState | None, now: datetime) -> list[Timer]:
     if state is None:
         return []
     return [t for t in state.timers if datetime.fromisoformat(t.due) <= now]
-
-
-@cache
-def default_lifecycle(config: ProcessorConfig) -> Lifecycle:
-    return Lifecycle(
-        articles=default_articles(config),
-        inbound=Bucket(clients.s3(), config.inbound_bucket),
-        licensee=config.licensee,
-    )

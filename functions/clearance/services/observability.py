@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
@@ -21,6 +22,15 @@ SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "clearance")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Clearance")
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class AnswerMetric(StrEnum):
+    """The metric each HTTP function counts its answers under, by status class."""
+
+    WEBHOOK = "WebhookDeliveries"
+    KILL = "KillOrders"
+    REVIEW = "ReviewRequests"
+    AUDIT = "AuditRequests"
 
 
 class Untraced:
@@ -66,3 +76,8 @@ def emit(name: str, value: float = 1, **dimensions: str) -> None:
     ) as metric:
         for dimension, label in dimensions.items():
             metric.add_dimension(name=dimension, value=label)
+
+
+def count_answer(metric: AnswerMetric, status: int, **dimensions: str) -> None:
+    """One HTTP answer counted under its function's metric, by status class (`2xx`, `5xx`)."""
+    emit(metric.value, 1, status_class=f"{status // 100}xx", **dimensions)

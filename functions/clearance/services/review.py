@@ -11,21 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from clearance.contracts import keys
+from clearance.contracts.vocabulary import ARTICLE_NOT_FOUND, ReviewVerdict
 from clearance.decide.engine import Approval
 from clearance.ingest.intake import Answer, Refusal
 from clearance.lifecycle.events import Refused, Verdict
 from clearance.lifecycle.state import ArticleState, Hold, Status
 from clearance.lifecycle.transition import reviewable
-from clearance.services.config import ProcessorConfig
-from clearance.services.lifecycle import Lifecycle, default_lifecycle
+from clearance.services.lifecycle import Lifecycle
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-VERDICTS = ("approve", "reject")
+VERDICTS = tuple(ReviewVerdict)
 MAX_REASON = 2000
 
 
@@ -53,12 +52,12 @@ class Reviews:
 
     def verdict(self, article_id: str, body: Any, reviewer: str, request_id: str) -> Answer:
         if keys.safe_segment(article_id, 200) != article_id:
-            return _error(404, "article.not-found", "no article has this id")
+            return _error(404, "article.not-found", ARTICLE_NOT_FOUND)
         problem = _body_problem(body)
         if problem:
             return _error(400, "review.invalid", problem[1], problem[0])
         version, reason = str(body["version"]), body["reason"]
-        approve = body["verdict"] == "approve"
+        approve = body["verdict"] == ReviewVerdict.APPROVE
         now = self.clock()
 
         def verdict_for(state: ArticleState | None) -> Verdict:
@@ -71,10 +70,10 @@ class Reviews:
             return Verdict(version, approve, reviewer, reason, request_id, decision)
 
         try:
-            change = self.lifecycle.articles.apply(article_id, verdict_for, now)
+            state = self.lifecycle.articles.apply(article_id, verdict_for, now).change.state
         except Refused as refused:
             return _error(refused.status, refused.code, str(refused))
-        entry = change.state.version(version) if change.state else None
+        entry = state.version(version) if state else None
         return Answer(
             200,
             {
@@ -122,8 +121,3 @@ def _body_problem(body: Any) -> tuple[str, str] | None:
 
 def _error(status: int, code: str, message: str, parameter: str | None = None) -> Answer:
     return Refusal(status, code, message, {"parameter": parameter} if parameter else {}).answer
-
-
-@cache
-def default_reviews(config: ProcessorConfig) -> Reviews:
-    return Reviews(default_lifecycle(config))

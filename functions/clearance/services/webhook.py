@@ -6,18 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cache
+from datetime import datetime
 from typing import Protocol, TypeVar, runtime_checkable
 
-from clearance.aws import clients
-from clearance.aws.secrets import WebhookSecrets
-from clearance.aws.store import Bucket, StoredObject
+from clearance.aws.store import StoredObject
 from clearance.contracts import media
 from clearance.ingest import intake
 from clearance.ingest.intake import Accepted, Answer, Receipt, Refusal, Request, SecretSource
-from clearance.services.config import WebhookConfig
-from clearance.services.observability import emit, logger, tracer
+from clearance.services.observability import AnswerMetric, count_answer, logger, tracer
 from clearance.terms.policy import PolicySet
 
 _JSON = media.JSON
@@ -59,7 +55,8 @@ def with_fresh_secret(
 
 @dataclass
 class Webhook:
-    """The webhook's collaborators; tests pass fakes or moto-backed ones to `handler`."""
+    """The webhook's collaborators (built in `services.wiring`); tests pass fakes or moto-backed
+    ones to `handler`."""
 
     store: ObjectStore
     secrets: SecretSource
@@ -76,7 +73,7 @@ class Webhook:
         if isinstance(answer, Refusal):
             return refused(answer)
         logger.info("accepted", extra={"key": answer.body.get("key"), "status": answer.status})
-        count(outcome.provider, answer.status)
+        count(AnswerMetric.WEBHOOK, outcome.provider, answer.status)
         return answer
 
     def accept(self, request: Request) -> Accepted | Refusal:
@@ -105,19 +102,9 @@ class Webhook:
         return answer
 
 
-@cache
-def default_webhook(config: WebhookConfig) -> Webhook:
-    return Webhook(
-        store=Bucket(clients.s3(), config.inbound_bucket),
-        secrets=WebhookSecrets(clients.secretsmanager(), config.secret_prefix),
-        policies=PolicySet.load(),
-        clock=lambda: datetime.now(UTC),
-        max_body_bytes=config.max_body_bytes,
-    )
-
-
-def refused(refusal: Refusal) -> Answer:
-    """Log and count a refusal; the answer the sender gets."""
+def refused(refusal: Refusal, metric: AnswerMetric = AnswerMetric.WEBHOOK) -> Answer:
+    """Log a refusal and count it under the refusing function's metric; the answer the sender
+    gets."""
     if refusal.provider:
         logger.thread_safe_append_keys(provider=refusal.provider)
     extra = {"status": refusal.status, "code": refusal.code}
@@ -125,9 +112,10 @@ def refused(refusal: Refusal) -> Answer:
         logger.warning(f"refused: {refusal.note}", extra=extra)
     else:
         logger.info("refused", extra=extra)
-    count(refusal.provider, refusal.status)
+    count(metric, refusal.provider, refusal.status)
     return refusal.answer
 
 
-def count(provider: str | None, status: int) -> None:
-    emit("WebhookDeliveries", provider=provider or "unknown", status_class=f"{status // 100}xx")
+def count(metric: AnswerMetric, provider: str | None, status: int) -> None:
+    """An answer to a provider, counted by provider and status class."""
+    count_answer(metric, status, provider=provider or "unknown")

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -169,22 +169,7 @@ def policy_from_document(document: Mapping[str, Any], raw: bytes) -> Policy:
         Rule(rule["x-rule-id"], rule["description"], rule.get("x-outcome") == "held")
         for rule in document["requirements"]["allOf"]
     )
-    notices = tuple(
-        Notice(
-            id=notice["id"],
-            kind=notice["kind"],
-            placement=notice["placement"],
-            text=notice.get("text"),
-            source_field=notice.get("from"),
-            delivered_in=notice.get("delivered_in", notice.get("from")),
-            heading=notice.get("heading"),
-            verbatim=notice.get("verbatim", True),
-            link=notice.get("link"),
-            variants=tuple(notice.get("variants", ())),
-            replaces=notice.get("replaces"),
-        )
-        for notice in document["notices"]
-    )
+    notices = tuple(_notice(notice) for notice in document["notices"])
     media = document.get("associations", {})
     own = {holder.strip().casefold() for holder in media.get("covered", ())}
     return Policy(
@@ -226,6 +211,22 @@ def policy_from_document(document: Mapping[str, Any], raw: bytes) -> Policy:
         review_sources=tuple(
             source.strip().casefold() for source in document.get("sources", {}).get("review", ())
         ),
+    )
+
+
+def _notice(notice: Mapping[str, Any]) -> Notice:
+    return Notice(
+        id=notice["id"],
+        kind=notice["kind"],
+        placement=notice["placement"],
+        text=notice.get("text"),
+        source_field=notice.get("from"),
+        delivered_in=notice.get("delivered_in", notice.get("from")),
+        heading=notice.get("heading"),
+        verbatim=notice.get("verbatim", True),
+        link=notice.get("link"),
+        variants=tuple(notice.get("variants", ())),
+        replaces=notice.get("replaces"),
     )
 
 
@@ -283,10 +284,19 @@ class PolicySet:
 
     @classmethod
     def load(cls, *directories: Path) -> PolicySet:
-        """The shipped policies when no directory is given; later directories add versions."""
+        """The shipped policies when no directory is given (part of the package, so read and
+        compiled once per process: 15 versions take most of a second); later directories add
+        versions."""
+        if not directories:
+            return _shipped()
+        return cls.read(directories)
+
+    @classmethod
+    def read(cls, directories: Sequence[Path]) -> PolicySet:
+        """Every policy file in `directories`, linted and compiled."""
         found: dict[str, dict[str, Policy]] = {}
         broken: dict[str, list[str]] = {}
-        for directory in directories or (default_policy_dir(),):
+        for directory in directories:
             for provider, paths in policy_files(directory).items():
                 for path in paths:
                     try:
@@ -380,3 +390,8 @@ class PolicySet:
 def in_force(versions: Sequence[Policy], moment: datetime) -> Policy | None:
     """The latest version that has taken effect and not ended by `moment`."""
     return next((p for p in reversed(versions) if p.in_force_at(moment)), None)
+
+
+@cache
+def _shipped() -> PolicySet:
+    return PolicySet.read((default_policy_dir(),))

@@ -32,7 +32,7 @@ def record(
     article_id: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """An audit decision record as audit.decision_record writes it; `extra` adds fields."""
+    """An audit decision record as the lifecycle writes it; `extra` adds fields."""
     digest = hashlib.sha256(str(n).encode()).hexdigest()
     uri = f"urn:example:{provider}:{n}"
     value: dict[str, Any] = {

@@ -66,17 +66,23 @@ GOOD = [
 
 @pytest.mark.parametrize("body", GOOD)
 def test_valid_json_parses_exactly_as_json_loads(body: str) -> None:
+    # Given a valid JSON body, and what json.loads reads from it
     expected = repr(json.loads(body))
+    # When it is parsed as text and as bytes, then it reads exactly the same
     assert repr(parse_json(body)) == expected
     assert repr(parse_json(body.encode())) == expected
 
 
 @pytest.mark.parametrize("body", [BOM + b'{"a": 1}', '\ufeff{"a": 1}'])
 def test_utf8_bom_is_skipped(body: bytes | str) -> None:
+    # Given a JSON body that begins with a UTF-8 byte order mark, as bytes or as text
+    # When it is parsed, then the mark is skipped and the object read
     assert parse_json(body) == {"a": 1}
 
 
 def test_bytearray_and_memoryview_are_read_as_bytes() -> None:
+    # Given a JSON body in a bytearray or in a memoryview
+    # When it is parsed, then it is read as bytes would be
     assert parse_json(bytearray(b"[1]")) == [1]  # type: ignore[arg-type]
     assert parse_json(memoryview(b"[1]")) == [1]  # type: ignore[arg-type]
 
@@ -138,31 +144,45 @@ BAD: list[tuple[bytes | str, str, str]] = [
 def test_bad_body_is_rejected_with_reason_and_message(
     body: bytes | str, reason: str, named: str
 ) -> None:
+    # Given a body that is not strict JSON: bad encoding, empty, bad syntax, NaN,
+    # too many digits, a duplicate key, a lone surrogate, or nesting too deep
+    # When it is parsed, then it is rejected
     with pytest.raises(JsonBodyError) as caught:
         parse_json(body)
+    # And the error gives the reason, and a message saying what was wrong and where
     assert caught.value.reason == reason
     assert named in str(caught.value)
 
 
 def test_duplicate_key_is_rejected_naming_the_key() -> None:
+    # Given an object that gives its "licence" twice
+    # When it is parsed, then it is rejected, naming the key
     with pytest.raises(JsonBodyError, match='duplicate key "licence"') as caught:
         parse_json(b'{"meta": {"licence": "a", "x": 1, "licence": "b"}}')
+    # And the reason is a duplicate key
     assert caught.value.reason == "duplicate-key"
 
 
 def test_long_duplicate_key_is_shortened_in_the_message() -> None:
+    # Given an object that gives a 10,000-character key twice
     key = "k" * 10_000
+    # When it is parsed
     with pytest.raises(JsonBodyError) as caught:
         parse_json(json.dumps({key: 1}).replace("}", f', "{key}": 2}}'))
+    # Then it is rejected as a duplicate key
     assert caught.value.reason == "duplicate-key"
+    # And the message stays short
     assert len(str(caught.value)) < 120
 
 
 @pytest.mark.parametrize("limit", [0, 1, 2, 7])
 def test_depth_limit_allows_exactly_max_depth_levels(limit: int) -> None:
+    # Given a depth limit, and arrays and objects nested exactly that deep (none at zero)
     allowed = [nested(limit), nested_objects(limit)] if limit else ["1", '"[{"']
+    # When they are parsed, then they read as json.loads reads them
     for body in allowed:
         assert parse_json(body, max_depth=limit) == json.loads(body)
+    # And one level deeper is rejected as too deep
     for body in (nested(limit + 1), nested_objects(limit + 1)):
         with pytest.raises(JsonBodyError) as caught:
             parse_json(body, max_depth=limit)
@@ -170,35 +190,51 @@ def test_depth_limit_allows_exactly_max_depth_levels(limit: int) -> None:
 
 
 def test_brackets_inside_strings_do_not_count_towards_depth() -> None:
+    # Given strings full of brackets, quotes and backslashes, two levels deep
     body = json.dumps(["[" * 500, '"{' * 500, "\\" * 9, "]" * 500, {"k": "[[[\\"}])
+    # When it is parsed with a depth limit of two, then it reads as json.loads reads it
     assert parse_json(body, max_depth=2) == json.loads(body)
 
 
 def test_hundred_thousand_deep_nesting_is_rejected_fast_without_recursion_error() -> None:
+    # Given arrays and objects nested 100,000 levels deep, closed or not
     for body in (b"[" * 100_000, nested(100_000).encode(), (nested_objects(100_000)).encode()):
+        # When each is parsed
         started = time.perf_counter()
         with pytest.raises(JsonBodyError) as caught:
             parse_json(body)
+        # Then it is rejected as too deep, not with a recursion error
         assert caught.value.reason == "depth"
+        # And within half a second
         assert time.perf_counter() - started < 0.5
 
 
 def test_nesting_beyond_the_interpreter_stack_is_still_a_depth_error() -> None:
+    # Given arrays nested 100,000 deep, under a depth limit far above that
+    # When the body is parsed
     with pytest.raises(JsonBodyError) as caught:
         parse_json(nested(100_000), max_depth=1_000_000)
+    # Then it is still rejected as too deep, not a crash of the interpreter
     assert caught.value.reason == "depth"
+    # And the message says it is nested too deeply
     assert "too deeply" in str(caught.value)
 
 
 def test_number_beyond_pythons_own_digit_limit_is_a_number_error() -> None:
+    # Given a 5,000-digit number, past Python's own limit, under a digit limit above it
+    # When it is parsed
     with pytest.raises(JsonBodyError) as caught:
         parse_json(b"1" * 5000, max_number_digits=10_000)
+    # Then it is rejected as a number error
     assert caught.value.reason == "number"
 
 
 def test_digit_limit_is_configurable() -> None:
+    # Given digit limits of five and of three
+    # When numbers with exactly that many digits are parsed, then they are read
     assert parse_json(b"12345", max_number_digits=5) == 12345
     assert parse_json(b"-1.25", max_number_digits=3) == -1.25
+    # And numbers with one digit more are rejected, saying how many digits they have
     with pytest.raises(JsonBodyError, match="6 digits"):
         parse_json(b"123456", max_number_digits=5)
     with pytest.raises(JsonBodyError, match="4 digits"):
@@ -206,14 +242,19 @@ def test_digit_limit_is_configurable() -> None:
 
 
 def test_error_is_a_value_error_that_survives_pickling() -> None:
+    # Given a body of NaN, rejected as a ValueError
     with pytest.raises(ValueError, match="NaN") as caught:
         parse_json(b"NaN")
+    # When the error is pickled and read back
     copy = pickle.loads(pickle.dumps(caught.value))  # noqa: S301
+    # Then it is the same error, with its reason and message
     assert isinstance(copy, JsonBodyError)
     assert (copy.reason, str(copy)) == ("number", str(caught.value))
 
 
 def test_nonsense_limits_and_types_are_programming_errors() -> None:
+    # Given a negative depth limit, a zero digit limit, or a body neither bytes nor str
+    # When parse_json is called with one, then it refuses it as a programming error
     with pytest.raises(ValueError, match="max_depth"):
         parse_json(b"1", max_depth=-1)
     with pytest.raises(ValueError, match="max_number_digits"):
@@ -228,7 +269,9 @@ def test_nonsense_limits_and_types_are_programming_errors() -> None:
     "path", sample_paths("ninjs/[0-9]*/*.json"), ids=lambda p: f"{p.parent.name}/{p.name}"
 )
 def test_shared_ninjs_samples_parse_as_json_loads(path: Path) -> None:
+    # Given a shared ninjs sample
     data = path.read_bytes()
+    # When it is parsed, then it reads as json.loads reads it
     assert parse_json(data) == json.loads(data)
 
 
@@ -254,8 +297,10 @@ json_values = st.recursive(
 def test_any_dumped_json_value_round_trips_as_json_loads(
     value: Any, ensure_ascii: bool, indent: int | None
 ) -> None:
+    # Given any JSON value, dumped with or without ASCII escapes and indentation
     body = json.dumps(value, ensure_ascii=ensure_ascii, indent=indent)
     expected = json.loads(body)
+    # When it is parsed as text and as bytes, then it reads as json.loads reads it
     assert parse_json(body) == expected
     assert parse_json(body.encode()) == expected
 
@@ -269,12 +314,16 @@ json_ish = st.text(alphabet='[]{}",:\\ 0123456789.eE+-nultrfaNIyid\ud800\n', max
     body=st.binary(max_size=80) | json_ish | json_ish.map(lambda s: s.encode("utf-8", "replace"))
 )
 def test_arbitrary_input_only_ever_raises_json_body_error(body: bytes | str) -> None:
+    # Given arbitrary bytes, or text made of JSON's own characters
+    # When it is parsed with a depth limit of four
     try:
         value = parse_json(body, max_depth=4)
     except JsonBodyError as error:
         reason, message = error.reason, str(error)
     else:
+        # Then either it reads as json.loads reads it
         assert value == json.loads(body)
         return
+    # Or it is rejected with one of the known reasons and a message, never another error
     assert reason in REASONS
     assert message

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
+from clearance.contracts.vocabulary import ObjectRef
 from clearance.decide.engine import clear
 from clearance.decide.licensee import Licensee
-from clearance.lifecycle.record import Copy, Source, decision_record
+from clearance.lifecycle.record import Source, delivery_record
 from clearance.lifecycle.replay import NotReplayable, licensee_of, replay
 from clearance.terms.policy import PolicySet
 from tests.conftest import NOW, dpa_article
@@ -19,9 +20,11 @@ KEY = "inbound/dpa/2026/11/23/replay.json"
 
 def record_for(policies: PolicySet, licensee: Licensee) -> dict[str, Any]:
     decision = clear(DATA, policies=policies, now=NOW, licensee=licensee)
-    copies = [Copy("cleared", f"cleared/{r.name}", r.sha256, r.name) for r in decision.renditions]
+    copies = [
+        ObjectRef("cleared", f"cleared/{r.name}", r.sha256, r.name) for r in decision.renditions
+    ]
     source = Source("inbound", KEY, None, NOW, "req-1")
-    return decision_record(decision, source, len(DATA), copies)
+    return delivery_record(decision, source, len(DATA), copies)
 
 
 def test_a_record_replayed_from_its_own_input_terms_and_licensee_is_identical(

@@ -11,13 +11,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from clearance.contracts import keys
+from clearance.contracts.vocabulary import TimerKind
 from clearance.decide.engine import Approval, Decision, Prior, decide, identify
 from clearance.decide.findings import Outcome
 from clearance.decide.licensee import Licensee
 from clearance.lifecycle.events import Change, Delivered, KillOrdered, Refused, TimerFired, Verdict
 from clearance.lifecycle.plan import Plan
 from clearance.lifecycle.record import Source
-from clearance.lifecycle.state import ArticleState, Hold, Status, TimerKind
+from clearance.lifecycle.state import ArticleState, Hold, Status
 from clearance.lifecycle.transition import transition
 from clearance.terms.policy import PolicySet
 from tests.conftest import PROJECT, dpa_article

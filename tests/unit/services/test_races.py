@@ -1,9 +1,10 @@
 """Work on one article by invocations side by side, as Lambda runs them: two processors (and a
-reviewer) in threads over the same state table and buckets, moto in this process.
+reviewer) in threads over the same state table and buckets, the in-memory fakes.
 
 Every commit is conditional on the revision read, so whatever the interleaving, a killed
-article keeps no copy, and of two versions only the newer is ever left published. moto's
-conditional writes are made atomic here, as DynamoDB's are (`clearance.local.atomic`).
+article keeps no copy, and of two versions only the newer is ever left published. The fakes'
+conditional writes are atomic, as DynamoDB's and S3's are, and every call to them lets the other
+thread run, as a request on the wire does.
 """
 
 from __future__ import annotations
@@ -15,21 +16,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 
-import boto3
 import pytest
 
-from clearance.aws.store import Bucket
 from clearance.contracts import keys
-from clearance.decide.licensee import Licensee
 from clearance.lifecycle.record import Source
 from clearance.lifecycle.state import Status
-from clearance.local.atomic import make_conditional_writes_atomic
-from clearance.services.lifecycle import Lifecycle
-from clearance.services.processor import Processor
-from clearance.services.review import Reviews
 from clearance.terms.policy import PolicySet
 from tests.conftest import dpa_article
-from tests.integration.conftest import NAMES, moto_articles, provision_state_stack
+from tests.fakes import FakeCloud
+from tests.unit.services.container import Container
 
 pytestmark = pytest.mark.reliability
 
@@ -38,26 +33,17 @@ KILL_TRIALS = 300
 VERSION_TRIALS = 50
 
 
-class Side:
-    """One invocation's own clients and processor, as a separate Lambda container has."""
-
-    def __init__(self, policies: PolicySet) -> None:
-        articles = moto_articles(policies)
-        self.inbound = Bucket(boto3.client("s3", region_name=NAMES.region), NAMES.bucket("inbound"))
-        self.processor = Processor(self.inbound, articles, Licensee())
-        self.reviews = Reviews(Lifecycle(articles, self.inbound, Licensee(), clock=lambda: NOW))
-
-
 @pytest.fixture
-def sides(policies: PolicySet, aws: None) -> tuple[Side, Side]:
-    make_conditional_writes_atomic()
-    provision_state_stack()
-    return Side(policies), Side(policies)
+def sides(policies: PolicySet) -> tuple[Container, Container]:
+    """Two containers, each with its own collaborators, over one cloud."""
+    cloud = FakeCloud()
+    return Container(cloud, policies, later=lambda: NOW), Container(
+        cloud, policies, later=lambda: NOW
+    )
 
 
-def put(side: Side, key: str, data: bytes) -> Source:
-    side.inbound.client.put_object(Bucket=NAMES.bucket("inbound"), Key=key, Body=data)
-    return Source(NAMES.bucket("inbound"), key, None, NOW, f"req-{key}")
+def put(side: Container, key: str, data: bytes) -> Source:
+    return side.cloud.drop(key, data, NOW)
 
 
 def side_by_side(*work: Callable[[], object]) -> None:
@@ -81,20 +67,12 @@ def side_by_side(*work: Callable[[], object]) -> None:
         raise failures[0]
 
 
-def cleared_copies(side: Side, uri: str) -> list[str]:
-    return list(
-        side.processor.articles.buckets["cleared"].keys(
-            keys.cleared_prefix("dpa", keys.article_id("dpa", uri))
-        )
-    )
-
-
 DUPLICATED_ARTICLES = 40
 DUPLICATES = 4
 
 
 def test_shuffled_duplicates_taken_by_two_processors_side_by_side_are_decided_exactly_once(
-    sides: tuple[Side, Side], figure: Callable[[str], None]
+    sides: tuple[Container, Container], figure: Callable[[str], None]
 ) -> None:
     left, right = sides
     # Given 40 articles, each S3 event delivered four times, all shuffled into one queue
@@ -107,7 +85,7 @@ def test_shuffled_duplicates_taken_by_two_processors_side_by_side_are_decided_ex
     queue = iter(deliveries)
     taking = threading.Lock()
 
-    def take_until_empty(side: Side) -> None:
+    def take_until_empty(side: Container) -> None:
         while True:
             with taking:
                 source = next(queue, None)
@@ -123,9 +101,7 @@ def test_shuffled_duplicates_taken_by_two_processors_side_by_side_are_decided_ex
     decided = [json.loads(record.data) for record in stored if record is not None]
     assert sorted(r["source"]["key"] for r in decided) == sorted(s.key for s in sources)
     assert {r["outcome"] for r in decided} == {"cleared"}
-    cleared = left.processor.articles.buckets["cleared"]
-    listing = cleared.client.list_object_versions(Bucket=cleared.name, Prefix="cleared/")
-    versions = [version["Key"] for version in listing.get("Versions", [])]
+    versions = left.cloud.bucket("cleared").versions("cleared/")
     assert len(versions) == 3 * DUPLICATED_ARTICLES
     assert len(set(versions)) == len(versions)
     figure(
@@ -134,7 +110,9 @@ def test_shuffled_duplicates_taken_by_two_processors_side_by_side_are_decided_ex
     )
 
 
-def test_a_kill_racing_a_delivery_never_leaves_a_copy_published(sides: tuple[Side, Side]) -> None:
+def test_a_kill_racing_a_delivery_never_leaves_a_copy_published(
+    sides: tuple[Container, Container],
+) -> None:
     left, right = sides
     rng = random.Random(7)  # noqa: S311 - an order of work, not a secret
     for trial in range(KILL_TRIALS):
@@ -152,32 +130,38 @@ def test_a_kill_racing_a_delivery_never_leaves_a_copy_published(sides: tuple[Sid
         state = left.processor.articles.states.get(keys.article_id("dpa", uri))
         assert state is not None
         assert state.kill is not None, trial
-        assert cleared_copies(left, uri) == [], trial
+        assert left.cleared_copies("dpa", uri) == [], trial
 
 
-def test_two_versions_racing_leave_only_the_newer_published(sides: tuple[Side, Side]) -> None:
+def test_two_versions_racing_leave_only_the_newer_published(
+    sides: tuple[Container, Container],
+) -> None:
     left, right = sides
     rng = random.Random(11)  # noqa: S311 - an order of work, not a secret
     for trial in range(VERSION_TRIALS):
+        # Given two versions of an article arriving together
         uri = f"urn:newsml:dpa.com:race:versions-{trial}"
         first = put(left, f"inbound/dpa/v{trial}-1.json", dpa_article(uri, "1"))
         second = put(left, f"inbound/dpa/v{trial}-2.json", dpa_article(uri, "2"))
         jobs = [partial(left.processor.process, first), partial(right.processor.process, second)]
         rng.shuffle(jobs)
+        # When two processors decide them side by side
         side_by_side(*jobs)
+        # Then the newer is published, and only its three copies are in the cleared bucket
         state = left.processor.articles.states.get(keys.article_id("dpa", uri))
         assert state is not None
         assert state.published is not None
         assert state.published.version == "2", trial
-        copies = cleared_copies(left, uri)
+        copies = left.cleared_copies("dpa", uri)
         assert len(copies) == 3, (trial, copies)
         assert all("/v2-" in key for key in copies), (trial, copies)
 
 
-def test_an_approval_racing_a_kill_loses_to_the_kill(sides: tuple[Side, Side]) -> None:
+def test_an_approval_racing_a_kill_loses_to_the_kill(sides: tuple[Container, Container]) -> None:
     left, right = sides
     altered = json.dumps({"copyrightNotice": "(c) somebody else"})
     for trial in range(20):
+        # Given a version held for review
         uri = f"urn:newsml:dpa.com:race:review-{trial}"
         article_id = keys.article_id("dpa", uri)
         held = put(
@@ -191,11 +175,13 @@ def test_an_approval_racing_a_kill_loses_to_the_kill(sides: tuple[Side, Side]) -
             left, f"inbound/dpa/r{trial}-2.json", dpa_article(uri, "2", pubStatus="canceled")
         )
         verdict = {"version": "1", "verdict": "approve", "reason": "checked"}
+        # When a reviewer approves it while its cancellation is decided
         side_by_side(
             partial(right.reviews.verdict, article_id, verdict, "reviewer", f"rq-{trial}"),
             partial(left.processor.process, cancel),
         )
+        # Then the kill wins: the article is killed, with no copy left
         after = left.processor.articles.states.get(article_id)
         assert after is not None
         assert after.kill is not None
-        assert cleared_copies(left, uri) == [], trial
+        assert left.cleared_copies("dpa", uri) == [], trial
