@@ -33,8 +33,8 @@ define lambda_artifact
 endef
 
 .PHONY: build-WebhookFunction build-ProcessorFunction build-AuditReviewFunction build-AuditDigestFunction \
-	build-LifecycleFunction build-KillFunction build-ReviewFunction
+	build-LifecycleFunction build-KillFunction build-ReviewFunction build-FeedPollerFunction
 
 build-WebhookFunction build-ProcessorFunction build-AuditReviewFunction build-AuditDigestFunction \
-build-LifecycleFunction build-KillFunction build-ReviewFunction:
+build-LifecycleFunction build-KillFunction build-ReviewFunction build-FeedPollerFunction:
 	$(lambda_artifact)

@@ -25,6 +25,9 @@ from typing import Any
 from clearance.aws.bus import SOURCE, event_id
 from clearance.aws.store import StoredObject
 from clearance.decide.licensee import Licensee
+from clearance.feeds.credentials import headers_of
+from clearance.feeds.outbound import Fetched, FetchRefused, FetchRequest
+from clearance.feeds.subscription import Subscription
 from clearance.lifecycle.plan import BucketRole, Notification
 from clearance.lifecycle.record import Source
 from clearance.lifecycle.state import ArticleState, Hold, Status
@@ -388,10 +391,88 @@ class FakeCloud:
 # port both satisfy, which mypy checks at each of these three calls.
 
 
+class FakeSubscriptions:
+    """The subscriptions' table: each written only over the revision read."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, Subscription] = {}
+        self._lock = threading.Lock()
+
+    def all(self) -> list[Subscription]:
+        _turn()
+        with self._lock:
+            return [self._items[key] for key in sorted(self._items)]
+
+    def get(self, subscription_id: str) -> Subscription | None:
+        _turn()
+        with self._lock:
+            return self._items.get(subscription_id)
+
+    def save(self, subscription: Subscription, expected_revision: int) -> bool:
+        _turn()
+        with self._lock:
+            stored = self._items.get(subscription.id)
+            if (stored.revision if stored else 0) != expected_revision:
+                return False
+            self._items[subscription.id] = subscription
+            return True
+
+
+@dataclass
+class Feed:
+    """One URL's answer: its body, its ETag, or the refusal it gives."""
+
+    body: bytes
+    etag: str | None = None
+    refusal: FetchRefused | None = None
+
+
+class FakeFeeds:
+    """Feeds on the internet: each URL answers its body, or 304 to its own ETag."""
+
+    def __init__(self) -> None:
+        self.feeds: dict[str, Feed] = {}
+        self.requests: list[FetchRequest] = []
+        self._lock = threading.Lock()
+
+    def serve(self, url: str, body: bytes, etag: str | None = None) -> None:
+        self.feeds[url] = Feed(body, etag)
+
+    def refuse(self, url: str, code: str, message: str) -> None:
+        self.feeds[url] = Feed(b"", refusal=FetchRefused(code, message))
+
+    def fetch(self, request: FetchRequest) -> Fetched:
+        _turn()
+        with self._lock:
+            self.requests.append(request)
+            feed = self.feeds.get(request.url)
+        if feed is None:
+            raise FetchRefused("response.status", "the feed answered 404 Not Found")
+        if feed.refusal is not None:
+            raise feed.refusal
+        if feed.etag is not None and request.headers.get("If-None-Match") == feed.etag:
+            return Fetched(304, b"", None, feed.etag, None, request.url)
+        return Fetched(200, feed.body, None, feed.etag, None, request.url)
+
+
+class FakeCredentials:
+    """Secrets by name, as `FeedCredentials` turns them into headers."""
+
+    def __init__(self, secrets: dict[str, str] | None = None) -> None:
+        self.secrets = dict(secrets or {})
+
+    def headers_for(self, secret_name: str) -> dict[str, str]:
+        if secret_name not in self.secrets:
+            raise FetchRefused("credentials.missing", f"no secret {secret_name} exists")
+        return headers_of(self.secrets[secret_name])
+
+
 COUNTED: dict[type, tuple[str, ...]] = {
     FakeBucket: ("put_once", "get", "keys", "describe", "delete", "measure", "copy_once"),
     FakeStateStore: ("get", "put", "due"),
     FakeBus: ("publish",),
+    FakeSubscriptions: ("all", "get", "save"),
+    FakeFeeds: ("fetch",),
 }
 """Every call the services make to AWS that a fault may interrupt: S3, the table and the bus."""
 

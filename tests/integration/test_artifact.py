@@ -4,7 +4,8 @@ The artifact is built for this machine's platform (LAMBDA_PIP_PLATFORM empty) so
 can be imported and run here, with nothing but the artifact and the standard library on the path,
 in the environment `template.yaml` gives each function. Every function's build target runs one
 recipe, so the artifact built once is each function's; the functions that need AWS at once (the
-sweep, the held list, the digest job) run against a moto server in a process of its own.
+sweep, the held list, the digest job, the feed poller) run against a moto server in a process of
+its own.
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ import pytest
 from samtranslator.yaml_helper import yaml_parse
 
 from clearance.contracts import keys
-from clearance.local.resources import Names, create_buckets, create_signing_key, create_state_table
+from clearance.local.resources import (
+    Names,
+    create_buckets,
+    create_signing_key,
+    create_state_table,
+    create_subscriptions_table,
+)
 from tests.conftest import PROJECT
 
 NAMES = Names()
@@ -83,8 +90,8 @@ def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[tuple[str, str]]:
-    """A moto server in a process of its own, holding the template's buckets, state table and
-    digest key; its URL and the key's id."""
+    """A moto server in a process of its own, holding the template's buckets, state and
+    subscriptions tables and digest key; its URL and the key's id."""
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
@@ -107,6 +114,7 @@ def endpoint() -> Iterator[tuple[str, str]]:
         )
         create_buckets(session.client("s3", endpoint_url=url), NAMES)
         create_state_table(session.client("dynamodb", endpoint_url=url), NAMES)
+        create_subscriptions_table(session.client("dynamodb", endpoint_url=url), NAMES)
         key_id = create_signing_key(session.client("kms", endpoint_url=url))
         yield url, key_id
     finally:
@@ -223,7 +231,7 @@ def test_artifact_carries_the_package_schemas_and_policies(artifact: Path) -> No
 
 def test_every_function_is_built_by_the_one_recipe(tmp_path: Path) -> None:
     # Given the template's functions, each built by make (BuildMethod: makefile)
-    assert len(FUNCTIONS) == 7
+    assert len(FUNCTIONS) == 8
     recipes = {}
     for function in FUNCTIONS:
         assert TEMPLATE["Resources"][function]["Metadata"] == {"BuildMethod": "makefile"}
@@ -353,6 +361,21 @@ def test_lifecycle_runs_from_the_artifact_alone(artifact: Path, endpoint: tuple[
     result = run_from_artifact(artifact, "LifecycleFunction", event, environment)
     # Then it finds nothing due
     assert result["response"] == {"articles": 0, "timers": 0}
+
+
+def test_feed_poller_runs_from_the_artifact_alone(
+    artifact: Path, endpoint: tuple[str, str], tmp_path: Path
+) -> None:
+    # Given the every-minute schedule, on an AWS endpoint holding the template's subscriptions
+    # table (no feed subscribed yet) and inbound bucket
+    url, key_id = endpoint
+    environment = {**environment_of("FeedPollerFunction", key_id), "AWS_ENDPOINT_URL": url}
+    rule = "arn:aws:events:us-east-1:123456789012:rule/clearance-FeedPollerFunctionEveryMinute"
+    event = event_file(tmp_path, "lifecycle_schedule.json", resources=[rule])
+    # When the poller runs with only the artifact on the path
+    result = run_from_artifact(artifact, "FeedPollerFunction", event, environment)
+    # Then it scans the table and finds nothing to poll
+    assert result["response"] == {"polled": 0, "stored": 0, "failed": 0, "polls": []}
 
 
 def test_digest_function_runs_from_the_artifact_alone(

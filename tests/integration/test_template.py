@@ -30,6 +30,8 @@ from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
 from clearance.contracts import keys
+from clearance.feeds.subscription import ALARM_AFTER_FAILURES
+from clearance.handlers import feed_poller
 from clearance.local.connections import REQUEST_SECONDS
 from clearance.local.dispatcher import BATCH_SIZE
 from clearance.local.gateway import ROUTES, Gateway, Throttle
@@ -40,8 +42,14 @@ from clearance.local.resources import (
     VISIBILITY_TIMEOUT,
     Names,
     create_state_table,
+    create_subscriptions_table,
 )
-from clearance.local.schedules import LIFECYCLE_EVERY_SECONDS, PROCESSOR, Schedules
+from clearance.local.schedules import (
+    FEEDS_EVERY_SECONDS,
+    LIFECYCLE_EVERY_SECONDS,
+    PROCESSOR,
+    Schedules,
+)
 from clearance.local.usage import (
     API_KEY_HEADER,
     INVALID_API_KEY,
@@ -49,7 +57,10 @@ from clearance.local.usage import (
     THROTTLED,
     development_api_key,
 )
+from clearance.services import wiring
+from clearance.services.poller import MAX_PAGES, Run
 from clearance.terms.policy import PolicySet
+from tests.conftest import lambda_context
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -84,6 +95,7 @@ FUNCTIONS = (
     "LifecycleFunction",
     "KillFunction",
     "ReviewFunction",
+    "FeedPollerFunction",
 )
 NEW_STATE_FUNCTIONS = ("LifecycleFunction", "KillFunction", "ReviewFunction")
 STATE_FUNCTIONS = ("ProcessorFunction", *NEW_STATE_FUNCTIONS)
@@ -105,7 +117,17 @@ BUCKET_VARIABLES = {
     "KillFunction": {k: v for k, v in STATE_BUCKETS.items() if k != "INBOUND_BUCKET"},
     "AuditReviewFunction": {"AUDIT_BUCKET": "AuditBucket"},
     "AuditDigestFunction": {"AUDIT_BUCKET": "AuditBucket"},
+    "FeedPollerFunction": {"INBOUND_BUCKET": "InboundBucket"},
 }
+TABLES = ("ArticleStateTable", "SubscriptionsTable")
+SCHEDULED = {
+    "LifecycleFunction": "rate(1 minute)",
+    "FeedPollerFunction": "rate(1 minute)",
+    "AuditDigestFunction": "cron(45 * * * ? *)",
+}
+"""The functions EventBridge schedules invoke, and their schedules."""
+SECRET_ARN = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
+"""A secret's ARN up to its name (Secrets Manager adds a random suffix after the name)."""
 FORBIDDEN_ON_AUDIT = re.compile(
     r"^s3:(Delete\w*|\w*Acl\w*|\w*Lifecycle\w*|\w*Retention\w*|\w*LegalHold\w*|Bypass\w*"
     r"|\w*ObjectLock\w*|\w*Policy\w*|\w*Versioning\w*)$"
@@ -400,8 +422,10 @@ def test_roles_attach_only_the_managed_policies_sam_adds_for_logs_tracing_and_sq
         "LifecycleFunction": [BASIC_EXECUTION, XRAY_WRITE_ONLY],
         "KillFunction": [BASIC_EXECUTION, XRAY_WRITE_ONLY],
         "ReviewFunction": [BASIC_EXECUTION, XRAY_WRITE_ONLY],
+        "FeedPollerFunction": [BASIC_EXECUTION, XRAY_WRITE_ONLY],
     }
 
+    assert set(expected) == set(FUNCTIONS)
     for function, arns in expected.items():
         role = resources[_role_of(resources, function)]["Properties"]
         assert sorted(role.get("ManagedPolicyArns", [])) == sorted(arns), function
@@ -697,6 +721,10 @@ def test_function_runs_python311_on_arm64_with_active_tracing(
     assert properties["Architectures"] == ["arm64"]
     assert properties["TracingConfig"] == {"Mode": "Active"}
     assert properties["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == "clearance"
+
+
+def test_every_table_in_the_stack_is_one_of_the_checked_tables(resources: dict[str, Any]) -> None:
+    assert set(_of_type(resources, "AWS::DynamoDB::Table")) == set(TABLES)
 
 
 def test_every_lambda_function_is_python311_on_arm64(resources: dict[str, Any]) -> None:
@@ -1096,10 +1124,11 @@ class _TableRecorder:
         self.created = request
 
 
-def test_state_table_is_on_demand_recoverable_protected_and_encrypted(
-    resources: dict[str, Any],
+@pytest.mark.parametrize("name", TABLES)
+def test_table_is_on_demand_recoverable_protected_and_encrypted(
+    resources: dict[str, Any], name: str
 ) -> None:
-    table = resources["ArticleStateTable"]
+    table = resources[name]
     properties = table["Properties"]
 
     assert table["Type"] == "AWS::DynamoDB::Table"
@@ -1107,7 +1136,8 @@ def test_state_table_is_on_demand_recoverable_protected_and_encrypted(
     assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert properties["DeletionProtectionEnabled"] is True
     assert properties["SSESpecification"]["SSEEnabled"] is True
-    # And the states, kills and timers outlive the stack, like the audit log
+    # And the states, kills and timers (and the feeds' cursors) outlive the stack, like the
+    # audit log
     assert table.get("DeletionPolicy") == "Retain"
     assert table.get("UpdateReplacePolicy") == "Retain"
 
@@ -1378,9 +1408,21 @@ def test_only_lifecycle_and_review_roles_may_query_each_only_its_own_index(
 def test_only_state_roles_use_the_state_table_and_never_delete_update_or_scan(
     resources: dict[str, Any],
 ) -> None:
+    # Given every DynamoDB statement that names the state table or one of its indexes
     table = _state_table_arn(resources)
-    dynamodb = _granting(resources, "dynamodb:")
+    dynamodb = {
+        function: on_table
+        for function, statements in _granting(resources, "dynamodb:").items()
+        if (
+            on_table := [
+                (actions, targets)
+                for actions, targets in statements
+                if any(t == table or t.startswith(table + "/") for t in targets)
+            ]
+        )
+    }
 
+    # Then only the state functions hold one, each only reading, putting and querying
     assert set(dynamodb) == set(STATE_FUNCTIONS)
     for function, statements in dynamodb.items():
         for actions, targets in statements:
@@ -1429,18 +1471,209 @@ def test_only_state_roles_may_delete_and_only_cleared_copies(resources: dict[str
 
 
 def test_only_the_webhook_and_kill_roles_read_webhook_secrets(resources: dict[str, Any]) -> None:
-    secrets = _granting(resources, "secretsmanager:")
+    # Given every Secrets Manager statement, and those that reach a webhook secret
+    granted = _granting(resources, "secretsmanager:")
+    webhook = f"{SECRET_ARN}{Names(stage='${Stage}').secret_prefix}"
+    secrets = {
+        function: statements
+        for function, statements in granted.items()
+        if any(_matches(t, webhook + "menafn-AbCdEf") for _, ts in statements for t in ts)
+    }
 
+    # Then only the webhook and the kill function may read them, alike
     assert set(secrets) == {"WebhookFunction", "KillFunction"}
     assert secrets["KillFunction"] == secrets["WebhookFunction"]
+    # And nothing else reads any secret but the poller, its feeds' own
+    assert set(granted) == {"WebhookFunction", "KillFunction", "FeedPollerFunction"}
 
 
-def test_outputs_name_the_state_table_and_the_bus(translated: Template) -> None:
+def test_outputs_name_the_tables_and_the_bus(translated: Template) -> None:
     outputs = translated["Outputs"]
 
     assert outputs["ArticleStateTableName"]["Value"] == {"Ref": "ArticleStateTable"}
+    assert outputs["SubscriptionsTableName"]["Value"] == {"Ref": "SubscriptionsTable"}
     assert outputs["PublishedEventBusName"]["Value"] == {"Ref": "PublishedEventBus"}
     assert outputs["PublishedEventBusArn"]["Value"] == {"Fn::GetAtt": ["PublishedEventBus", "Arn"]}
+
+
+# -------------------------------------------------------------- feed poller
+
+
+def _subscriptions_table_arn(resources: dict[str, Any]) -> str:
+    name = resources["SubscriptionsTable"]["Properties"]["TableName"]
+    assert isinstance(name, dict), "the subscriptions table needs a fixed name built with Fn::Sub"
+    return "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/" + _text(name)
+
+
+def _rules_invoking(resources: dict[str, Any], function: str) -> list[dict[str, Any]]:
+    return [
+        body["Properties"]
+        for body in _of_type(resources, "AWS::Events::Rule").values()
+        if any(
+            target["Arn"] == {"Fn::GetAtt": [function, "Arn"]}
+            for target in body["Properties"].get("Targets", [])
+        )
+    ]
+
+
+def test_every_schedule_invokes_one_of_the_scheduled_functions_as_listed(
+    resources: dict[str, Any],
+) -> None:
+    # Given every EventBridge rule of the stack
+    rules = _of_type(resources, "AWS::Events::Rule").values()
+
+    # Then each invokes one function on the schedule listed for it, one rule per function
+    scheduled = {
+        target["Arn"]["Fn::GetAtt"][0]: rule["Properties"]["ScheduleExpression"]
+        for rule in rules
+        for target in rule["Properties"]["Targets"]
+    }
+    assert scheduled == SCHEDULED
+    assert len(rules) == len(SCHEDULED)
+
+
+def test_feed_poller_runs_every_minute_one_poll_at_a_time(resources: dict[str, Any]) -> None:
+    # Given the scheduled rules that invoke the feed poller
+    rules = _rules_invoking(resources, "FeedPollerFunction")
+    properties = resources["FeedPollerFunction"]["Properties"]
+
+    # Then there is one, every minute, and never two polls at once on AWS
+    assert len(rules) == 1
+    assert rules[0]["ScheduleExpression"] == "rate(1 minute)"
+    assert rules[0].get("State", "ENABLED") == "ENABLED"
+    assert properties["ReservedConcurrentExecutions"] == 1
+    assert properties["Handler"] == "clearance.handlers.feed_poller.handler"
+    # And a run has time for a cursor feed's every page, each fetch at its longest
+    assert int(properties["Timeout"]) >= MAX_PAGES * wiring.OUTBOUND.total_seconds
+    assert int(properties["Timeout"]) == 300
+    assert int(properties["MemorySize"]) == 1024
+
+
+def test_feed_poller_role_holds_only_what_polling_feeds_needs(resources: dict[str, Any]) -> None:
+    # Given every permission of the feed poller's role
+    allowed = _allowed(resources, _role_of(resources, "FeedPollerFunction"))
+    table = _subscriptions_table_arn(resources)
+    inbound = _objects(resources, "InboundBucket", keys.INBOUND)
+    feeds = SECRET_ARN + Names(stage="${Stage}").feed_secret_prefix
+
+    # Then it may scan, read and put subscriptions, put objects under inbound/ and read feed
+    # secrets, and nothing else
+    assert sorted((sorted(actions), targets) for actions, targets in allowed) == [
+        (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"], [table]),
+        (["s3:PutObject"], [inbound]),
+        (["secretsmanager:GetSecretValue"], [feeds + "*"]),
+    ]
+    granted = set().union(*(actions for actions, _ in allowed))
+    # And it never reads or removes an inbound object, nor deletes or updates a subscription
+    assert not {"s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"} & granted
+    assert not {"dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:Query"} & granted
+    # And a pulled item's key is under what it may put; a webhook receipt's is not
+    objects = [t for actions, ts in allowed if "s3:PutObject" in actions for t in ts]
+    bucket = _bucket_arn(resources, "InboundBucket")
+    pulled = f"{bucket}/{keys.pulled_key('dpa', 'a-1-v1-0123456789abcdef', 'xml')}"
+    receipt = f"{bucket}/{keys.receipt_key('dpa', 'msg_1')}"
+    assert any(_matches(target, pulled) for target in objects)
+    assert not any(_matches(target, receipt) for target in objects)
+    # And of the stage's secrets it reads the feeds' only, not the providers' webhook secrets
+    secrets = [t for a, ts in allowed if "secretsmanager:GetSecretValue" in a for t in ts]
+    assert any(_matches(target, feeds + "ap-AbCdEf") for target in secrets)
+    webhook = SECRET_ARN + Names(stage="${Stage}").secret_prefix + "menafn-AbCdEf"
+    assert not any(_matches(target, webhook) for target in secrets)
+
+
+def test_only_the_feed_poller_uses_the_subscriptions_table(resources: dict[str, Any]) -> None:
+    table = _subscriptions_table_arn(resources)
+    users = {
+        function
+        for function, statements in _granting(resources, "dynamodb:").items()
+        for _, targets in statements
+        if any(target == table or target.startswith(table + "/") for target in targets)
+    }
+
+    assert users == {"FeedPollerFunction"}
+
+
+def test_feed_poller_names_its_table_and_feed_secrets_without_referencing_them(
+    resources: dict[str, Any],
+) -> None:
+    # Given the poller's environment and the names the local stack gives the same things
+    variables = resources["FeedPollerFunction"]["Properties"]["Environment"]["Variables"]
+    names = Names(stack="${AWS::StackName}", stage="${Stage}")
+
+    # Then it names the stack's subscriptions table and the stage's feed secrets by their names
+    table = resources["SubscriptionsTable"]["Properties"]["TableName"]
+    assert variables["SUBSCRIPTIONS_TABLE"] == {"Fn::Sub": names.subscriptions_table} == table
+    assert variables["FEED_SECRET_PREFIX"] == {"Fn::Sub": names.feed_secret_prefix}
+    assert "SubscriptionsTable" not in set(_references(resources["FeedPollerFunction"]))
+
+
+def test_subscriptions_table_keys_are_those_of_the_local_table(
+    resources: dict[str, Any],
+) -> None:
+    # Given the table that the local stack and the tests create
+    recorder: Any = _TableRecorder()
+    create_subscriptions_table(recorder, Names(stack="${AWS::StackName}"))
+    local = recorder.created
+    properties = resources["SubscriptionsTable"]["Properties"]
+
+    # Then the deployed table has its name, key and attributes exactly, and no index
+    assert properties["TableName"] == {"Fn::Sub": local["TableName"]}
+    assert properties["BillingMode"] == local["BillingMode"]
+    assert (
+        properties["KeySchema"]
+        == local["KeySchema"]
+        == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    )
+    assert properties["AttributeDefinitions"] == local["AttributeDefinitions"]
+    assert "GlobalSecondaryIndexes" not in properties
+    assert "GlobalSecondaryIndexes" not in local
+
+
+class _PollerRun:
+    """Stands in for the poller: a run that polled nothing, with one feed failing in a row."""
+
+    def __init__(self, failing: int) -> None:
+        self.failing = failing
+
+    def poll_due(self, only: str | None = None) -> Run:
+        return Run((), self.failing)
+
+
+def test_feed_failures_alarm_tells_the_alert_topic_when_one_feed_fails_too_often(
+    sam_template: Template, resources: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the alarm, and what the poller emits after a run with a feed failing that often
+    alarm = resources["FeedFailuresAlarm"]["Properties"]
+    capsys.readouterr()
+    poller: Any = _PollerRun(failing=ALARM_AFTER_FAILURES)
+    feed_poller.handler({}, lambda_context("FeedPollerFunction"), poller=poller)
+    (emitted,) = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line
+    ]
+    (directive,) = emitted["_aws"]["CloudWatchMetrics"]
+
+    # Then the alarm watches that metric, in the functions' namespace, by the functions' service
+    variables = sam_template["Globals"]["Function"]["Environment"]["Variables"]
+    assert alarm["Namespace"] == variables["POWERTOOLS_METRICS_NAMESPACE"] == directive["Namespace"]
+    assert alarm["MetricName"] == "FeedFailuresInARow"
+    assert "FeedFailuresInARow" in {metric["Name"] for metric in directive["Metrics"]}
+    dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+    assert dimensions == {"service": variables["POWERTOOLS_SERVICE_NAME"]}
+    assert [sorted(dimensions)] == directive["Dimensions"]
+    assert {name: emitted[name] for name in dimensions} == dimensions
+    # And it fires on the largest run of failures reaching ALARM_AFTER_FAILURES, at once
+    assert alarm["Statistic"] == "Maximum"
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["Threshold"] == ALARM_AFTER_FAILURES
+    assert emitted["FeedFailuresInARow"] == [float(ALARM_AFTER_FAILURES)]
+    assert alarm["EvaluationPeriods"] == 1
+    assert 60 <= alarm["Period"] <= 300
+    # And a minute without a poll is not a failure
+    assert alarm["TreatMissingData"] == "notBreaching"
+    # And it tells whoever the dead-letter alarm tells, when it fires and when it clears
+    dead_letters = resources["InboundDeadLetterAlarm"]["Properties"]
+    assert alarm["AlarmActions"] == dead_letters["AlarmActions"] == [{"Ref": "AlertTopic"}]
+    assert alarm["OKActions"] == dead_letters["OKActions"]
 
 
 # ------------------------------------------------------------ dependencies
@@ -2037,6 +2270,7 @@ KEY_PREFIXES: dict[str, dict[tuple[str, str], set[str]]] = {
         ("AuditBucket", keys.DIGESTS): {WRITE},
         ("AuditBucket", keys.SEGMENTS): {WRITE},
     },
+    "FeedPollerFunction": {("InboundBucket", keys.INBOUND): {WRITE}},
 }
 """Per function, each part of the key layout (`contracts/keys.py`) it reads, writes or removes
 under, in which bucket, and the object actions that takes. moto enforces no IAM, so only this
@@ -2110,7 +2344,9 @@ def invocations(resources: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> l
     for function in FUNCTIONS:
         module_name, attribute = resources[function]["Properties"]["Handler"].rsplit(".", 1)
 
-        def handler(event: dict[str, Any], context: Any, of: str = function) -> dict[str, Any]:
+        def handler(
+            event: dict[str, Any], context: Any, of: str = function, **_: Any
+        ) -> dict[str, Any]:
             left = context.get_remaining_time_in_millis()
             noted.append(
                 _Invocation(
@@ -2237,16 +2473,14 @@ def test_local_gateway_gives_a_request_the_apis_integration_timeout(
 
 
 def test_local_queue_and_schedules_run_the_templates_functions_as_deployed(
-    resources: dict[str, Any], invocations: list[_Invocation]
+    resources: dict[str, Any], invocations: list[_Invocation], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given the processor's queue and its mapping, and the lifecycle sweep's schedule
+    # Given the processor's queue and its mapping, and the lifecycle sweep's and feed poller's
+    # schedules
     queue = resources["InboundQueue"]["Properties"]
     (mapping,) = _of_type(resources, "AWS::Lambda::EventSourceMapping").values()
-    (sweep,) = [
-        rule["Properties"]
-        for rule in _of_type(resources, "AWS::Events::Rule").values()
-        if rule["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": ["LifecycleFunction", "Arn"]}
-    ]
+    (sweep,) = _rules_invoking(resources, "LifecycleFunction")
+    (polls,) = _rules_invoking(resources, "FeedPollerFunction")
 
     # Then the local queue hides, retries and batches messages as the deployed one does
     assert int(queue["VisibilityTimeout"]) == VISIBILITY_TIMEOUT
@@ -2262,12 +2496,19 @@ def test_local_queue_and_schedules_run_the_templates_functions_as_deployed(
         LIMITS[PROCESSOR.function_name].timeout_seconds
         == (_declared(resources, PROCESSOR.function_name)[2])
     )
-    # And the sweep runs as often as the deployed schedule
+    # And the sweep and the feed poller run as often as the deployed schedules
     assert sweep["ScheduleExpression"] == "rate(1 minute)"
     assert LIFECYCLE_EVERY_SECONDS == 60
+    assert polls["ScheduleExpression"] == "rate(1 minute)"
+    assert FEEDS_EVERY_SECONDS == 60
 
-    # When the local schedules run the sweep and the digest job
+    # When the local schedules run the sweep, the feed poller (its environment set, its AWS
+    # collaborators left unmade) and the digest job
+    for name, value in Names().environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(wiring, "build_poller", lambda config, limits: None)
     Schedules().run_lifecycle()
+    Schedules().run_feeds()
     Schedules().run_digest()
 
     # Then each is the template's function, with its timeout and memory
@@ -2277,6 +2518,7 @@ def test_local_queue_and_schedules_run_the_templates_functions_as_deployed(
     ]
     assert local == [
         _declared(resources, "LifecycleFunction"),
+        _declared(resources, "FeedPollerFunction"),
         _declared(resources, "AuditDigestFunction"),
     ]
 

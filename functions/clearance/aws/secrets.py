@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from clearance.feeds.credentials import headers_of
+from clearance.feeds.outbound import FetchRefused
+
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
@@ -80,3 +83,35 @@ def parse_secret_value(value: str) -> list[str]:
         loaded = json.loads(stripped)
         return [str(item) for item in loaded]
     return [stripped]
+
+
+class FeedCredentials:
+    """Feed credentials (`feeds.credentials`), one secret per subscription that needs them,
+    cached per container for `CACHE_SECONDS` like the webhook's."""
+
+    def __init__(
+        self,
+        client: SecretsManagerClient,
+        prefix: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.clock = clock
+        self._cache: dict[str, tuple[float, dict[str, str]]] = {}
+
+    def headers_for(self, secret_name: str) -> dict[str, str]:
+        cached = self._cache.get(secret_name)
+        if cached and self.clock() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        try:
+            value = self.client.get_secret_value(SecretId=self.prefix + secret_name)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                raise FetchRefused(
+                    "credentials.missing", f"no secret {self.prefix}{secret_name} exists"
+                ) from None
+            raise
+        headers = headers_of(value["SecretString"])
+        self._cache[secret_name] = (self.clock(), headers)
+        return headers

@@ -15,8 +15,7 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
+from clearance.aws.revisions import put_over_revision
 from clearance.lifecycle.state import ArticleState, Hold, Status
 
 if TYPE_CHECKING:
@@ -65,20 +64,7 @@ class StateStore:
         if held:
             item["held_partition"] = {"S": HELD_PARTITION}
             item["held_since"] = {"S": min(held)}
-        if expected_revision == 0:
-            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
-        else:
-            condition = {
-                "ConditionExpression": "revision = :expected",
-                "ExpressionAttributeValues": {":expected": {"N": str(expected_revision)}},
-            }
-        try:
-            self.client.put_item(TableName=self.table, Item=item, **condition)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return put_over_revision(self.client, self.table, item, expected_revision)
 
     def due(self, now: str) -> Iterator[str]:
         """The id of every article with a timer due at or before `now`."""

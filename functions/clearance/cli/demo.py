@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from clearance.cli import story
+from clearance.cli import feedstory, story
 from clearance.contracts import media
 from clearance.contracts.keys import CLEARED, DECISIONS, INBOUND
 from clearance.contracts.vocabulary import FEED, EventKind
@@ -303,6 +303,8 @@ def run(samples: Path, out: Path) -> int:
             cleared = export_cleared(stack, out / "cleared")
             audit = stack.names.bucket("audit")
             life = story.tell(stack, PROJECT / "events" / "articles", post)
+            fallback = PROJECT / "events" / "articles" / "conversation-health.atom"
+            pulled = feedstory.pull(stack, samples, fallback, out)
         finally:
             stack.stop()
     print()
@@ -319,6 +321,9 @@ def run(samples: Path, out: Path) -> int:
     print()
     print("the life of a licence:")
     print("\n".join(f"  {line}" for line in life))
+    print()
+    print("a feed the licensee pulls:")
+    print("\n".join(f"  {line}" for line in pulled))
     print()
     (out / "decisions.jsonl").write_text(
         "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records.values())

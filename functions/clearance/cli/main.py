@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from clearance.audit.query import QueryError
 from clearance.cli.audit import add_audit_commands, run_audit
+from clearance.cli.feeds import add_feeds_commands, run_feeds
 from clearance.cli.queue import add_queue_commands, run_queue
 from clearance.cli.replay import add_replay_command, run_replay
 from clearance.cli.review import add_review_commands, run_review
@@ -85,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     add_review_commands(commands, _Parser)
     add_replay_command(commands)
     add_queue_commands(commands, _Parser)
+    add_feeds_commands(commands, _Parser)
     return parser
 
 
@@ -120,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_replay(args)
         if args.command == "queue":
             return run_queue(args)
+        if args.command == "feeds":
+            return run_feeds(args)
         return _lint(args.files)
     except UsageError as error:
         print(f"clearance: {error}", file=sys.stderr)

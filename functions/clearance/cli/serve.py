@@ -46,6 +46,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="how often the lifecycle sweep runs (default 60, as deployed)",
     )
     parser.add_argument(
+        "--feed-interval",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="how often the feed poller runs (default 60, as deployed)",
+    )
+    parser.add_argument(
         "--data",
         type=Path,
         metavar="DIR",
@@ -149,6 +156,7 @@ def _started(args: argparse.Namespace) -> LocalStack:
         access_log=_log,
         reviewer=args.reviewer,
         lifecycle_seconds=args.lifecycle_interval,
+        feed_seconds=args.feed_interval,
         on_event=print_event,
         **({} if args.drain is None else {"drain_seconds": args.drain}),
     )

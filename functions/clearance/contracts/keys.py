@@ -10,6 +10,7 @@ prefix. A hash of the original keeps distinct ids distinct after cleaning.
 
     inbound/<provider>/<yyyy>/<mm>/<dd>/<article>-v<version>-<hash16>.<ext>   deliveries
     inbound/<provider>/<yyyy>/<mm>/<dd>/items-<hash32>.<ext>                   ... of several items
+    inbound/<provider>/pulled/<article>-v<version>-<hash16>.<ext>              items of polled feeds
     receipts/<provider>/<sha256 of webhook-id>.json                           webhook receipts
     cleared/<provider>/<article>/v<version>-<hash16>.<ext>                     cleared copies
       (<article> is `article_id`: the uri's tail and a hash of the provider and the uri)
@@ -111,6 +112,12 @@ def container_id(body_sha256: str) -> str:
 
 def inbound_key(provider: str, day: date, delivery: str, extension: str) -> str:
     return f"{INBOUND}{provider}/{day:%Y/%m/%d}/{delivery}.{extension}"
+
+
+def pulled_key(provider: str, delivery: str, extension: str) -> str:
+    """A polled feed's item, keyed by what it is and not by when it was polled: polling again,
+    an overlap between pages or a second poller computes the same key."""
+    return f"{INBOUND}{provider}/pulled/{delivery}.{extension}"
 
 
 def is_inbound(key: str) -> bool:

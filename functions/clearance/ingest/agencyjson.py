@@ -62,7 +62,8 @@ def is_ap_media(document: Mapping[str, Any]) -> bool:
 
 
 def read_ap_media(document: Mapping[str, Any]) -> list[ReadItem]:
-    """One item, or each item of a feed page (`data.items[]`) with its own bytes."""
+    """One item, or each item of a feed page (`data.items[]`) with its own bytes: an envelope
+    of that item alone, a delivery any reader of ours reads as it would the page's item."""
     data: Mapping[str, Any] = document["data"]
     entries = data.get("items")
     if "item" in data or not isinstance(entries, list):
@@ -74,7 +75,11 @@ def read_ap_media(document: Mapping[str, Any]) -> list[ReadItem]:
             _ap_article(
                 entry.get("item") if isinstance(entry, Mapping) else None, f"/data/items/{i}/item"
             ),
-            compact(entry).encode(),
+            compact(
+                {"api_version": document["api_version"], "data": {"item": entry.get("item")}}
+                if isinstance(entry, Mapping)
+                else entry
+            ).encode(),
         )
         for i, entry in enumerate(entries)
     ]

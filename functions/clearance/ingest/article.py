@@ -183,3 +183,12 @@ class ReadItem:
 def no_items(what: str) -> ArticleError:
     """A container that holds nothing to decide: an empty feed or message."""
     return ArticleError("no-items", f"the {what} holds no items", "")
+
+
+def distinct(texts: Sequence[str | None]) -> list[str]:
+    """Each text once, stripped, in first-seen order; blanks left out."""
+    return list(dict.fromkeys(text.strip() for text in texts if text and text.strip()))
+
+
+def rights_note(source: str, text: str) -> RightsNote:
+    return {"source": source, "text": text}

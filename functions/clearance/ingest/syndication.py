@@ -19,14 +19,25 @@ from xml.etree.ElementTree import Element
 from clearance.ingest.article import (
     Article,
     ArticleError,
-    Association,
     ReadItem,
     RightsNote,
+    distinct,
     new_article,
     no_items,
+    rights_note,
 )
+from clearance.ingest.mediarss import MEDIA, media_objects
 from clearance.ingest.times import canonical
-from clearance.ingest.xmldoc import children, inner_html, local, namespace, standalone, text_of
+from clearance.ingest.xmldoc import (
+    attribute,
+    children,
+    inner_html,
+    local,
+    namespace,
+    raw_text,
+    standalone,
+    text_of,
+)
 
 ATOM = "http://www.w3.org/2005/Atom"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -36,7 +47,6 @@ DC = "http://purl.org/dc/elements/1.1/"
 DCTERMS = "http://purl.org/dc/terms/"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
 CC = ("http://backend.userland.com/creativeCommonsRssModule", "http://web.resource.org/cc/")
-MEDIA = "http://search.yahoo.com/mrss/"
 TOMBSTONES = "http://purl.org/atompub/tombstones/1.0"
 XHTML = "http://www.w3.org/1999/xhtml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -59,13 +69,6 @@ _RIGHTS_NAME = re.compile(
     re.IGNORECASE,
 )
 """Local names that bear rights in any namespace: kept as rights notes when no module is known."""
-_MEDIA_OBJECTS = ("content", "thumbnail")
-_MEDIA_KINDS = {
-    **{"image": "picture", "video": "video", "audio": "audio"},
-    **dict.fromkeys(("jpg", "jpeg", "png", "gif", "webp", "avif", "tif", "tiff"), "picture"),
-    **dict.fromkeys(("mp4", "m4v", "mov", "webm", "m3u8"), "video"),
-    **dict.fromkeys(("mp3", "m4a", "aac", "ogg", "wav"), "audio"),
-}
 _URI_SAFE = ":/?#[]@!$&'()*+,;=%~"
 _BREAK = re.compile(r"<(?:br|p|div|li|tr|h[1-6])\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
@@ -123,7 +126,7 @@ def _is_entry(element: Element) -> bool:
 def _rss_article(item: Element, above: list[Element], spaces: tuple[str, ...]) -> Article:
     guid = _first(item, "guid", ("",))
     written = text_of(_first(item, "link", spaces))
-    uri, link = text_of(guid) or _attr(item, RDF_ABOUT) or written, _web(written)
+    uri, link = text_of(guid) or attribute(item, RDF_ABOUT) or written, _web(written)
     if not uri:
         raise ArticleError("missing-uri", "an RSS item needs a guid or a link to name it")
     if link is None and guid is not None and guid.get("isPermaLink", "true") != "false":
@@ -139,9 +142,9 @@ def _rss_article(item: Element, above: list[Element], spaces: tuple[str, ...]) -
         text_of(_first(item, "title", spaces)) or "",
         version_created=canonical(published or text_of(_first(item, "date", (DC,)))),
         first_created=canonical(published),
-        byline=", ".join(_unique([text_of(e) for e in creators])) or None,
+        byline=", ".join(distinct([text_of(e) for e in creators])) or None,
         body_html=body or _markup(_first(item, "description", spaces)),
-        info_sources=_unique([*sources, *map(text_of, children(item, "source", (DC,)))]),
+        info_sources=distinct([*sources, *map(text_of, children(item, "source", (DC,)))]),
         source_url=link,
         origin=text_of(_first(above[0], "title", spaces)) if above else None,
         **_shared(item, [item, *above]),
@@ -149,6 +152,8 @@ def _rss_article(item: Element, above: list[Element], spaces: tuple[str, ...]) -
 
 
 def _atom_article(entry: Element, above: list[Element], origin: str | None) -> Article:
+    """Versioned by `updated`, which RFC 4287 moves for a significant change: a changed entry
+    supersedes the first."""
     uri = text_of(_first(entry, "id", (ATOM,)))
     if not uri:
         raise ArticleError("missing-uri", "an Atom entry needs an <id> to name it")
@@ -157,18 +162,19 @@ def _atom_article(entry: Element, above: list[Element], origin: str | None) -> A
     body_html, body_text = _atom_body(entry)
     authors = next((found for level in levels if (found := _authors(level))), [])
     links = children(entry, "link", (ATOM,))
-    alternates = [link.get("href") for link in links if _attr(link, "rel") in _ALTERNATE_RELS]
+    alternates = [link.get("href") for link in links if attribute(link, "rel") in _ALTERNATE_RELS]
+    updated = canonical(text_of(_first(entry, "updated", (ATOM,))))
     return new_article(
         "atom",
         uri,
-        "1",
+        updated or "1",
         _fold(_atom_text(_first(entry, "title", (ATOM,)))) or "",
-        version_created=canonical(text_of(_first(entry, "updated", (ATOM,)))),
+        version_created=updated,
         first_created=canonical(text_of(_first(entry, "published", (ATOM,)))),
         byline=", ".join(authors) or None,
         body_html=body_html,
         body_text=body_text,
-        info_sources=_unique([None if source is None else _title(source)]),
+        info_sources=distinct([None if source is None else _title(source)]),
         source_url=next(filter(None, map(_web, alternates)), None),
         origin=origin,
         **_shared(entry, levels),
@@ -177,7 +183,7 @@ def _atom_article(entry: Element, above: list[Element], origin: str | None) -> A
 
 def _tombstone(element: Element, origin: str | None) -> Article:
     """An Atom deleted-entry (RFC 6721): the provider withdrew the entry it names."""
-    ref = _attr(element, "ref")
+    ref = attribute(element, "ref")
     if not ref:
         raise ArticleError("missing-uri", "an Atom deleted-entry needs a ref naming the entry")
     return new_article(
@@ -194,7 +200,7 @@ def _tombstone(element: Element, origin: str | None) -> Article:
 
 def _shared(item: Element, levels: list[Element]) -> dict[str, Any]:
     """What RSS and Atom items read alike: language, rights and Media RSS objects."""
-    associations, media_notes = _media(item, levels[1:])
+    associations, media_notes = media_objects(item, levels[1:])
     notice, notes = _rights(levels)
     return {
         "language": _language(levels),
@@ -218,8 +224,12 @@ def _atom_body(entry: Element) -> tuple[str | None, str | None]:
             html = inner_html(element if div is None else div).strip()
             if html:
                 return html, None
-        if (kind == "text" or kind.startswith("text/")) and kind != "text/html" and _raw(element):
-            return None, _raw(element)
+        if (
+            (kind == "text" or kind.startswith("text/"))
+            and kind != "text/html"
+            and raw_text(element)
+        ):
+            return None, raw_text(element)
     return None, None
 
 
@@ -229,7 +239,7 @@ def _rights(levels: Sequence[Element]) -> tuple[str | None, list[RightsNote]]:
     notes: list[RightsNote] = []
     for level in levels:
         said = [
-            _note(_name(element.tag), text)
+            rights_note(_name(element.tag), text)
             for name, spaces in _STATEMENTS
             for element in children(level, name, spaces)
             if (text := _atom_text(element))
@@ -241,7 +251,7 @@ def _rights(levels: Sequence[Element]) -> tuple[str | None, list[RightsNote]]:
     for level in levels:
         licences = _licences(level)
         if licences:
-            notes += [_note(LICENCE_SOURCE, url) for url in licences]
+            notes += [rights_note(LICENCE_SOURCE, url) for url in licences]
             break
     for level in levels:
         notes += _restrictions(level) + _unexpected_rights(level)
@@ -253,9 +263,11 @@ def _licences(level: Element) -> list[str]:
     urls = []
     for element in _scope(level):
         if local(element.tag) == "license" and namespace(element.tag) in (*CC, MEDIA):
-            urls.append(_attr(element, RDF_RESOURCE) or _attr(element, "href") or _raw(element))
-        elif element.tag == f"{{{ATOM}}}link" and _attr(element, "rel") in _LICENCE_RELS:
-            urls.append(_attr(element, "href"))
+            urls.append(
+                attribute(element, RDF_RESOURCE) or attribute(element, "href") or raw_text(element)
+            )
+        elif element.tag == f"{{{ATOM}}}link" and attribute(element, "rel") in _LICENCE_RELS:
+            urls.append(attribute(element, "href"))
     return [url for url in urls if url]
 
 
@@ -264,11 +276,17 @@ def _restrictions(level: Element) -> list[RightsNote]:
     notes = []
     for element in _scope(level):
         if element.tag == f"{{{MEDIA}}}restriction":
-            words = (_attr(element, "relationship"), _attr(element, "type"), _raw(element))
-            notes.append(_note("media:restriction", " ".join(filter(None, words))))
-        elif element.tag == f"{{{MEDIA}}}status" and _attr(element, "state").lower() != "active":
-            state = (_attr(element, "state"), _attr(element, "reason"))
-            notes.append(_note("media:status", " ".join(filter(None, state))))
+            words = (
+                attribute(element, "relationship"),
+                attribute(element, "type"),
+                raw_text(element),
+            )
+            notes.append(rights_note("media:restriction", " ".join(filter(None, words))))
+        elif (
+            element.tag == f"{{{MEDIA}}}status" and attribute(element, "state").lower() != "active"
+        ):
+            state = (attribute(element, "state"), attribute(element, "reason"))
+            notes.append(rights_note("media:status", " ".join(filter(None, state))))
     return [note for note in notes if note["text"]]
 
 
@@ -281,7 +299,7 @@ def _unexpected_rights(level: Element) -> list[RightsNote]:
             continue
         text = text_of(child) or " ".join(v.strip() for v in child.attrib.values() if v.strip())
         if text:
-            notes.append(_note(_name(child.tag), text))
+            notes.append(rights_note(_name(child.tag), text))
     return notes
 
 
@@ -293,67 +311,13 @@ def _scope(level: Element) -> Iterator[Element]:
             yield from (inner for inner in child.iter() if inner is not child)
 
 
-def _media(item: Element, above: list[Element]) -> tuple[list[Association], list[RightsNote]]:
-    """Media RSS objects as associations, each credited and noticed from its nearest scope."""
-    found: list[list[Element]] = []
-    for child in _media_children(item):
-        if local(child.tag) in _MEDIA_OBJECTS:
-            found.append([child, item, *above])
-        elif local(child.tag) == "group":
-            objects = (c for c in _media_children(child) if local(c.tag) in _MEDIA_OBJECTS)
-            found += [[inner, child, item, *above] for inner in objects]
-    associations = [_association(f"media-{n}", scopes) for n, scopes in enumerate(found, 1)]
-    if found:
-        return associations, []
-    return [], [_note("media:copyright", text) for text in _media_texts([item], "copyright")]
-
-
-def _media_children(element: Element) -> list[Element]:
-    return [child for child in element if namespace(child.tag) == MEDIA]
-
-
-def _association(name: str, scopes: list[Element]) -> Association:
-    notices = _media_texts(scopes, "copyright")
-    return {
-        "name": name,
-        "type": _media_kind(scopes[0]),
-        "uri": _attr(scopes[0], "url") or None,
-        "headline": None,
-        "byline": None,
-        "copyright_holder": ", ".join(_unique(_media_texts(scopes, "credit"))) or None,
-        "copyright_notice": notices[0] if notices else None,
-        "usage_terms": None,
-        "encoded_rights": None,
-        "linked_rights": None,
-    }
-
-
-def _media_texts(scopes: Sequence[Element], name: str) -> list[str]:
-    """The texts of the nearest scope that has any of Media RSS `name`: inner ones override."""
-    for scope in scopes:
-        texts = [text for text in map(_raw, children(scope, name, (MEDIA,))) if text]
-        if texts:
-            return texts
-    return []
-
-
-def _media_kind(element: Element) -> str:
-    """Media RSS `medium`, else the type's kind, else the url's extension; thumbnails are images."""
-    extension = re.split(r"[?#]", _attr(element, "url"))[0].rsplit(".", 1)[-1]
-    kind = "image" if local(element.tag) == "thumbnail" else _attr(element, "medium")
-    for hint in (kind, _attr(element, "type").split("/")[0], extension):
-        if hint.lower() in _MEDIA_KINDS:
-            return _MEDIA_KINDS[hint.lower()]
-    return "media"
-
-
 def _authors(at: Element) -> list[str]:
-    return _unique([text_of(_first(a, "name", (ATOM,))) for a in children(at, "author", (ATOM,))])
+    return distinct([text_of(_first(a, "name", (ATOM,))) for a in children(at, "author", (ATOM,))])
 
 
 def _language(levels: Sequence[Element]) -> str | None:
     """The nearest language: a level's language element (RSS or dc), then its xml:lang."""
-    said = (text_of(_first(at, "language", ("", DC))) or _attr(at, XML_LANG) for at in levels)
+    said = (text_of(_first(at, "language", ("", DC))) or attribute(at, XML_LANG) for at in levels)
     return next(filter(None, said), None)
 
 
@@ -368,7 +332,7 @@ def _atom_text(element: Element | None) -> str | None:
     if (element.get("type") or "text").strip().lower() in ("html", "text/html"):
         html = _markup(element) or ""
         return _fold(unescape(_TAG.sub("", _BREAK.sub(" ", html))))
-    return _raw(element)
+    return raw_text(element)
 
 
 def _markup(element: Element | None) -> str | None:
@@ -379,25 +343,12 @@ def _markup(element: Element | None) -> str | None:
     return html.strip() or None
 
 
-def _raw(element: Element) -> str | None:
-    """An element's text with only its outer white space stripped: the words kept exactly."""
-    return "".join(element.itertext()).strip() or None
-
-
 def _fold(text: str | None) -> str | None:
     return (" ".join(text.split()) or None) if text else None
 
 
 def _first(element: Element, name: str, spaces: tuple[str, ...]) -> Element | None:
     return next(iter(children(element, name, spaces)), None)
-
-
-def _attr(element: Element, name: str) -> str:
-    return (element.get(name) or "").strip()
-
-
-def _unique(texts: Sequence[str | None]) -> list[str]:
-    return list(dict.fromkeys(text.strip() for text in texts if text and text.strip()))
 
 
 def _web(url: str | None) -> str | None:
@@ -414,7 +365,3 @@ def _web(url: str | None) -> str | None:
 def _name(tag: str) -> str:
     """`dc:rights`, `copyright`; Clark notation for a namespace without a usual prefix."""
     return f"{_PREFIXES[namespace(tag)]}{local(tag)}" if namespace(tag) in _PREFIXES else tag
-
-
-def _note(source: str, text: str) -> RightsNote:
-    return {"source": source, "text": text}

@@ -202,3 +202,12 @@ def _outer_html(element: Element) -> str:
 
 
 _VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "source", "wbr", "col", "area"})
+
+
+def attribute(element: Element, name: str) -> str:
+    return (element.get(name) or "").strip()
+
+
+def raw_text(element: Element) -> str | None:
+    """An element's text with only its outer white space stripped: the words kept exactly."""
+    return "".join(element.itertext()).strip() or None

@@ -29,6 +29,7 @@ LIMITS: Final[Mapping[str, Limits]] = MappingProxyType(
         "ReviewFunction": Limits(timeout_seconds=29, memory_mb=1024),
         "AuditReviewFunction": Limits(timeout_seconds=29, memory_mb=512),
         "AuditDigestFunction": Limits(timeout_seconds=300, memory_mb=512),
+        "FeedPollerFunction": Limits(timeout_seconds=300, memory_mb=1024),
     }
 )
 """By the function's logical id in the template, which is also its local name."""

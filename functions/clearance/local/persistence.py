@@ -48,6 +48,8 @@ class Saved:
         default_factory=lambda: {role: {} for role in ROLES}
     )
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Feed subscriptions, by key, as the article states are kept in `items`."""
     queues: dict[str, dict[str, str]] = field(default_factory=lambda: {q: {} for q in QUEUES})
     secrets: dict[str, str] = field(default_factory=dict)
     signing_key: str | None = None
@@ -64,11 +66,16 @@ class Saved:
                     keys[str(record["key"])] = list(record["versions"])
                 else:
                     keys.pop(str(record["key"]), None)
-        elif "item" in record:
+        elif "item" in record or "subscription" in record:
+            table, key = (
+                (self.items, record["item"])
+                if "item" in record
+                else (self.subscriptions, record["subscription"])
+            )
             if record["value"] is None:
-                self.items.pop(str(record["item"]), None)
+                table.pop(str(key), None)
             else:
-                self.items[str(record["item"])] = dict(record["value"])
+                table[str(key)] = dict(record["value"])
         elif "queue" in record:
             messages = self.queues.get(str(record["queue"]))
             if messages is not None:
@@ -180,6 +187,7 @@ def commit(directory: Path, saved: Saved) -> None:
         "generation": saved.generation,
         "objects": saved.objects,
         "items": saved.items,
+        "subscriptions": saved.subscriptions,
         "queues": {name: list(map(list, m.items())) for name, m in saved.queues.items()},
         "secrets": saved.secrets,
         "signing_key": saved.signing_key,
@@ -198,6 +206,7 @@ def _from_json(state: dict[str, Any]) -> Saved:
     return Saved(
         objects=objects,
         items={str(k): dict(v) for k, v in state["items"].items()},
+        subscriptions={str(k): dict(v) for k, v in state.get("subscriptions", {}).items()},
         queues=queues,
         secrets={str(k): str(v) for k, v in state["secrets"].items()},
         signing_key=str(signing_key) if signing_key else None,

@@ -172,8 +172,10 @@ class Recorder:
     def _items(self, marked: Iterable[tuple[Any, str]]) -> Iterator[dict[str, Any]]:
         from moto.dynamodb.models.dynamo_type import DynamoType  # noqa: PLC0415 - moto only where it runs
 
+        kinds = {self.names.state_table: "item", self.names.subscriptions_table: "subscription"}
         for table, key in sorted(marked, key=lambda m: m[1]):
-            if table.name != self.names.state_table:
+            kind = kinds.get(table.name)
+            if kind is None:
                 continue
             attributes = json.loads(key)
             range_attribute = table.range_key_attr
@@ -182,7 +184,7 @@ class Recorder:
                 DynamoType(attributes[range_attribute]) if range_attribute else None,
             )
             value = item.to_json()["Attributes"] if item is not None else None
-            yield {"item": key, "value": value}
+            yield {kind: key, "value": value}
 
     def _queue_changes(self, marked: Iterable[tuple[Any, str]]) -> Iterator[dict[str, Any]]:
         queues: dict[str, Any] = {}

@@ -52,6 +52,14 @@ class Names:
         return f"{self.stack}-articles"
 
     @property
+    def subscriptions_table(self) -> str:
+        return f"{self.stack}-subscriptions"
+
+    @property
+    def feed_secret_prefix(self) -> str:
+        return f"clearance/{self.stage}/feeds/"
+
+    @property
     def event_bus(self) -> str:
         return f"clearance-{self.stage}"
 
@@ -70,6 +78,8 @@ class Names:
             "WEBHOOK_SECRET_PREFIX": self.secret_prefix,
             "STATE_TABLE": self.state_table,
             "EVENT_BUS": self.event_bus,
+            "SUBSCRIPTIONS_TABLE": self.subscriptions_table,
+            "FEED_SECRET_PREFIX": self.feed_secret_prefix,
         }
 
 
@@ -169,6 +179,16 @@ def create_state_table(dynamodb: DynamoDBClient, names: Names) -> None:
                 "Projection": {"ProjectionType": "ALL"},
             },
         ],
+    )
+
+
+def create_subscriptions_table(dynamodb: DynamoDBClient, names: Names) -> None:
+    """The feed subscriptions' table the template declares."""
+    dynamodb.create_table(
+        TableName=names.subscriptions_table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
     )
 
 

@@ -19,7 +19,7 @@ from clearance.local.resources import Names
 
 
 def restore(saved: Saved, directory: Path, names: Names) -> None:
-    """Objects, article states and queued messages into the freshly provisioned endpoint.
+    """Objects, article states, subscriptions and queued messages into the fresh endpoint.
 
     The messages get new ids, which `saved.queues` then holds, as the next snapshot must.
     """
@@ -33,9 +33,14 @@ def restore(saved: Saved, directory: Path, names: Names) -> None:
         for key, versions in keys.items():
             fetch = functools.partial(saved.data, directory)
             bucket.keys.setlist(key, _versions(bucket, key, versions, fetch, names))
-    table = dynamodb_backends[names.account][names.region].get_table(names.state_table)
-    for item in saved.items.values():
-        table.put_item(item)
+    dynamodb = dynamodb_backends[names.account][names.region]
+    for name, items in (
+        (names.state_table, saved.items),
+        (names.subscriptions_table, saved.subscriptions),
+    ):
+        table = dynamodb.get_table(name)
+        for item in items.values():
+            table.put_item(item)
     sqs = sqs_backends[names.account][names.region]
     for role, queue in zip(QUEUES, (names.queue, names.dead_letter_queue), strict=True):
         bodies = list(saved.queues[role].values())

@@ -1,5 +1,5 @@
 """What runs on its own in the local stack: the queue's event source mapping, the every-minute
-lifecycle sweep and digest job, and the bus's events shown as they are emitted.
+lifecycle sweep, feed poller and digest job, and the bus's events shown as they are emitted.
 
 One dispatcher thread plays all of them, as Lambda's SQS event source mapping and EventBridge
 schedules would invoke the deployed functions.
@@ -8,6 +8,7 @@ schedules would invoke the deployed functions.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -17,10 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from clearance.feeds.outbound import Limits
 from clearance.local.dispatcher import dispatch_once
 from clearance.local.gateway import LambdaHandler, Route, function_scope
 from clearance.local.limits import context
 from clearance.local.resources import Queues
+from clearance.services import wiring
+from clearance.services.config import PollerConfig
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -28,6 +32,9 @@ if TYPE_CHECKING:
 PROCESSOR = Route("", "clearance.handlers.processor:handler", "ProcessorFunction")
 DIGEST_EVERY_SECONDS = 60.0
 LIFECYCLE_EVERY_SECONDS = 60.0
+FEEDS_EVERY_SECONDS = 60.0
+LOOPBACK_FEEDS = Limits(loopback_http=True)
+"""The local poller may fetch feeds served over plain http on loopback; nothing else differs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +53,7 @@ class Schedules:
     events_url: str
     retry_delay_seconds: int
     lifecycle_seconds: float
+    feed_seconds: float
     on_event: Callable[[dict[str, Any]], None] | None
     published: list[dict[str, Any]]
     invocations: list[Invocation]
@@ -110,6 +118,20 @@ class Schedules:
             swept: dict[str, int] = lifecycle.handler({}, context("LifecycleFunction"))
         return swept
 
+    def run_feeds(self, subscription: str | None = None) -> dict[str, Any]:
+        """FeedPollerFunction's run, as its every-minute schedule (or `clearance feeds poll`,
+        naming one `subscription`) would invoke it."""
+        from clearance.handlers import feed_poller  # noqa: PLC0415 - after the environment is set
+
+        config = PollerConfig.from_env(os.environ)
+        with function_scope("FeedPollerFunction"):
+            poller = wiring.build_poller(config, LOOPBACK_FEEDS)
+            event = {"subscription": subscription} if subscription else {}
+            ran: dict[str, Any] = feed_poller.handler(
+                event, context("FeedPollerFunction"), poller=poller
+            )
+        return ran
+
     def run_digest(self) -> list[str]:
         """AuditDigestFunction's hourly run, invoked as the schedule would."""
         from clearance.handlers import audit_digest  # noqa: PLC0415 - after the environment is set
@@ -151,7 +173,7 @@ class Schedules:
                 elapsed = time.perf_counter() - started
                 self.invocations.append(Invocation(len(event["Records"]), failed, elapsed))
 
-        next_digest = next_sweep = time.monotonic()
+        next_digest = next_sweep = next_poll = time.monotonic()
         while not stop.is_set():
             try:
                 if time.monotonic() >= next_digest:
@@ -160,6 +182,9 @@ class Schedules:
                 if time.monotonic() >= next_sweep:
                     next_sweep = time.monotonic() + self.lifecycle_seconds
                     self.run_lifecycle()
+                if time.monotonic() >= next_poll:
+                    next_poll = time.monotonic() + self.feed_seconds
+                    self.run_feeds()
                 self.collect_events()
                 dispatch_once(
                     self.sqs,

@@ -53,9 +53,11 @@ from clearance.local.resources import (
     create_queues,
     create_secrets,
     create_state_table,
+    create_subscriptions_table,
 )
 from clearance.local.restore import restore
 from clearance.local.schedules import (
+    FEEDS_EVERY_SECONDS,
     LIFECYCLE_EVERY_SECONDS,
     PROCESSOR,
     Invocation,
@@ -65,6 +67,7 @@ from clearance.local.signing import SigningKeyError, check_signing_key, install_
 from clearance.terms.policy import PolicySet
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sqs import SQSClient
@@ -147,10 +150,11 @@ class LocalStack(Schedules):
     """The service on loopback: `start()`/`stop()`, or `with LocalStack() as stack:`.
 
     Ports 0 take free ones (tests, the demo); `data` keeps every object version, article state,
-    queued message and secret across restarts and kills; `secrets` overrides the development
-    secret per provider; `access_log` gets one line per HTTP request; `function_output` takes
-    what the functions print (their CloudWatch Logs); `dispatch=False` leaves the queue alone
-    until `start_dispatcher()`; a clean stop keeps processing for up to `drain_seconds`.
+    subscription, queued message and secret across restarts and kills; `secrets` overrides the
+    development secret per provider; `feed_seconds` is how often the feed poller runs;
+    `access_log` gets one line per HTTP request; `function_output` takes what the functions
+    print (their CloudWatch Logs); `dispatch=False` leaves the queue alone until
+    `start_dispatcher()`; a clean stop keeps processing for up to `drain_seconds`.
     """
 
     def __init__(
@@ -169,6 +173,7 @@ class LocalStack(Schedules):
         dispatch: bool = True,
         reviewer: str = LOCAL_REVIEWER,
         lifecycle_seconds: float = LIFECYCLE_EVERY_SECONDS,
+        feed_seconds: float = FEEDS_EVERY_SECONDS,
         on_event: Callable[[dict[str, Any]], None] | None = None,
         drain_seconds: float = DRAIN_SECONDS,
     ) -> None:
@@ -184,6 +189,7 @@ class LocalStack(Schedules):
         self.function_output = function_output
         self.reviewer = reviewer
         self.lifecycle_seconds = lifecycle_seconds
+        self.feed_seconds = feed_seconds
         self.on_event = on_event
         self.drain_seconds = drain_seconds
         self.published: list[dict[str, Any]] = []
@@ -233,6 +239,10 @@ class LocalStack(Schedules):
     @property
     def sqs(self) -> SQSClient:
         return cast("SQSClient", self._clients["sqs"])
+
+    @property
+    def dynamodb(self) -> DynamoDBClient:
+        return cast("DynamoDBClient", self._clients["dynamodb"])
 
     @property
     def secretsmanager(self) -> SecretsManagerClient:
@@ -376,6 +386,7 @@ class LocalStack(Schedules):
         create_buckets(self.s3, self.names)
         self.queues = create_queues(self.sqs, self.s3, self.names)
         create_state_table(self._clients["dynamodb"], self.names)
+        create_subscriptions_table(self._clients["dynamodb"], self.names)
         self.events_url = create_bus(self._clients["events"], self.sqs, self.names)
         if not self._providers:
             policies = PolicySet.load()

@@ -163,6 +163,24 @@ class DigestConfig:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class PollerConfig:
+    """FeedPollerFunction: the subscriptions it polls, where their items go, whose secrets
+    hold their credentials."""
+
+    inbound_bucket: str
+    subscriptions_table: str
+    feed_secret_prefix: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> PollerConfig:
+        return cls(
+            inbound_bucket=bucket(env, "INBOUND_BUCKET"),
+            subscriptions_table=required(env, "SUBSCRIPTIONS_TABLE"),
+            feed_secret_prefix=required(env, "FEED_SECRET_PREFIX"),
+        )
+
+
 FUNCTIONS: Mapping[str, Callable[[Mapping[str, str]], object]] = {
     "WebhookFunction": WebhookConfig.from_env,
     "ProcessorFunction": ProcessorConfig.from_env,
@@ -171,6 +189,7 @@ FUNCTIONS: Mapping[str, Callable[[Mapping[str, str]], object]] = {
     "ReviewFunction": ReviewConfig.from_env,
     "AuditReviewFunction": AuditReviewConfig.from_env,
     "AuditDigestFunction": DigestConfig.from_env,
+    "FeedPollerFunction": PollerConfig.from_env,
 }
 """Each function of the template, by its logical id, and how it reads its settings."""
 

@@ -19,20 +19,26 @@ from typing import TYPE_CHECKING
 from clearance.aws import clients
 from clearance.aws.secrets import WebhookSecrets
 from clearance.aws.store import Bucket
+from clearance.feeds.outbound import Limits
 from clearance.services.config import (
     ArticleStores,
     DecidingConfig,
     KillConfig,
+    PollerConfig,
     ProcessorConfig,
     ReviewConfig,
     WebhookConfig,
 )
 from clearance.terms.policy import PolicySet
 
+OUTBOUND = Limits()
+"""What the deployed poller may fetch: https only, never a private address."""
+
 if TYPE_CHECKING:
     from clearance.services.articles import Articles
     from clearance.services.kills import Kills
     from clearance.services.lifecycle import Lifecycle
+    from clearance.services.poller import Poller
     from clearance.services.processor import Processor
     from clearance.services.review import Reviews
     from clearance.services.webhook import Webhook
@@ -110,3 +116,21 @@ def build_reviews(config: ReviewConfig) -> Reviews:
     from clearance.services.review import Reviews  # noqa: PLC0415 - this function's own
 
     return Reviews(build_lifecycle(config))
+
+
+@cache
+def build_poller(config: PollerConfig, limits: Limits = OUTBOUND) -> Poller:
+    """The poller's collaborators; the local stack passes limits that let it reach feeds served
+    on loopback."""
+    from clearance.aws.secrets import FeedCredentials  # noqa: PLC0415 - this function's own
+    from clearance.aws.subscriptions import SubscriptionStore  # noqa: PLC0415 - its own
+    from clearance.net.http import Fetcher  # noqa: PLC0415 - this function's own
+    from clearance.services.poller import Poller  # noqa: PLC0415 - this function's own
+
+    return Poller(
+        subscriptions=SubscriptionStore(clients.dynamodb(), config.subscriptions_table),
+        inbound=Bucket(clients.s3(), config.inbound_bucket),
+        fetcher=Fetcher(limits),
+        credentials=FeedCredentials(clients.secretsmanager(), config.feed_secret_prefix),
+        clock=lambda: datetime.now(UTC),
+    )

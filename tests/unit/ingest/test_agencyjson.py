@@ -340,7 +340,10 @@ def test_each_item_of_an_ap_media_feed_page_is_its_own_article() -> None:
     # Then each entry is an item of its own, identified by its own bytes
     assert [i.index for i in items] == [0, 1]
     assert [i.article["uri"] for i in items if i.article] == [item["uri"], "https://api.ap.org/x"]
-    assert json.loads(items[1].data) == entries[1]
+    # And those bytes are an envelope of that item alone, read as the same article
+    assert json.loads(items[1].data) == {"api_version": "2.2", "data": {"item": entries[1]["item"]}}
+    (alone,) = read_delivery(items[1].data, "application/json", ())
+    assert (alone.index, alone.article) == (None, items[1].article)
 
 
 @needs_samples

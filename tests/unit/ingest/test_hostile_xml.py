@@ -83,7 +83,9 @@ def test_hostile_xml_is_refused_in_bounded_time_and_memory(
         assert refused.reason == reason
         assert getattr(decision, "outcome", None) is Outcome.REJECTED
         assert [f.rule_id for f in getattr(decision, "findings", ())] == [f"input.{reason}"]
-        assert seconds < 2.0, name
+        # (bounded: an expansion or a quadratic walk would take minutes; a loaded machine slows
+        # the parser and the decision alike, so the bound grows with the parser's own time)
+        assert seconds < 2.0 + 3 * parse_seconds, name
         assert peak < 64, name
         lines.append(
             f"{name} ({len(data):,} bytes): input.{reason} in {seconds * 1000:.1f} ms, "

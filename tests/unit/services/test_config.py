@@ -22,6 +22,7 @@ from clearance.services.config import (
     DigestConfig,
     KillConfig,
     LifecycleConfig,
+    PollerConfig,
     ProcessorConfig,
     ReviewConfig,
     WebhookConfig,
@@ -99,6 +100,10 @@ def test_the_template_environment_configures_every_function() -> None:
     assert WebhookConfig.from_env(ENV).max_body_bytes == 2 * 1024 * 1024
     assert AuditReviewConfig.from_env(ENV).audit_bucket == Names().bucket("audit")
     assert DigestConfig.from_env(ENV).digest_key_id == "alias/digests"
+    poller = PollerConfig.from_env(ENV)
+    assert poller.inbound_bucket == Names().bucket("inbound")
+    assert poller.subscriptions_table == Names().subscriptions_table
+    assert poller.feed_secret_prefix == Names().feed_secret_prefix
 
 
 @pytest.mark.parametrize(
@@ -114,6 +119,9 @@ def test_the_template_environment_configures_every_function() -> None:
         (WebhookConfig, "WEBHOOK_SECRET_PREFIX"),
         (AuditReviewConfig, "AUDIT_BUCKET"),
         (DigestConfig, "DIGEST_KEY_ID"),
+        (PollerConfig, "INBOUND_BUCKET"),
+        (PollerConfig, "SUBSCRIPTIONS_TABLE"),
+        (PollerConfig, "FEED_SECRET_PREFIX"),
     ],
 )
 def test_a_missing_setting_is_named(config: type[ProcessorConfig], name: str) -> None:
@@ -175,6 +183,15 @@ def test_each_function_reads_only_its_own_settings() -> None:
         "KillFunction",
     }
     assert {f for f, names in read.items() if "DIGEST_KEY_ID" in names} == {"AuditDigestFunction"}
+    # And only the feed poller reads the feeds' secrets and its subscriptions, and it reads
+    # nothing of an article's life: it only drops items where the processor takes them
+    for name in ("FEED_SECRET_PREFIX", "SUBSCRIPTIONS_TABLE"):
+        assert {f for f, names in read.items() if name in names} == {"FeedPollerFunction"}
+    assert read["FeedPollerFunction"] == {
+        "INBOUND_BUCKET",
+        "SUBSCRIPTIONS_TABLE",
+        "FEED_SECRET_PREFIX",
+    }
     # And each function has a configuration of its own
     classes = {getattr(from_env, "__self__", None) for from_env in FUNCTIONS.values()}
     assert len(classes) == len(FUNCTIONS)
