@@ -27,6 +27,7 @@ RECORD = {
 
 BUILT: dict[str, tuple[str, Callable[[], str | tuple[str, ...]]]] = {
     "inbound_key": (keys.INBOUND, lambda: keys.inbound_key("menafn", HOUR.date(), "d", "txt")),
+    "pulled_key": (keys.INBOUND, lambda: keys.pulled_key("the-conversation", "d", "xml")),
     "receipt_key": (keys.RECEIPTS, lambda: keys.receipt_key("menafn", "msg_1")),
     "cleared_prefix": (keys.CLEARED, lambda: keys.cleared_prefix("menafn", ARTICLE)),
     "cleared_version_prefix": (
