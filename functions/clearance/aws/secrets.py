@@ -54,12 +54,9 @@ class WebhookSecrets:
         cached = self._cache.get(provider)
         if cached and self.clock() - cached[0] < CACHE_SECONDS:
             return cached[1]
-        try:
-            value = self.client.get_secret_value(SecretId=self.prefix + provider)["SecretString"]
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-                raise SecretNotFound(provider) from None
-            raise
+        value = read_secret(self.client, self.prefix + provider)
+        if value is None:
+            raise SecretNotFound(provider)
         secrets = parse_secret_value(value)
         self._cache[provider] = (self.clock(), secrets)
         return secrets
@@ -75,6 +72,16 @@ class WebhookSecrets:
             self._refreshed[provider] = now
             self._cache.pop(provider, None)
             return True
+
+
+def read_secret(client: SecretsManagerClient, secret_id: str) -> str | None:
+    """A secret's current string, or None when there is no such secret."""
+    try:
+        return client.get_secret_value(SecretId=secret_id)["SecretString"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return None
+        raise
 
 
 def parse_secret_value(value: str) -> list[str]:
@@ -104,14 +111,11 @@ class FeedCredentials:
         cached = self._cache.get(secret_name)
         if cached and self.clock() - cached[0] < CACHE_SECONDS:
             return cached[1]
-        try:
-            value = self.client.get_secret_value(SecretId=self.prefix + secret_name)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-                raise FetchRefused(
-                    "credentials.missing", f"no secret {self.prefix}{secret_name} exists"
-                ) from None
-            raise
-        headers = headers_of(value["SecretString"])
+        value = read_secret(self.client, self.prefix + secret_name)
+        if value is None:
+            raise FetchRefused(
+                "credentials.missing", f"no secret {self.prefix}{secret_name} exists"
+            )
+        headers = headers_of(value)
         self._cache[secret_name] = (self.clock(), headers)
         return headers

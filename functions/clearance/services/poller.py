@@ -12,12 +12,12 @@ is kept on its subscription and its next poll backed off.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
 from clearance.feeds.outbound import Fetched, FetchRefused, FetchRequest
-from clearance.feeds.page import FeedUnreadable, Page, page_of
+from clearance.feeds.page import MAX_ITEMS, FeedUnreadable, Page, page_of
 from clearance.feeds.subscription import (
     CURSOR_FORMATS,
     Cursor,
@@ -97,7 +97,7 @@ class Poller:
     fetcher: Fetcher
     credentials: Credentials
     clock: Callable[[], datetime]
-    max_items: int = field(default=500)
+    max_items: int = MAX_ITEMS
 
     def poll_due(self, only: str | None = None) -> Run:
         """Every subscription that is due (or just `only`, due or not, unless paused)."""
