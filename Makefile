@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SAMPLES ?= ../shared/samples
 
 .PHONY: demo test lint imports typecheck unit integration e2e tests reliability checkov bench clean \
-	browser fuzz
+	browser fuzz console-deploy
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,7 +63,8 @@ reliability: $(STAMP) $(CHECKOV)
 checkov: $(STAMP) $(CHECKOV)
 	$(BIN)/pytest -q tests/integration/test_template.py -k checkov
 
-# The report test opens the HTML report in Debian's Chromium; install it where we may (root).
+# The report and console tests open Debian's Chromium (the console's driven by Playwright, never
+# a browser it downloads); install it where we may (root).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
@@ -78,6 +79,22 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
+
+# The desk's console to its bucket, with config.json from the stack's outputs (needs the AWS CLI
+# and the stack deployed): make console-deploy STACK=<stack name>
+CONSOLE_FILES := functions/clearance/console
+console-deploy:
+	@test -n "$(STACK)" || { echo "usage: make console-deploy STACK=<stack name>" >&2; exit 2; }
+	@output() { aws cloudformation describe-stacks --stack-name "$(STACK)" \
+		--query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue" --output text; }; \
+	region=$$(aws configure get region || echo "$$AWS_REGION"); \
+	bucket=$$(output ConsoleBucketName); pool=$$(output DeskUserPoolId); \
+	client=$$(output DeskConsoleClientId); mkdir -p build; \
+	printf '{"region": "%s", "userPoolId": "%s", "clientId": "%s", "cognitoEndpoint": "https://cognito-idp.%s.amazonaws.com/", "api": ""}\n' \
+		"$$region" "$$pool" "$$client" "$$region" > build/console-config.json && \
+	aws s3 sync --delete --exclude config.json $(CONSOLE_FILES) "s3://$$bucket/console/" && \
+	aws s3 cp --cache-control no-store build/console-config.json "s3://$$bucket/console/config.json" && \
+	echo "console: $$(output ConsoleUrl)"
 
 clean:
 	rm -rf $(VENV) build .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -15,10 +15,11 @@ LAMBDA_REQUIREMENTS ?= functions/requirements.txt
 
 LAMBDA_PIP_TARGET_FLAGS := $(if $(strip $(LAMBDA_PIP_PLATFORM)),$(foreach p,$(LAMBDA_PIP_PLATFORM),--platform $(p)) --implementation cp --python-version $(LAMBDA_PYTHON_VERSION) --only-binary=:all:)
 
-# Wings no function runs: the command line and the one-machine stack (which imports moto).
+# What no function runs: the command line, the one-machine stack (which imports moto) and the
+# console's static files (served from their own bucket).
 # Import contracts keep handlers from importing them; tests/integration/test_artifact.py checks
 # that no artifact holds them and that every function still runs without them.
-LAMBDA_LEFT_OUT := cli local
+LAMBDA_LEFT_OUT := cli local console
 
 define lambda_artifact
 	$(if $(strip $(ARTIFACTS_DIR)),,$(error ARTIFACTS_DIR is not set; sam build sets it))

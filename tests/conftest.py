@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,18 @@ from clearance.terms.policy import PolicySet
 PROJECT = Path(__file__).resolve().parents[1]
 SAMPLES = PROJECT.parent / "shared" / "samples"
 DEMO_ARTICLES = PROJECT / "events" / "articles"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+"""Debian's Chromium (`make browser`), or None: the browser tests skip without it."""
+CHROMIUM_QUIET = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+"""Flags that keep Chromium off the network and quiet on a machine with no display or sandbox."""
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 needs_samples = pytest.mark.skipif(

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import boto3
 import pytest
 
+from clearance.audit.signature import PublicKeyVerifier
 from clearance.aws.auditlog import AuditLog
 from clearance.aws.bus import Bus
 from clearance.aws.digeststore import DigestStore
-from clearance.aws.kms import KmsSigner
+from clearance.aws.kms import KmsSigner, public_key_der
 from clearance.aws.secrets import WebhookSecrets
 from clearance.aws.statestore import StateStore
 from clearance.aws.store import Bucket
@@ -31,6 +32,7 @@ from clearance.decide.engine import Decision, clear
 from clearance.decide.licensee import Licensee
 from clearance.handlers import audit_review
 from clearance.handlers import processor as processor_handler
+from clearance.handlers.audit_review import AuditReading
 from clearance.lifecycle.events import Delivered
 from clearance.lifecycle.plan import BucketRole
 from clearance.lifecycle.record import Source
@@ -53,6 +55,8 @@ from clearance.services.processor import Processor
 from clearance.services.webhook import Webhook
 from clearance.terms.policy import PolicySet
 from tests.conftest import DEMO_ARTICLES, lambda_context
+
+COMPLIANCE_ROLE = "arn:aws:iam::123456789012:role/clearance-ComplianceRole"
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -192,6 +196,16 @@ class Harness:
     @cached_property
     def digest_store(self) -> DigestStore:
         return DigestStore(self.audit_bucket)
+
+    @cached_property
+    def reading(self) -> AuditReading:
+        """What the audit review function reads, with the digest key (`key`) to verify."""
+
+        def verifier() -> PublicKeyVerifier:
+            der = public_key_der(self.kms, self.key)
+            return PublicKeyVerifier.from_der(der, frozenset({self.key}))
+
+        return AuditReading(self.audit_log, self.bucket("cleared"), self.audit_bucket, verifier)
 
     def new_articles(self, clock: Callable[[], datetime] | None = None) -> Articles:
         """Article collaborators with clients of their own, as one Lambda container has them."""
@@ -335,13 +349,13 @@ class Harness:
             "requestContext": {
                 "requestId": "r1",
                 "stage": "v1",
-                "identity": {"sourceIp": "127.0.0.1"},
+                "identity": {"sourceIp": "127.0.0.1", "userArn": COMPLIANCE_ROLE},
             },
             "body": None,
             "isBase64Encoded": False,
         }
         context = lambda_context("AuditReviewFunction")
-        response = audit_review.handler(event, context, log=self.audit_log)
+        response = audit_review.handler(event, context, reading=self.reading)
         return response["statusCode"], json.loads(response["body"])
 
     def audit_cli(self, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

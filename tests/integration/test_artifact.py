@@ -128,6 +128,8 @@ def _resolved(value: Any, key_id: str) -> str:
         name = value["Ref"]
         if name == "DigestSigningKey":
             return key_id
+        if name == "DeskConsoleClient":
+            return "artifact-console-client"
         return str(TEMPLATE["Parameters"][name]["Default"])
     if isinstance(value, dict) and set(value) == {"Fn::Sub"}:
         text = str(value["Fn::Sub"])

@@ -212,7 +212,7 @@ def test_changed_segment_is_named_and_its_records_still_verified(
     # When verified / Then the segment is named, and the three records verify from their copies
     code, out = log.verify(capsys)
     assert code == 1
-    assert out.splitlines()[0] == "1 problems:"
+    assert out.splitlines()[0] == "1 problem:"
     assert f"segment_changed: {key}" in out
 
 
@@ -223,7 +223,7 @@ def test_deleted_segment_is_named(log: Harness, capsys: pytest.CaptureFixture[st
     code, out = log.verify(capsys)
     assert code == 1
     assert f"segment_deleted: {key}" in out
-    assert out.splitlines()[0] == "1 problems:"
+    assert out.splitlines()[0] == "1 problem:"
 
 
 @pytest.mark.reliability

@@ -106,7 +106,7 @@ def test_a_record_dated_before_the_first_digest_fails(
     assert code == 1, out
     assert f"record_inserted: {key}: record {key} was decided in " in out
     assert f"before the first digest {keys.digest_key(genesis)}" in out
-    assert out.splitlines()[0] == "1 problems:"
+    assert out.splitlines()[0] == "1 problem:"
     figure("a record dated before the first digest: exit 1, the record named, 1 problem")
 
 

@@ -150,7 +150,7 @@ def test_sample_event_lists_held_menafn_decisions(audit: Harness) -> None:
     event = json.loads((PROJECT / "events" / "audit_review_list.json").read_text())
     # When it reaches the function
     response = audit_review.handler(
-        event, lambda_context("AuditReviewFunction"), log=audit.audit_log
+        event, lambda_context("AuditReviewFunction"), reading=audit.reading
     )
     # Then it answers with the held MENAFN decisions and the filters it applied
     body = json.loads(response["body"])

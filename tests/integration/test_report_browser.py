@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -11,23 +10,11 @@ from pathlib import Path
 import pytest
 
 from clearance.cli.main import main
-from tests.conftest import PROJECT
+from tests.conftest import CHROMIUM, CHROMIUM_QUIET, PROJECT
 from tests.integration.harness import DAY_ONE, NAMES, Harness, article
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOT = PROJECT / "build" / "audit-report.png"
-# Flags that keep Chromium off the network and quiet on a machine with no display or sandbox.
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-)
+FLAGS = ("--headless", *CHROMIUM_QUIET, "--hide-scrollbars")
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Debian's chromium is not installed (make test installs it)"

@@ -3,6 +3,7 @@ prefixes derived from contracts/keys.py), and the local stack held to the same r
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import graphlib
 import http.client
@@ -22,6 +23,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from cfnlint.api import lint
 from cfnlint.config import ManualArgs
@@ -32,7 +34,10 @@ from samtranslator.yaml_helper import yaml_parse
 from clearance.contracts import keys
 from clearance.feeds.subscription import ALARM_AFTER_FAILURES
 from clearance.handlers import feed_poller
+from clearance.handlers.callers import DESK, Group
+from clearance.local.cognito import UNAUTHORIZED, TokenCheck, create_desk
 from clearance.local.connections import REQUEST_SECONDS
+from clearance.local.console import content_security_policy, security_headers
 from clearance.local.dispatcher import BATCH_SIZE
 from clearance.local.gateway import ROUTES, Gateway, Throttle
 from clearance.local.limits import LIMITS
@@ -82,6 +87,7 @@ BUCKETS = (
     "AuditBucket",
     "AuditAccessLogBucket",
     "AccessLogBucket",
+    "ConsoleBucket",
 )
 LOG_BUCKETS = ("AuditAccessLogBucket", "AccessLogBucket")
 """Buckets that receive S3 server access logs; every other bucket logs to one of them."""
@@ -103,8 +109,22 @@ STATE_FUNCTIONS = ("ProcessorFunction", *NEW_STATE_FUNCTIONS)
 AUDIT_RECORD_SCHEMA = ROOT / "schemas" / "audit-record.schema.json"
 WEBHOOK_PATH = "/v1/providers/{provider}/articles"
 KILL_PATH = "/v1/providers/{provider}/articles/{id}/kill"
-REVIEW_PATHS = ("/v1/audit", "/v1/audit/articles/{id}")
-HELD_REVIEW_ROUTES = {"/v1/review": "get", "/v1/review/articles/{id}": "post"}
+REVIEW_PATHS = (
+    "/v1/audit",
+    "/v1/audit/articles/{id}",
+    "/v1/audit/kills",
+    "/v1/audit/verification",
+)
+"""The audit routes of AuditReviewFunction, each a GET signed with IAM; each has a twin under
+DESK for people signed in to the console."""
+HELD_REVIEW_ROUTES = (
+    ("/v1/review", "get"),
+    ("/v1/review/articles/{id}", "get"),
+    ("/v1/review/articles/{id}", "post"),
+)
+"""The routes of ReviewFunction, (path, method), signed with IAM; each has a twin under DESK."""
+DESK_AUTHORIZER = "DeskPeople"
+"""The API's Cognito authorizer, over the desk's user pool, on every route under DESK."""
 STATE_BUCKETS = {
     "INBOUND_BUCKET": "InboundBucket",
     "CLEARED_BUCKET": "ClearedBucket",
@@ -115,7 +135,7 @@ BUCKET_VARIABLES = {
     "WebhookFunction": {"INBOUND_BUCKET": "InboundBucket"},
     **{function: STATE_BUCKETS for function in STATE_FUNCTIONS},
     "KillFunction": {k: v for k, v in STATE_BUCKETS.items() if k != "INBOUND_BUCKET"},
-    "AuditReviewFunction": {"AUDIT_BUCKET": "AuditBucket"},
+    "AuditReviewFunction": {"AUDIT_BUCKET": "AuditBucket", "CLEARED_BUCKET": "ClearedBucket"},
     "AuditDigestFunction": {"AUDIT_BUCKET": "AuditBucket"},
     "FeedPollerFunction": {"INBOUND_BUCKET": "InboundBucket"},
 }
@@ -213,7 +233,11 @@ def _text(value: Any) -> str:
 
 def _policy_statements(body: dict[str, Any]) -> Iterator[Statement]:
     properties = body.get("Properties", {})
-    documents = [policy["PolicyDocument"] for policy in properties.get("Policies", [])]
+    # A Cognito user pool's Policies is its password policy, a mapping, not IAM policies.
+    policies = properties.get("Policies", [])
+    documents = (
+        [policy["PolicyDocument"] for policy in policies] if isinstance(policies, list) else []
+    )
     if "PolicyDocument" in properties:
         documents.append(properties["PolicyDocument"])
     for document in documents:
@@ -826,16 +850,19 @@ def test_review_routes_invoke_the_function_through_its_resource_policy(
     # Given the review routes' integrations
     paths = resources["ClearanceApi"]["Properties"]["Body"]["paths"]
 
-    # Then API Gateway does not call Lambda with the caller's credentials (SAM's AWS_IAM default)
+    # Then API Gateway does not call Lambda with the caller's credentials (SAM's AWS_IAM default),
+    # on the IAM routes or on their twins at the desk
     for path in REVIEW_PATHS:
         assert "credentials" not in paths[path]["get"]["x-amazon-apigateway-integration"], path
-    # And the function lets API Gateway invoke it, once per route
+        desk = paths[DESK + path]["get"]["x-amazon-apigateway-integration"]
+        assert "credentials" not in desk, DESK + path
+    # And the function lets API Gateway invoke it, once per route: each IAM route and its twin
     permissions = [
         body["Properties"]
         for body in _of_type(resources, "AWS::Lambda::Permission").values()
         if body["Properties"]["FunctionName"] == {"Ref": "AuditReviewFunction"}
     ]
-    assert len(permissions) == len(REVIEW_PATHS)
+    assert len(permissions) == 2 * len(REVIEW_PATHS)
     assert {p["Principal"] for p in permissions} == {"apigateway.amazonaws.com"}
 
 
@@ -847,18 +874,37 @@ def test_review_function_answers_within_api_gateways_timeout(resources: dict[str
     assert int(properties["MemorySize"]) == 512
 
 
-def test_review_role_only_lists_the_audit_bucket_and_reads_audit_objects(
+def test_review_role_lists_audit_and_cleared_copies_reads_audit_objects_and_only_reads_the_key(
     resources: dict[str, Any],
 ) -> None:
     # Given every permission of the review function's role
     role = _role_of(resources, "AuditReviewFunction")
     audit = _bucket_arn(resources, "AuditBucket")
+    cleared = _bucket_arn(resources, "ClearedBucket")
+    allowed = _allowed(resources, role)
 
-    # Then it may list the audit bucket and read objects under audit/, and nothing else
-    assert sorted((sorted(actions), targets) for actions, targets in _allowed(resources, role)) == [
-        (["s3:GetObject"], [f"{audit}/{keys.AUDIT}*"]),
-        (["s3:ListBucket"], [audit]),
+    # Then it may list the audit bucket and read objects under audit/, list the cleared copies
+    # (to judge a kill), and read the digest key's public part (to verify the digest chain), and
+    # nothing else: no cleared object read, no signature
+    assert sorted((sorted(actions), targets) for actions, targets in allowed) == sorted(
+        [
+            (["kms:GetPublicKey"], ["${DigestSigningKey.Arn}"]),
+            (["s3:GetObject"], [f"{audit}/{keys.AUDIT}*"]),
+            (["s3:ListBucket"], [audit]),
+            (["s3:ListBucket"], [cleared]),
+        ]
+    )
+    # And the cleared bucket is listed only under cleared/
+    (listing,) = [
+        statement
+        for statement in _policy_statements(resources[role])
+        if statement["Effect"] == "Allow"
+        and [_text(r) for r in _as_list(statement["Resource"])] == [cleared]
     ]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": f"{keys.CLEARED}*"}}
+    # And nothing it holds could delete, unlock or re-govern a record
+    granted = set().union(*(actions for actions, _ in allowed))
+    assert not {action for action in granted if FORBIDDEN_ON_AUDIT.match(action)}
 
 
 # ------------------------------------------------------------ audit digests
@@ -922,16 +968,33 @@ def test_digest_role_reads_audit_writes_only_segments_and_digests_and_signs_with
     assert not {action for action in granted if FORBIDDEN_ON_AUDIT.match(action)}
 
 
-def test_only_the_digest_role_may_use_a_kms_key(resources: dict[str, Any]) -> None:
+def test_only_the_digest_role_signs_and_only_the_audit_review_role_reads_the_public_key(
+    resources: dict[str, Any],
+) -> None:
+    # Given every identity statement that names a KMS action
     digest_role = _role_of(resources, "AuditDigestFunction")
+    review_role = _role_of(resources, "AuditReviewFunction")
     kms = [
-        (name, statement)
+        (
+            name,
+            sorted(_as_list(statement["Action"])),
+            [_text(r) for r in _as_list(statement["Resource"])],
+        )
         for name, statement in _identity_statements(resources)
         if any(str(action).startswith("kms:") for action in _as_list(statement["Action"]))
     ]
 
-    assert [name for name, _ in kms] == [digest_role]
-    assert [_as_list(statement["Action"]) for _, statement in kms] == [["kms:Sign"]]
+    # Then the digest role may only sign, and the audit review role only read the public key
+    # its digests are verified with, each on the digest key alone; no other role uses a key
+    assert sorted(kms) == sorted(
+        [
+            (digest_role, ["kms:Sign"], ["${DigestSigningKey.Arn}"]),
+            (review_role, ["kms:GetPublicKey"], ["${DigestSigningKey.Arn}"]),
+        ]
+    )
+    # And the audit review function names the same key its digests were signed with
+    variables = resources["AuditReviewFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["DIGEST_KEY_ID"] == {"Ref": "DigestSigningKey"}
 
 
 def test_digest_key_is_an_ecdsa_p256_signing_key(resources: dict[str, Any]) -> None:
@@ -1262,29 +1325,37 @@ def test_kill_function_verifies_orders_like_the_webhook(resources: dict[str, Any
     assert kill["MAX_BODY_BYTES"] == webhook["MAX_BODY_BYTES"] == {"Ref": "MaxBodyBytes"}
 
 
-def test_held_review_routes_require_iam_signatures(resources: dict[str, Any]) -> None:
+def test_held_review_routes_require_iam_signatures_and_their_desk_twins_a_desk_token(
+    resources: dict[str, Any],
+) -> None:
     # Given the API as SAM renders it
     paths = resources["ClearanceApi"]["Properties"]["Body"]["paths"]
-    review_paths = {
-        path
+    review_routes = {
+        (path, method)
         for path, methods in paths.items()
-        if any("${ReviewFunction.Arn}" in _integration_uri(op) for op in methods.values())
+        for method, operation in methods.items()
+        if "${ReviewFunction.Arn}" in _integration_uri(operation)
     }
+    desk_twins = {(DESK + path, method) for path, method in HELD_REVIEW_ROUTES}
 
-    # Then listing held versions and giving a verdict go to the review function, each needing a
-    # SigV4 (IAM) signature, and API Gateway invokes it through its resource policy
-    assert review_paths == set(HELD_REVIEW_ROUTES)
-    for path, method in HELD_REVIEW_ROUTES.items():
-        assert set(paths[path]) == {method}, path
-        operation = paths[path][method]
-        assert operation["security"] == [{"AWS_IAM": []}], path
-        assert "credentials" not in operation["x-amazon-apigateway-integration"], path
+    # Then listing held versions, reading one and giving a verdict go to the review function,
+    # each needing a SigV4 (IAM) signature, or under /desk the desk's Cognito token
+    assert review_routes == set(HELD_REVIEW_ROUTES) | desk_twins
+    for path, method in HELD_REVIEW_ROUTES:
+        assert paths[path][method]["security"] == [{"AWS_IAM": []}], path
+        assert paths[DESK + path][method]["security"] == [{DESK_AUTHORIZER: []}], path
+    # And those paths have no method that goes anywhere else
+    for path in {path for path, _ in review_routes}:
+        assert set(paths[path]) == {m for p, m in review_routes if p == path}, path
+    # And API Gateway invokes the function through its resource policy, once per route
+    for path, method in review_routes:
+        assert "credentials" not in paths[path][method]["x-amazon-apigateway-integration"], path
     permissions = [
         body["Properties"]
         for body in _of_type(resources, "AWS::Lambda::Permission").values()
         if body["Properties"]["FunctionName"] == {"Ref": "ReviewFunction"}
     ]
-    assert len(permissions) == len(HELD_REVIEW_ROUTES)
+    assert len(permissions) == len(review_routes)
     assert {p["Principal"] for p in permissions} == {"apigateway.amazonaws.com"}
 
 
@@ -1795,11 +1866,18 @@ def test_alert_email_is_subscribed_only_when_one_is_given(
 def test_every_route_has_its_own_throttle_and_reviews_and_audits_a_tighter_one(
     resources: dict[str, Any],
 ) -> None:
-    # Given every route of the API
+    # Given every route of the API: the providers', the IAM ones and their twins at the desk
     routes = _routes(resources)
-    assert len(routes) == 6
+    assert len(routes) == len(PROVIDER_ROUTES) + len(IAM_ROUTES) + len(DESK_ROUTES) == 16
 
     # Then each has a throttle of its own, so a flood on one cannot use up another's
+    settings = {(s["ResourcePath"], s["HttpMethod"]) for s in _stage(resources)["MethodSettings"]}
+    unthrottled = sorted(
+        (method.upper(), path)
+        for path, method in routes
+        if ("/" + path.replace("/", "~1"), method.upper()) not in settings
+    )
+    assert unthrottled == [], "routes with no throttle of their own"
     limits = {route: _throttle(resources, *route) for route in routes}
     for setting in limits.values():
         assert 0 < setting["ThrottlingRateLimit"] <= setting["ThrottlingBurstLimit"]
@@ -1808,10 +1886,8 @@ def test_every_route_has_its_own_throttle_and_reviews_and_audits_a_tighter_one(
     webhook = limits[(WEBHOOK_PATH, "post")]["ThrottlingRateLimit"]
     others = [limit["ThrottlingRateLimit"] for route, limit in limits.items()]
     assert max(others) == webhook
-    for path, method in HELD_REVIEW_ROUTES.items():
-        assert limits[(path, method)]["ThrottlingRateLimit"] < webhook
-    for path in REVIEW_PATHS:
-        assert limits[(path, "get")]["ThrottlingRateLimit"] < webhook
+    for method, path in IAM_ROUTES | DESK_ROUTES:
+        assert limits[(path, method.lower())]["ThrottlingRateLimit"] < webhook, (method, path)
     # And any route added later is still bounded by the stage-wide default
     default = _stage(resources)["MethodSettings"][0]
     assert (default["ResourcePath"], default["HttpMethod"]) == ("/*", "*")
@@ -1872,14 +1948,14 @@ def test_access_log_bucket_takes_logs_only_from_this_stacks_working_buckets(
     statements = list(_policy_statements(resources["AccessLogBucketPolicy"]))
     (allow,) = [s for s in statements if s["Effect"] == "Allow"]
 
-    # Then only S3's logging service may put objects, from this account's three working buckets
+    # Then only S3's logging service may put objects, from this account's four working buckets
     assert allow["Principal"] == {"Service": "logging.s3.amazonaws.com"}
     assert allow["Action"] == "s3:PutObject"
     assert _text(allow["Resource"]) == "${AccessLogBucket.Arn}/*"
     assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
     assert sorted(_text(arn) for arn in allow["Condition"]["ArnLike"]["aws:SourceArn"]) == sorted(
         _bucket_arn(resources, bucket)
-        for bucket in ("InboundBucket", "ClearedBucket", "QuarantineBucket")
+        for bucket in ("InboundBucket", "ClearedBucket", "QuarantineBucket", "ConsoleBucket")
     )
     # And its logs expire with the log groups'
     (rule,) = resources["AccessLogBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
@@ -1945,10 +2021,30 @@ COMPLIANCE = "${ComplianceRole.Arn}"
 ADMINISTRATOR = "arn:aws:iam::123456789012:role/Administrator"
 """A principal of the account whose own policy allows execute-api:Invoke on every API."""
 ROLE_ROUTES = {
-    "ReviewerRole": {("GET", "/v1/review"), ("POST", "/v1/review/articles/{id}")},
-    "ComplianceRole": {("GET", "/v1/audit"), ("GET", "/v1/audit/articles/{id}")},
+    "ReviewerRole": {
+        ("GET", "/v1/review"),
+        ("GET", "/v1/review/articles/{id}"),
+        ("POST", "/v1/review/articles/{id}"),
+    },
+    "ComplianceRole": {
+        ("GET", "/v1/audit"),
+        ("GET", "/v1/audit/articles/{id}"),
+        ("GET", "/v1/audit/kills"),
+        ("GET", "/v1/audit/verification"),
+    },
 }
+ROLE_ARNS = {"ReviewerRole": REVIEWER, "ComplianceRole": COMPLIANCE}
+IAM_ROUTES = ROLE_ROUTES["ReviewerRole"] | ROLE_ROUTES["ComplianceRole"]
+"""The review and audit routes, each signed with IAM (SigV4) by its role."""
+DESK_ROUTES = {(method, DESK + path) for method, path in IAM_ROUTES}
+"""The same routes for people at the desk, each needing a token of the desk's user pool."""
 PROVIDER_ROUTES = {("POST", WEBHOOK_PATH), ("POST", KILL_PATH)}
+AUTHORIZATION_TYPES = {
+    "awsSigv4": "AWS_IAM",
+    "cognito_user_pools": "COGNITO_USER_POOLS",
+    "custom": "CUSTOM",
+}
+"""A security scheme's x-amazon-apigateway-authtype, as the authorizationType of its methods."""
 _PATH_PARAMETER = re.compile(r"\{[^}]+\}")
 _OPERATORS: dict[str, Callable[[str | None, set[str]], bool]] = {
     "ArnEquals": lambda value, wanted: value in wanted,
@@ -2012,21 +2108,35 @@ def _role_statements(resources: dict[str, Any], role: str) -> list[Statement]:
     return statements
 
 
-def _reaches(resources: dict[str, Any], principal: str | None, method: str, path: str) -> bool:
-    """API Gateway's decision for a REST API of one account: an explicit deny in the resource
-    policy wins; an IAM route needs a signature, then an allow in the resource policy or in the
-    principal's own policies; any other route needs an allow in the resource policy."""
-    operation = resources["ClearanceApi"]["Properties"]["Body"]["paths"][path][method.lower()]
-    request = _request(method, path)
-    target = f"execute-api:/dev/{request}"
+def _applicable(
+    resources: dict[str, Any], principal: str | None, method: str, path: str
+) -> list[Statement]:
+    """The resource policy's statements that apply to one call of one route by one principal
+    (None: no IAM principal, an unsigned caller or a person with a desk token)."""
+    target = f"execute-api:/dev/{_request(method, path)}"
     context = {"aws:PrincipalArn": principal}
-    applicable = [
+    return [
         statement
         for statement in _resource_policy(resources)
         if statement["Action"] == "execute-api:Invoke"
         and any(_matches(resource, target) for resource in _as_list(statement["Resource"]))
         and _holds(statement, context)
     ]
+
+
+def _denied(resources: dict[str, Any], principal: str | None, method: str, path: str) -> bool:
+    """Whether an explicit deny of the resource policy refuses the call, whatever else allows it."""
+    applicable = _applicable(resources, principal, method, path)
+    return any(statement["Effect"] == "Deny" for statement in applicable)
+
+
+def _reaches(resources: dict[str, Any], principal: str | None, method: str, path: str) -> bool:
+    """API Gateway's decision for a REST API of one account: an explicit deny in the resource
+    policy wins; an IAM route needs a signature, then an allow in the resource policy or in the
+    principal's own policies; any other route needs an allow in the resource policy."""
+    operation = resources["ClearanceApi"]["Properties"]["Body"]["paths"][path][method.lower()]
+    request = _request(method, path)
+    applicable = _applicable(resources, principal, method, path)
     if any(statement["Effect"] == "Deny" for statement in applicable):
         return False
     allowed = any(
@@ -2066,8 +2176,8 @@ def test_api_resource_policy_admits_each_iam_route_to_its_role_alone(
     # Given the API's routes and the principals that may try them: the two roles, an account
     # administrator whose own policy allows execute-api:Invoke everywhere, and an unsigned caller
     routes = _api_routes(resources)
-    iam_routes = routes - PROVIDER_ROUTES
-    assert iam_routes == ROLE_ROUTES["ReviewerRole"] | ROLE_ROUTES["ComplianceRole"]
+    iam_routes = routes - PROVIDER_ROUTES - DESK_ROUTES
+    assert iam_routes == IAM_ROUTES
     principals = {
         "ReviewerRole": REVIEWER,
         "ComplianceRole": COMPLIANCE,
@@ -2096,6 +2206,118 @@ def test_api_resource_policy_admits_each_iam_route_to_its_role_alone(
         f" {len(reached['ComplianceRole'] & iam_routes)} (audit), an administrator allowed"
         f" execute-api:Invoke on * 0, an unsigned caller 0; {refused} of"
         f" {len(principals) * len(iam_routes)} calls refused; the 2 provider routes open to all"
+    )
+
+
+def _authorization(body: dict[str, Any], operation: dict[str, Any]) -> str:
+    """The authorizationType API Gateway gives a method imported from the API's OpenAPI body:
+    that of the security scheme naming an authorizer, else NONE (an API key is no authorizer)."""
+    schemes = body["components"]["securitySchemes"]
+    kinds = {
+        AUTHORIZATION_TYPES[schemes[name]["x-amazon-apigateway-authtype"]]
+        for requirement in operation.get("security", [])
+        for name in requirement
+        if "x-amazon-apigateway-authtype" in schemes[name]
+    }
+    assert len(kinds) <= 1, kinds
+    return kinds.pop() if kinds else "NONE"
+
+
+def test_every_review_and_audit_route_is_served_with_iam_and_at_the_desk_with_a_desk_token(
+    resources: dict[str, Any],
+) -> None:
+    # Given the API as SAM renders it, and the function each route integrates
+    body = resources["ClearanceApi"]["Properties"]["Body"]
+    paths = body["paths"]
+    functions = _api_functions(resources)
+
+    # Then each review and audit route is there twice: signed with IAM at /v1/..., and with the
+    # desk's Cognito authorizer at /desk/v1/..., the two integrating the same function
+    for method, path in IAM_ROUTES:
+        iam, desk = paths[path][method.lower()], paths[DESK + path][method.lower()]
+        assert iam["security"] == [{"AWS_IAM": []}], (method, path)
+        assert _authorization(body, iam) == "AWS_IAM", (method, path)
+        assert desk["security"] == [{DESK_AUTHORIZER: []}], (method, DESK + path)
+        assert _authorization(body, desk) == "COGNITO_USER_POOLS", (method, DESK + path)
+        assert functions[(method, DESK + path)] == functions[(method, path)], (method, path)
+    # And the review routes go to the review function, the audit routes to the audit review
+    for route in ROLE_ROUTES["ReviewerRole"]:
+        assert functions[route] == "ReviewFunction", route
+    for route in ROLE_ROUTES["ComplianceRole"]:
+        assert functions[route] == "AuditReviewFunction", route
+    # And the API has no route but these and the providers'
+    assert _api_routes(resources) == PROVIDER_ROUTES | IAM_ROUTES | DESK_ROUTES
+    # And the desk's authorizer takes the desk pool's tokens from the Authorization header
+    scheme = body["components"]["securitySchemes"][DESK_AUTHORIZER]
+    assert (scheme["type"], scheme["name"], scheme["in"]) == ("apiKey", "Authorization", "header")
+    assert scheme["x-amazon-apigateway-authorizer"] == {
+        "type": "cognito_user_pools",
+        "providerARNs": [{"Fn::GetAtt": ["DeskUserPool", "Arn"]}],
+    }
+
+
+def test_no_review_or_audit_method_is_reachable_without_a_token_or_an_iam_signature(
+    resources: dict[str, Any],
+) -> None:
+    # Given the authorization type of every method of the API (all of them in its OpenAPI body)
+    body = resources["ClearanceApi"]["Properties"]["Body"]
+    assert _of_type(resources, "AWS::ApiGateway::Method") == {}
+    kinds = {
+        (method.upper(), path): _authorization(body, operation)
+        for path, methods in body["paths"].items()
+        for method, operation in methods.items()
+    }
+
+    # Then no review or audit method is open: each needs IAM, or under /desk a desk token
+    for route in IAM_ROUTES | DESK_ROUTES:
+        assert kinds[route] != "NONE", route
+    assert {route for route, kind in kinds.items() if kind == "AWS_IAM"} == IAM_ROUTES
+    assert {route for route, kind in kinds.items() if kind == "COGNITO_USER_POOLS"} == DESK_ROUTES
+    # And the only methods with no authorizer are the providers' HMAC-signed webhook and kill
+    assert {route for route, kind in kinds.items() if kind == "NONE"} == PROVIDER_ROUTES
+
+
+@pytest.mark.reliability
+def test_api_resource_policy_opens_exactly_the_desk_routes_and_keeps_iam_routes_to_their_roles(
+    resources: dict[str, Any], figure: Callable[[str], None]
+) -> None:
+    # Given the API's routes, and the resource policy's statements that allow anyone at all
+    routes = _api_routes(resources)
+    open_to_all = [
+        statement
+        for statement in _resource_policy(resources)
+        if statement["Effect"] == "Allow"
+        and statement["Principal"] == "*"
+        and "Condition" not in statement
+    ]
+
+    # Then of the API's routes, they allow exactly the providers' and the desk's
+    allowed = {
+        route
+        for route in routes
+        if any(
+            _matches(resource, f"execute-api:/dev/{_request(*route)}")
+            for statement in open_to_all
+            for resource in _as_list(statement["Resource"])
+        )
+    }
+    assert allowed == PROVIDER_ROUTES | DESK_ROUTES
+    # And no deny of the policy refuses a desk route to a person (no IAM principal): every one
+    # is reached, and the desk's authorizer and the function decide on the token
+    assert {route for route in DESK_ROUTES if _denied(resources, None, *route)} == set()
+    assert {route for route in DESK_ROUTES if _reaches(resources, None, *route)} == DESK_ROUTES
+    # And /v1/review* is still denied to every principal but ReviewerRole, and /v1/audit* to every
+    # principal but ComplianceRole, whatever their own policies say
+    principals = [REVIEWER, COMPLIANCE, ADMINISTRATOR, None]
+    for role, own in ROLE_ROUTES.items():
+        for principal in principals:
+            denied = {route for route in own if _denied(resources, principal, *route)}
+            assert denied == (set() if principal == ROLE_ARNS[role] else own), (role, principal)
+    figure(
+        f"the resource policy opens {len(DESK_ROUTES)} desk routes (to a desk token) and"
+        f" {len(PROVIDER_ROUTES)} provider routes to anyone, and denies the"
+        f" {len(ROLE_ROUTES['ReviewerRole'])} review routes to all but ReviewerRole and the"
+        f" {len(ROLE_ROUTES['ComplianceRole'])} audit routes to all but ComplianceRole"
     )
 
 
@@ -2196,13 +2418,22 @@ def test_the_local_gateway_guards_each_route_as_the_template_does(
     per_key, ceiling = _kill_budgets(resources)
     local = {route.template: route for route in ROUTES}
 
-    # Then they are the same routes, needing IAM signatures and API keys alike
+    # Then they are the same routes, needing IAM signatures, desk tokens and API keys alike
+    # (a local route serves every method of its path)
     assert set(local) == set(paths)
     for path, methods in paths.items():
-        (operation,) = methods.values()
-        security = operation.get("security", [])
-        assert local[path].iam == ({"AWS_IAM": []} in security), path
-        assert local[path].api_key == ({"api_key": []} in security), path
+        for method, operation in methods.items():
+            security = operation.get("security", [])
+            assert local[path].iam == ({"AWS_IAM": []} in security), (method, path)
+            assert local[path].people == ({DESK_AUTHORIZER: []} in security), (method, path)
+            assert local[path].api_key == ({"api_key": []} in security), (method, path)
+    # And each local desk route is an IAM route's twin under /desk, running the same function
+    desk = {route.template: route for route in ROUTES if route.people}
+    assert set(desk) == {DESK + route.template for route in ROUTES if route.iam}
+    for template, route in desk.items():
+        twin = local[template.removeprefix(DESK)]
+        assert (route.handler, route.function_name) == (twin.handler, twin.function_name)
+        assert (route.iam, route.api_key) == (False, False), template
     # And the kill route has the template's budgets: per key, then the route's ceiling
     kill = local[KILL_PATH]
     assert kill.key_throttle == Throttle(per_key["RateLimit"], per_key["BurstLimit"])
@@ -2232,6 +2463,257 @@ def test_the_gateways_own_refusals_are_the_functions_error_body_locally_and_depl
     retry = throttled["responseParameters"]["gatewayresponse.header.Retry-After"]
     assert retry == f"'{RETRY_AFTER_SECONDS}'"
     assert responses["ACCESS_DENIED"]["statusCode"] == "403"
+
+
+# ------------------------------------------------------- the desk: its people and its console
+
+COGNITO_ORIGIN = "https://cognito-idp.${AWS::Region}.amazonaws.com"
+"""Where the console signs people in: the stack's region's Cognito endpoint."""
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+"""CloudFront's managed cache policy CachingDisabled."""
+
+
+def test_desk_user_pool_admits_only_people_an_administrator_adds_with_long_passwords(
+    resources: dict[str, Any],
+) -> None:
+    # Given the stack's one user pool
+    assert set(_of_type(resources, "AWS::Cognito::UserPool")) == {"DeskUserPool"}
+    pool = resources["DeskUserPool"]["Properties"]
+
+    # Then no one signs up: an administrator adds each person
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    # And a password has at least 14 characters
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 14
+
+
+def test_console_client_signs_in_with_a_password_has_no_secret_and_reads_the_email(
+    resources: dict[str, Any],
+) -> None:
+    # Given the pool's one app client, the console's
+    assert set(_of_type(resources, "AWS::Cognito::UserPoolClient")) == {"DeskConsoleClient"}
+    client = resources["DeskConsoleClient"]["Properties"]
+
+    # Then it is the desk pool's, has no secret (a browser cannot keep one), signs in with a
+    # password (over TLS, to Cognito), and may read the e-mail the record names a person by
+    assert client["UserPoolId"] == {"Ref": "DeskUserPool"}
+    assert client.get("GenerateSecret", False) is False
+    assert "ALLOW_USER_PASSWORD_AUTH" in client["ExplicitAuthFlows"]
+    assert "email" in client["ReadAttributes"]
+    # And the two functions behind the desk routes, and only they, accept its tokens alone
+    accepting = {
+        function: variables["DESK_CLIENT_ID"]
+        for function in FUNCTIONS
+        if "DESK_CLIENT_ID"
+        in (variables := resources[function]["Properties"]["Environment"]["Variables"])
+    }
+    assert accepting == {
+        "ReviewFunction": {"Ref": "DeskConsoleClient"},
+        "AuditReviewFunction": {"Ref": "DeskConsoleClient"},
+    }
+
+
+def test_desk_groups_are_exactly_the_reviewers_and_compliance_groups_the_functions_know(
+    resources: dict[str, Any],
+) -> None:
+    # Given the stack's user pool groups
+    groups = [
+        body["Properties"] for body in _of_type(resources, "AWS::Cognito::UserPoolGroup").values()
+    ]
+
+    # Then they are the desk pool's, named as clearance.handlers.callers reads them
+    assert sorted(group["GroupName"] for group in groups) == sorted(Group)
+    assert all(group["UserPoolId"] == {"Ref": "DeskUserPool"} for group in groups)
+
+
+def test_the_local_desk_is_made_as_the_template_makes_it(
+    resources: dict[str, Any], aws: None
+) -> None:
+    # Given the template's pool, client and groups
+    pool = resources["DeskUserPool"]["Properties"]
+    client = resources["DeskConsoleClient"]["Properties"]
+    groups = {
+        body["Properties"]["GroupName"]
+        for body in _of_type(resources, "AWS::Cognito::UserPoolGroup").values()
+    }
+
+    # When the local stack makes its desk in moto
+    cognito = boto3.client("cognito-idp")
+    desk = create_desk(cognito, "clearance-desk")
+
+    # Then its pool admits only people an administrator adds, under the template's password policy
+    local_pool = cognito.describe_user_pool(UserPoolId=desk.pool_id)["UserPool"]
+    assert local_pool.get("AdminCreateUserConfig", {}).get("AllowAdminCreateUserOnly") is True
+    local_policy = local_pool.get("Policies", {}).get("PasswordPolicy", {})
+    for setting in (
+        "MinimumLength",
+        "RequireLowercase",
+        "RequireUppercase",
+        "RequireNumbers",
+        "RequireSymbols",
+    ):
+        assert local_policy.get(setting) == pool["Policies"]["PasswordPolicy"][setting], setting
+    # And it has the template's groups, and its people are in them
+    listed = cognito.list_groups(UserPoolId=desk.pool_id)["Groups"]
+    assert {group["GroupName"] for group in listed} == groups
+    assert {person.group for person in desk.people} == groups
+    # And the console's client signs in with the template's flows, reads what it reads, and
+    # has no secret
+    local_client = cognito.describe_user_pool_client(
+        UserPoolId=desk.pool_id, ClientId=desk.client_id
+    )["UserPoolClient"]
+    assert set(local_client.get("ExplicitAuthFlows", [])) == set(client["ExplicitAuthFlows"])
+    assert set(local_client.get("ReadAttributes", [])) == set(client["ReadAttributes"])
+    assert "ClientSecret" not in local_client
+
+
+def test_console_bucket_is_private_and_read_only_by_this_stacks_distribution(
+    resources: dict[str, Any],
+) -> None:
+    # Given the console bucket and the policies attached to it
+    properties = resources["ConsoleBucket"]["Properties"]
+    statements = [
+        statement
+        for body in _of_type(resources, "AWS::S3::BucketPolicy").values()
+        if body["Properties"]["Bucket"] == {"Ref": "ConsoleBucket"}
+        for statement in _policy_statements(body)
+    ]
+
+    # Then it blocks every kind of public access, and logs to the access-log bucket
+    assert properties["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert properties["LoggingConfiguration"] == {
+        "DestinationBucketName": {"Ref": "AccessLogBucket"},
+        "LogFilePrefix": "console/",
+    }
+    # And its one allow lets CloudFront get the console's files, for this distribution alone
+    (allow,) = [statement for statement in statements if statement["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert _as_list(allow["Action"]) == ["s3:GetObject"]
+    assert [_text(r) for r in _as_list(allow["Resource"])] == ["${ConsoleBucket.Arn}/console/*"]
+    ((operator, condition),) = allow["Condition"].items()
+    ((key, source),) = condition.items()
+    assert (operator, key.lower()) == ("StringEquals", "aws:sourcearn")
+    assert _text(source) == (
+        "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${ConsoleDistribution}"
+    )
+    # And no role may touch it
+    touching = [
+        name
+        for name, statement in _identity_statements(resources)
+        if any(
+            _touches_bucket(_text(r), resources, "ConsoleBucket")
+            for r in _as_list(statement.get("Resource", []))
+        )
+    ]
+    assert touching == []
+    # And the distribution reads it with signed requests (origin access control)
+    origins = {
+        origin["Id"]: origin
+        for origin in resources["ConsoleDistribution"]["Properties"]["DistributionConfig"][
+            "Origins"
+        ]
+    }
+    assert origins["console"]["DomainName"] == {
+        "Fn::GetAtt": ["ConsoleBucket", "RegionalDomainName"]
+    }
+    assert origins["console"]["OriginAccessControlId"] == {
+        "Fn::GetAtt": ["ConsoleOriginAccessControl", "Id"]
+    }
+    access = resources["ConsoleOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert (
+        access["OriginAccessControlOriginType"],
+        access["SigningBehavior"],
+        access["SigningProtocol"],
+    ) == ("s3", "always", "sigv4")
+
+
+def test_console_distribution_answers_only_over_https_always_with_the_console_headers(
+    resources: dict[str, Any],
+) -> None:
+    # Given the distribution's cache behaviours and origins
+    config = resources["ConsoleDistribution"]["Properties"]["DistributionConfig"]
+    behaviours = [config["DefaultCacheBehavior"], *config.get("CacheBehaviors", [])]
+    origins = {origin["Id"]: origin for origin in config["Origins"]}
+
+    # Then every behaviour refuses plain HTTP and adds the console's response headers
+    for behaviour in behaviours:
+        target = behaviour.get("PathPattern", "default")
+        assert behaviour["ViewerProtocolPolicy"] == "https-only", target
+        assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "ConsoleResponseHeaders"}, target
+    # And the API is reached only under /desk/*, over TLS 1.2, and never answered from a cache
+    api = [behaviour for behaviour in behaviours if behaviour["TargetOriginId"] == "api"]
+    assert [behaviour["PathPattern"] for behaviour in api] == [DESK + "/*"]
+    assert api[0]["CachePolicyId"] == CACHING_DISABLED
+    assert origins["api"]["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert origins["api"]["CustomOriginConfig"]["OriginSSLProtocols"] == ["TLSv1.2"]
+    # And it answers on CloudFront's own certificate (the TLS floor .checkov.yaml explains)
+    assert config["ViewerCertificate"] == {"CloudFrontDefaultCertificate": True}
+
+
+def _rendered_security_headers(config: dict[str, Any]) -> dict[str, str]:
+    """The headers a CloudFront response headers policy's SecurityHeadersConfig adds, as sent;
+    a setting not rendered here fails the check rather than going unchecked."""
+    rendered: dict[str, str] = {}
+    for name, setting in config.items():
+        assert setting.get("Override") is True, name
+        if name == "ContentSecurityPolicy":
+            rendered["Content-Security-Policy"] = _text(setting["ContentSecurityPolicy"])
+        elif name == "StrictTransportSecurity":
+            value = f"max-age={setting['AccessControlMaxAgeSec']}"
+            value += "; includeSubDomains" if setting.get("IncludeSubdomains") else ""
+            value += "; preload" if setting.get("Preload") else ""
+            rendered["Strict-Transport-Security"] = value
+        elif name == "ContentTypeOptions":
+            rendered["X-Content-Type-Options"] = "nosniff"
+        elif name == "FrameOptions":
+            rendered["X-Frame-Options"] = setting["FrameOption"]
+        elif name == "ReferrerPolicy":
+            rendered["Referrer-Policy"] = setting["ReferrerPolicy"]
+        else:
+            pytest.fail(f"{name} is not rendered here")
+    return rendered
+
+
+def test_console_headers_are_the_local_consoles_with_no_inline_script(
+    resources: dict[str, Any],
+) -> None:
+    # Given the distribution's response headers policy, as the headers it adds
+    policy = resources["ConsoleResponseHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+    assert set(policy) - {"Name", "Comment"} == {"SecurityHeadersConfig"}
+    headers = _rendered_security_headers(policy["SecurityHeadersConfig"])
+    csp = headers["Content-Security-Policy"]
+
+    # Then its content security policy is the one the local console sends
+    assert csp == content_security_policy(COGNITO_ORIGIN)
+    # And it allows no inline script or style, and scripts from the console's own files only
+    assert "'unsafe-inline'" not in csp
+    assert "'unsafe-eval'" not in csp
+    directives = {directive.split()[0]: directive.split()[1:] for directive in csp.split("; ")}
+    assert directives["script-src"] == ["'self'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    # And its other headers are the local console's too: HSTS for two years with subdomains,
+    # nosniff, no framing, no referrer
+    assert headers == dict(security_headers(COGNITO_ORIGIN))
+    assert headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_outputs_name_the_console_and_the_desks_pool_and_client(translated: Template) -> None:
+    outputs = translated["Outputs"]
+
+    assert outputs["ConsoleBucketName"]["Value"] == {"Ref": "ConsoleBucket"}
+    assert outputs["DeskUserPoolId"]["Value"] == {"Ref": "DeskUserPool"}
+    assert outputs["DeskConsoleClientId"]["Value"] == {"Ref": "DeskConsoleClient"}
+    assert (
+        _text(outputs["ConsoleUrl"]["Value"])
+        == "https://${ConsoleDistribution.DomainName}/console/"
+    )
 
 
 # ------------------------------------------- the key layout's prefixes, as the policies grant them
@@ -2390,16 +2872,55 @@ def _handler(resources: dict[str, Any], function: str) -> str:
     return handler
 
 
-def _request_locally(port: int, method: str, path: str) -> int:
+def _answer_locally(
+    port: int, method: str, path: str, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    """The local gateway's status and body for one call of a route (with an API key, which
+    only the kill route asks for)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         target = _PATH_PARAMETER.sub("id-1", path)
-        connection.request(method, target, b"{}", {API_KEY_HEADER: development_api_key("dpa")})
+        sent = {API_KEY_HEADER: development_api_key("dpa"), **(headers or {})}
+        connection.request(method, target, b"{}", sent)
         answer = connection.getresponse()
-        answer.read()
-        return answer.status
+        return answer.status, answer.read()
     finally:
         connection.close()
+
+
+def _request_locally(port: int, method: str, path: str) -> int:
+    """One call of a route, as its caller makes it: under /desk with a token."""
+    token = {"Authorization": "a-desk-id-token"} if path.startswith(DESK + "/") else {}
+    status, _ = _answer_locally(port, method, path, token)
+    return status
+
+
+class _EveryToken(TokenCheck):
+    """The local Cognito authorizer, taking any token as a reviewer's: the routes are under test
+    here, not the tokens (the end-to-end tests sign in to the local pool)."""
+
+    def __init__(self) -> None:
+        super().__init__("http://127.0.0.1:9", "eu-west-2_desk")
+
+    def claims(self, authorization: str | None) -> dict[str, str] | None:
+        if not authorization:
+            return None
+        return {"cognito:username": "rita.reviewer", "cognito:groups": "reviewers"}
+
+
+@contextlib.contextmanager
+def _local_gateway(token_check: TokenCheck | None) -> Iterator[Gateway]:
+    """The local gateway, serving on a free port, with the desk's token check given."""
+    server = Gateway("127.0.0.1", 0)
+    server.token_check = token_check
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        serving.join()
 
 
 def test_local_stack_gives_each_function_the_templates_timeout_and_memory(
@@ -2426,18 +2947,12 @@ def test_local_gateway_runs_each_route_of_the_template_as_api_gateway_does(
 ) -> None:
     # Given the template's routes: a method and a path, and the function it integrates
     routes = _api_functions(resources)
-    assert len(routes) == 6
+    assert set(routes) == PROVIDER_ROUTES | IAM_ROUTES | DESK_ROUTES
+    assert len(routes) == 16
 
-    # When each is requested of the local gateway
-    server = Gateway("127.0.0.1", 0)
-    serving = threading.Thread(target=server.serve_forever, daemon=True)
-    serving.start()
-    try:
+    # When each is requested of the local gateway (a desk route with a token it accepts)
+    with _local_gateway(_EveryToken()) as server:
         statuses = {route: _request_locally(server.port, *route) for route in routes}
-    finally:
-        server.shutdown()
-        server.server_close()
-        serving.join()
 
     # Then each reaches the template's function with the template's timeout and memory
     assert set(statuses.values()) == {200}
@@ -2451,6 +2966,31 @@ def test_local_gateway_runs_each_route_of_the_template_as_api_gateway_does(
         for call in invocations
     }
     assert local == {route: _declared(resources, function) for route, function in routes.items()}
+
+
+def test_a_desk_route_without_a_valid_token_is_refused_401_with_the_same_bytes_locally_and_deployed(
+    resources: dict[str, Any], invocations: list[_Invocation]
+) -> None:
+    # Given the API's answer to a missing, expired or foreign token on a Cognito route
+    responses = resources["ClearanceApi"]["Properties"]["Body"][
+        "x-amazon-apigateway-gateway-responses"
+    ]
+    unauthorized = responses["UNAUTHORIZED"]
+
+    # Then it is a 401 with the local gateway's bytes for the same refusal
+    assert unauthorized["statusCode"] == "401"
+    assert unauthorized["responseTemplates"]["application/json"].encode() == UNAUTHORIZED
+
+    # When every desk route is called locally without a token, before the local pool exists
+    # and once it does
+    answers = set()
+    for token_check in (None, TokenCheck("http://127.0.0.1:9", "eu-west-2_desk")):
+        with _local_gateway(token_check) as server:
+            answers |= {_answer_locally(server.port, *route) for route in DESK_ROUTES}
+
+    # Then each is refused with those bytes, and no function runs
+    assert answers == {(401, UNAUTHORIZED)}
+    assert invocations == []
 
 
 def test_local_gateway_gives_a_request_the_apis_integration_timeout(

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from clearance.audit.kills import KillStatus, kill_statuses
-from clearance.audit.verify import Verification
+from clearance.audit.verification import Verification
 from clearance.contracts import keys
 from clearance.decide.findings import Outcome
 

@@ -19,7 +19,6 @@ from typing import Any
 from clearance.audit.chain import (
     Chain,
     Findings,
-    Problem,
     ProblemKind,
     Reading,
     check_predecessor,
@@ -39,6 +38,7 @@ from clearance.audit.digest import (
 )
 from clearance.audit.hours import SEALING_GRACE, Span, name_missing, span_of
 from clearance.audit.segment import claimed_hour, decided_hour, segment_lines
+from clearance.audit.verification import Verification
 from clearance.contracts import keys
 
 
@@ -64,24 +64,6 @@ class Evidence:
     erased: frozenset[str] = frozenset()
     pointers: Sequence[str] = ()
     etags: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Verification:
-    """What `verify_log` found over [start, end): counts, and every problem by kind and key."""
-
-    start: datetime
-    end: datetime
-    verified_records: int
-    verified_digests: int
-    not_yet_digested: int
-    unverified_records: int
-    digested_until: datetime | None
-    problems: tuple[Problem, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 @dataclass(slots=True)

@@ -13,29 +13,29 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from clearance.audit.chain import reject_constant
-from clearance.audit.digest import floor_hour, period_of_key
 from clearance.audit.export import export
-from clearance.audit.kills import KillStatus, KillVerdict, is_kill, is_kill_deadline, kill_statuses
+from clearance.audit.kills import KillStatus, KillVerdict
 from clearance.audit.proof import ProofError, build_proof, check_proof
-from clearance.audit.query import PARAMETERS, AuditQuery, QueryError, parse_query, record_matches
+from clearance.audit.query import PARAMETERS, AuditQuery, QueryError, parse_query
 from clearance.audit.report import render_report
 from clearance.audit.seals import article_body
 from clearance.audit.segment import decided_hour
 from clearance.audit.signature import PublicKeyVerifier, UnreadableKey, parse_fingerprint
-from clearance.audit.verify import Verification, verify_log
+from clearance.audit.verification import Verification
 from clearance.aws import clients
 from clearance.aws.auditlog import AuditLog, Seal
 from clearance.aws.digeststore import DigestStore
 from clearance.aws.kms import public_key_der
 from clearance.aws.store import Bucket
 from clearance.contracts import keys
-from clearance.decide.findings import Finding, Outcome, main_finding
+from clearance.decide.findings import Finding, main_finding
 from clearance.local.resources import Names
+from clearance.services.auditing import kills_in
+from clearance.services.verification import verify_period
 
 
 def add_audit_commands(commands: Any, parser_class: type[argparse.ArgumentParser]) -> None:
@@ -214,28 +214,14 @@ def _run(args: argparse.Namespace, log: AuditLog, out: TextIO) -> int:
 
 
 def verify(args: argparse.Namespace, query: AuditQuery) -> Verification:
-    """Check the digest chain over the query's period (default: the whole log, from its first
-    record or digest, whichever is older, to the as-at time)."""
+    """Check the digest chain over the query's period (`auditing.verify_period`)."""
     if not args.key:
         raise QueryError("key", "give the digest signing key with --key or DIGEST_KEY_ID")
     store = DigestStore(Bucket(clients.s3(), args.bucket))
-    as_at = args.as_at or datetime.now(UTC)
-    start, end = query.start, query.end or as_at
-    if start is None:
-        hours = [hour for key in store.bucket.keys(keys.DIGESTS) if (hour := period_of_key(key))]
-        first_day = store.first_day()
-        start = min([*hours, *([first_day] if first_day else [])], default=floor_hour(as_at))
-    digests = store.digests(floor_hour(start), end)
     verifier = PublicKeyVerifier.from_der(
         public_key_der(clients.kms(), args.key), frozenset({args.key})
     )
-    return verify_log(
-        store.evidence(digests, start, end, whole_log=query.start is None and query.end is None),
-        verifier,
-        start=start,
-        end=end,
-        as_at=as_at,
-    )
+    return verify_period(store, verifier, query, args.as_at or datetime.now(UTC))
 
 
 def show(article_id: str, log: AuditLog, out: TextIO) -> int:
@@ -351,20 +337,8 @@ def _version(data: bytes) -> str | None:
 
 def kills(args: argparse.Namespace, log: AuditLog, out: TextIO) -> int:
     """Each kill in the period, judged against the copies still under its prefix."""
-    query = replace(query_from(args), outcome=Outcome.WITHDRAWN.value)
-    # A kill's deadline record comes after it, perhaps after `--to`: read on, bound the kills.
-    records = [
-        record
-        for record in log.records(replace(query, end=None))
-        if is_kill_deadline(record) or (is_kill(record) and record_matches(record, query))
-    ]
     cleared = Bucket(clients.s3(), args.cleared_bucket)
-    remaining = {
-        record["article"]["id"]: list(cleared.keys(record["withdrawn_prefix"]))
-        for record in records
-        if is_kill(record) and record["withdrawn_prefix"]
-    }
-    statuses = kill_statuses(records, datetime.now(UTC), remaining)
+    statuses = kills_in(log, cleared, query_from(args), datetime.now(UTC))
     failing = [status for status in statuses if status.verdict is not KillVerdict.COMPLETE]
     for status in failing if args.overdue else statuses:
         out.write(
@@ -388,12 +362,8 @@ def kill_line(status: KillStatus) -> str:
 
 def verification_text(result: Verification) -> str:
     if result.ok:
-        return (
-            f"verified {_count(result.verified_records, 'record')} in "
-            f"{_count(result.verified_digests, 'digest')}; "
-            f"{_count(result.not_yet_digested, 'record')} in the open hour not yet sealed"
-        )
-    lines = [f"{len(result.problems)} problems:"]
+        return result.summary
+    lines = [f"{result.summary}:"]
     for problem in result.problems:
         lines.append(f"  {problem.kind}: {problem.key}: {problem.message}")
         lines += [f"      unproven record {record}" for record in problem.records]
@@ -413,7 +383,3 @@ def summary(record: dict[str, Any], seal: Seal | None = None) -> str:
     provider = record["provider"] or "-"
     mark = SEAL_MARKS.get(seal, "") if seal else ""
     return f"{record['decided_at']}  {provider:16} {record['outcome']:9} {headline}{reason}{mark}"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"

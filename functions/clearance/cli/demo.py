@@ -305,6 +305,7 @@ def run(samples: Path, out: Path) -> int:
             life = story.tell(stack, PROJECT / "events" / "articles", post)
             fallback = PROJECT / "events" / "articles" / "conversation-health.atom"
             pulled = feedstory.pull(stack, samples, fallback, out)
+            desk = stack.desk
         finally:
             stack.stop()
     print()
@@ -329,6 +330,9 @@ def run(samples: Path, out: Path) -> int:
         "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records.values())
     )
     _print_where(out, state, audit, cleared)
+    if desk is not None:
+        print(f"the desk's console: after the serve command above, open {SERVE_API}/console/")
+        print("\n".join(f"  sign in as {line}" for line in desk.sign_ins()))
     print(f"done in {time.monotonic() - started:.1f} s")
     if count < expected:
         missing = [

@@ -233,6 +233,9 @@ def _describe(stack: LocalStack, dev_secret: str, data: Path | None) -> None:
             f"  restored      {versions} object versions, {articles} article states,"
             f" {messages} queued messages"
         )
+    if stack.desk is not None:
+        lines.append(f"  console       {stack.console_url}  sign in as")
+        lines += [f"                  {line}" for line in stack.desk.sign_ins()]
     lines += [
         f"  audit review  GET {stack.base_url}/v1/audit?provider=...  (no IAM check here)",
         f"  review        GET {stack.base_url}/v1/review, POST .../v1/review/articles/{{id}}"

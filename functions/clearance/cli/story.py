@@ -109,16 +109,23 @@ class _Story:
         ]
 
     def review(self) -> list[str]:
-        """4. A held disclaimer approved by a named reviewer."""
+        """4. A held disclaimer approved by a named reviewer, and one left for the console."""
         stack = self.stack
         altered = (self.articles / "menafn-ports-disclaimer-altered.txt").read_text()
         headline = altered.split("\n", 1)[0]
-        body = altered.replace(headline, f"{headline}: the review", 1).encode()
-        headers = signed_headers(stack.secrets["menafn"], "story-review", int(time.time()), body)
         text = {"Content-Type": "text/plain; charset=utf-8"}
-        self.post(stack.webhook_for("menafn"), body, {**headers, **text})
-        _wait(lambda: bool(_held(stack)), "the altered disclaimer held for review")
-        first = _held(stack)[0]
+        for suffix in ("the review", "at the desk"):
+            body = altered.replace(headline, f"{headline}: {suffix}", 1).encode()
+            headers = signed_headers(
+                stack.secrets["menafn"], f"story-{suffix.replace(' ', '-')}", int(time.time()), body
+            )
+            self.post(stack.webhook_for("menafn"), body, {**headers, **text})
+        _wait(lambda: len(_held(stack)) >= 2, "the altered disclaimers held for review")
+        by_headline = {item["headline"]: item for item in _held(stack)}
+        first, desk = (
+            by_headline[f"{headline}: the review"],
+            by_headline[f"{headline}: at the desk"],
+        )
         held = (
             f"review     menafn {first['article']} v{first['version']} held: the delivered"
             " disclaimer differs from the registered text"
@@ -130,7 +137,11 @@ class _Story:
             f"           HTTP {status}: approved by {answer.get('reviewer')};"
             f" now {answer.get('status')}, with the registered disclaimer"
         )
-        return [held, approved]
+        left = (
+            f"           menafn {desk['article']} v{desk['version']} ({desk['headline']!r})"
+            " left held for a person at the console"
+        )
+        return [held, approved, left]
 
     def events(self) -> str:
         """What the bus carried for the dpa article, once the last events have arrived."""

@@ -36,6 +36,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
 from clearance.contracts import media
+from clearance.handlers.callers import Caller, caller_of
 from clearance.services.observability import AnswerMetric, count_answer, logger
 
 RETRY_AFTER_SECONDS = 30
@@ -166,6 +167,14 @@ class Edge:
         logger.exception(f"{self.name} failed")
         self.count(500)
         return error(500, "server.error", f"The {self.work} could not be processed.")
+
+    def caller(self, event: BaseProxyEvent, desk_client_id: str | None) -> Caller | Response[str]:
+        """Who API Gateway vouches for on a review or audit route (`callers`), or the refusal
+        of a request with neither a person's token nor an IAM identity that will do."""
+        found = caller_of(event.raw_event.get("requestContext") or {}, desk_client_id)
+        if isinstance(found, Caller):
+            return found
+        return self.refuse(found.status, found.code, found.message)
 
     def refuse(self, status: int, code: str, message: str, **details: Any) -> Response[str]:
         """A request the edge itself refuses (no such route, no caller, a malformed body)."""

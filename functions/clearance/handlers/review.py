@@ -1,6 +1,8 @@
-"""ReviewFunction: `GET /v1/review` and `POST /v1/review/articles/{id}` (IAM-authorised).
+"""ReviewFunction: `GET /v1/review`, `GET` and `POST /v1/review/articles/{id}`.
 
-The reviewer is the caller's identity from the request context: the IAM user or role ARN.
+Machines call these with IAM; people call the same routes under `/desk` with their Cognito ID
+token (`callers`). The reviewer on record is who the request context says called, never what
+the body claims; only a reviewer may decide.
 """
 
 from __future__ import annotations
@@ -13,16 +15,17 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from clearance.handlers.callers import DESK, Caller
 from clearance.handlers.http import Edge, RestResolver
 from clearance.ingest.strictjson import JsonBodyError, parse_json
 from clearance.services import wiring
 from clearance.services.articles import ArticleBusy
-from clearance.services.config import ReviewConfig
+from clearance.services.config import ReviewConfig, desk_client
 from clearance.services.observability import AnswerMetric, logger, tracer
 from clearance.services.review import Reviews
 
 EDGE = Edge("review", AnswerMetric.REVIEW, "review", retryable=(ArticleBusy,))
-app = EDGE.serve(RestResolver())
+app = EDGE.serve(RestResolver(strip_prefixes=[DESK]))
 
 
 def _reviews() -> Reviews:
@@ -30,30 +33,51 @@ def _reviews() -> Reviews:
     return reviews or wiring.build_reviews(ReviewConfig.from_env(os.environ))
 
 
+def _caller() -> Caller | Response[str]:
+    return EDGE.caller(app.current_event, desk_client(os.environ))
+
+
 @app.get("/v1/review")
 def held() -> Response[str]:
+    caller = _caller()
+    if not isinstance(caller, Caller):
+        return caller
     return EDGE.answer(_reviews().held(app.current_event.query_string_parameters or {}))
+
+
+@app.get("/v1/review/articles/<article_id>")
+def held_version(article_id: str) -> Response[str]:
+    caller = _caller()
+    if not isinstance(caller, Caller):
+        return caller
+    version = app.current_event.get_query_string_value("version")
+    return EDGE.answer(_reviews().held_version(article_id, version, caller.name))
 
 
 @app.post("/v1/review/articles/<article_id>")
 def verdict(article_id: str) -> Response[str]:
+    caller = _caller()
+    if not isinstance(caller, Caller):
+        return caller
+    if not caller.may_decide:
+        return EDGE.refuse(
+            403, "caller.may-not-decide", "Only a member of the reviewers group may decide."
+        )
     event = app.current_event
-    identity = event.request_context.identity
-    reviewer = identity.user_arn or identity.caller
-    if not reviewer:
-        return EDGE.refuse(403, "reviewer.unknown", "the caller has no IAM identity")
     try:
         body = parse_json(event.decoded_body or "")
     except JsonBodyError as error:
         return EDGE.refuse(400, f"body.{error.reason}", f"the body is not acceptable JSON: {error}")
     request_id = event.request_context.request_id
-    return EDGE.answer(_reviews().verdict(article_id, body, reviewer, request_id))
+    return EDGE.answer(_reviews().verdict(article_id, body, caller.name, request_id))
 
 
 @app.not_found
 def not_found(_: NotFoundError) -> Response[str]:
     return EDGE.refuse(
-        404, "route.not-found", "no such route; GET /v1/review or POST /v1/review/articles/{id}"
+        404,
+        "route.not-found",
+        "no such route; GET /v1/review, GET or POST /v1/review/articles/{id}",
     )
 
 

@@ -14,7 +14,7 @@ import boto3
 from clearance.local.gateway import FunctionOutput
 from clearance.local.resources import Names
 
-SERVICES = ("s3", "sqs", "secretsmanager", "kms", "dynamodb", "events")
+SERVICES = ("s3", "sqs", "secretsmanager", "kms", "dynamodb", "events", "cognito-idp")
 _CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 _UNSET = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 _DEFAULTS = {

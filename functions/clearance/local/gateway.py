@@ -18,12 +18,14 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
+from clearance.handlers.callers import DESK
+from clearance.local.cognito import TokenCheck, unauthorized
 from clearance.local.connections import (
     IDLE_SECONDS,
     REQUEST_SECONDS,
@@ -31,6 +33,7 @@ from clearance.local.connections import (
     Connections,
     Exchange,
 )
+from clearance.local.console import ConsoleSite
 from clearance.local.limits import context
 from clearance.local.output import FunctionOutput, function_scope
 from clearance.local.proxy import (
@@ -82,6 +85,8 @@ class Route:
     handler: str
     function_name: str
     iam: bool = False
+    people: bool = False
+    """The Cognito authorizer: a person's valid ID token in Authorization, else a 401."""
     api_key: bool = False
     """API Gateway refuses a request without a known API key (`x-api-key`) before any budget."""
     throttle: Throttle | None = None
@@ -129,6 +134,18 @@ ROUTES: list[Route] = [
         "AuditReviewFunction",
         iam=True,
     ),
+    Route(
+        "/v1/audit/kills",
+        "clearance.handlers.audit_review:handler",
+        "AuditReviewFunction",
+        iam=True,
+    ),
+    Route(
+        "/v1/audit/verification",
+        "clearance.handlers.audit_review:handler",
+        "AuditReviewFunction",
+        iam=True,
+    ),
     Route("/v1/review", "clearance.handlers.review:handler", "ReviewFunction", iam=True),
     Route(
         "/v1/review/articles/{id}",
@@ -141,7 +158,14 @@ ROUTES: list[Route] = [
 the caller the local stack was given (`clearance serve --reviewer`), as API Gateway would pass
 the signed caller's identity. The kill route needs the provider's API key and has the template's
 budgets (tests/integration/test_template.py holds them equal); the other routes' stage throttles
-are left out, so local load tests and benchmarks measure the service, not the throttle."""
+are left out, so local load tests and benchmarks measure the service, not the throttle. Each IAM
+route is also a Cognito route under `/desk`, for people signed in to the console: their tokens
+are checked as API Gateway checks them (`cognito.TokenCheck`)."""
+ROUTES += [
+    replace(route, template=DESK + route.template, iam=False, people=True)
+    for route in ROUTES
+    if route.iam
+]
 
 
 class Gateway(HTTPServer):
@@ -175,6 +199,9 @@ class Gateway(HTTPServer):
         self.caller = caller
         self.keep = keep
         self.api_keys = ApiKeys(api_keys)
+        self.token_check: TokenCheck | None = None
+        """Set once the local pool exists; until then every Cognito route answers 401."""
+        self.console: ConsoleSite | None = None
         self.budgets = Budgets()
         self._handlers: dict[str, LambdaHandler] = {}
         self._containers: dict[str, threading.Lock] = {}
@@ -222,11 +249,19 @@ class Gateway(HTTPServer):
     ) -> Reply:
         request_id = str(uuid.uuid4())
         path = urlsplit(target).path
+        if self.console is not None and self.console.serves(path):
+            return self.console.answer(method, path)
         for route in self.routes:
             parameters = route.match(path)
             if parameters is None:
                 continue
             caller = Caller(iam=self.caller if route.iam else None)
+            if route.people:
+                check = self.token_check
+                claims = check.claims(header(headers, "authorization")) if check else None
+                if claims is None:
+                    return unauthorized()
+                caller = Caller(claims=claims)
             if route.api_key:
                 key = header(headers, API_KEY_HEADER)
                 key_id = self.api_keys.identify(key)

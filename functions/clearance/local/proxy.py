@@ -57,11 +57,13 @@ class Reply:
 @dataclass(frozen=True, slots=True)
 class Caller:
     """Who API Gateway says is calling: the IAM caller on an IAM route, the API key's id and
-    value on a route that needs a key."""
+    value on a route that needs a key, the token's claims on a Cognito route."""
 
     iam: str | None = None
     api_key: str | None = None
     api_key_id: str | None = None
+    claims: dict[str, str] | None = None
+    """A person's token's claims, once the Cognito authorizer has checked it."""
 
     def identity(self) -> dict[str, str]:
         found = {"userArn": self.iam, "caller": self.iam} if self.iam else {}
@@ -115,6 +117,7 @@ def rest_event(
                 "userAgent": header(single.items(), "user-agent"),
                 **(caller.identity() if caller else {}),
             },
+            **({"authorizer": {"claims": caller.claims}} if caller and caller.claims else {}),
             "path": f"/{stage}{split.path}",
             "protocol": "HTTP/1.1",
             "requestId": request_id,

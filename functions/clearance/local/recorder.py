@@ -31,6 +31,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+from clearance.local.cognito import CorsPreflight
 from clearance.local.journal import Journal, JournalError
 from clearance.local.persistence import QUEUES, ROLES, Saved, Version
 from clearance.local.resources import Names
@@ -334,8 +335,8 @@ class RecordedMotoServer(ThreadedMotoServer):
         self.recorder = recorder
 
     def _server_entry(self) -> None:
-        application = RecordedApplication(
-            DomainDispatcherApplication(create_backend_app), self.recorder
+        application = CorsPreflight(
+            RecordedApplication(DomainDispatcherApplication(create_backend_app), self.recorder)
         )
         self._server = make_server(
             self._ip_address, self._port, application, True, request_handler=MotoRequestHandler

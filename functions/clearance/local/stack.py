@@ -33,6 +33,8 @@ from clearance.ingest.signature import SecretError, sign
 from clearance.local import recorder
 from clearance.local.atomic import make_conditional_writes_atomic
 from clearance.local.backlog import legacy_reader
+from clearance.local.cognito import Desk, TokenCheck, console_config, create_desk
+from clearance.local.console import ConsoleSite
 from clearance.local.environment import Environment, forget_secrets
 from clearance.local.gateway import ROUTES, Gateway, Reply, Route
 from clearance.local.journal import Journal, JournalError
@@ -201,6 +203,8 @@ class LocalStack(Schedules):
         self.webhook_url = ""
         self.digest_key_id = ""
         self.digest_key_fingerprint = ""
+        self.desk: Desk | None = None
+        """The console's user pool and its two people, once started."""
         self.endpoint_url = ""
         self.restored = (0, 0, 0)
         """Object versions, article states and queued messages put back by the last start."""
@@ -251,6 +255,10 @@ class LocalStack(Schedules):
     @property
     def base_url(self) -> str:
         return f"http://{_url_host(self.host)}:{self.port}"
+
+    @property
+    def console_url(self) -> str:
+        return f"{self.base_url}/console/"
 
     def webhook_for(self, provider: str) -> str:
         return self.webhook_url.replace("{provider}", provider)
@@ -399,6 +407,7 @@ class LocalStack(Schedules):
         key = install_signing_key(self._clients["kms"], self.names, self.data)
         self.digest_key_id, self.digest_key_fingerprint = key
         self._environment.set("DIGEST_KEY_ID", self.digest_key_id)
+        self._open_desk()
         if saved is None or self.data is None:
             return
         restore(saved, self.data, self.names)
@@ -408,6 +417,16 @@ class LocalStack(Schedules):
         commit(self.data, saved)
         self._generation = saved.generation
         self.recorder.attach(Journal(journal_path(self.data, saved.generation)), saved)
+
+    def _open_desk(self) -> None:
+        """The console's pool and people, its token check at the gateway, and its page."""
+        desk = create_desk(self._clients["cognito-idp"], f"{self.names.stack}-desk", self.data)
+        self.desk = desk
+        self._environment.set("DESK_CLIENT_ID", desk.client_id)
+        if self._gateway is not None:
+            self._gateway.token_check = TokenCheck(self.endpoint_url, desk.pool_id)
+            config = console_config(desk, self.endpoint_url)
+            self._gateway.console = ConsoleSite(config, self.endpoint_url)
 
     def _keep(self, route: Route, reply: Reply) -> Reply:
         """No answer leaves before what it acknowledges is on disk (else the gateway's 503)."""

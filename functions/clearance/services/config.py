@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Protocol, Self, TypedDict
 
 from clearance.decide.licensee import Licensee, LicenseeError
@@ -50,6 +50,12 @@ class _Stores(TypedDict):
     audit_bucket: str
     state_table: str
     event_bus: str
+
+
+def desk_client(env: Mapping[str, str]) -> str | None:
+    """DESK_CLIENT_ID, the console's Cognito app client: without it no person's token is
+    accepted, only IAM callers."""
+    return env.get("DESK_CLIENT_ID") or None
 
 
 def article_stores(env: Mapping[str, str]) -> _Stores:
@@ -113,7 +119,16 @@ class LifecycleConfig(DecidingConfig):
 
 @dataclass(frozen=True, slots=True)
 class ReviewConfig(DecidingConfig):
-    """ReviewFunction: a held delivery decided again with a reviewer's approval."""
+    """ReviewFunction: a held delivery decided again with a reviewer's approval; people's
+    tokens accepted from the console's app client."""
+
+    desk_client_id: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Self:
+        deciding = DecidingConfig.from_env(env)
+        named = {field.name: getattr(deciding, field.name) for field in fields(DecidingConfig)}
+        return cls(**named, desk_client_id=desk_client(env))
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +155,22 @@ class KillConfig:
 
 @dataclass(frozen=True, slots=True)
 class AuditReviewConfig:
-    """AuditReviewFunction: the audit log it reads."""
+    """AuditReviewFunction: the audit log it reads, the cleared copies a kill must have taken
+    down, the key its digests are verified with, and the console's app client."""
 
     audit_bucket: str
+    cleared_bucket: str
+    digest_key_id: str
+    desk_client_id: str | None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> AuditReviewConfig:
-        return cls(audit_bucket=bucket(env, "AUDIT_BUCKET"))
+        return cls(
+            audit_bucket=bucket(env, "AUDIT_BUCKET"),
+            cleared_bucket=bucket(env, "CLEARED_BUCKET"),
+            digest_key_id=required(env, "DIGEST_KEY_ID"),
+            desk_client_id=desk_client(env),
+        )
 
 
 @dataclass(frozen=True, slots=True)

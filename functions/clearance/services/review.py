@@ -8,13 +8,14 @@ reason. The reviewer is who the request context says called, never what a body c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from clearance.contracts import keys
-from clearance.contracts.vocabulary import ARTICLE_NOT_FOUND, ReviewVerdict
+from clearance.contracts.vocabulary import ARTICLE_NOT_FOUND, CopyKind, ReviewVerdict
 from clearance.decide.engine import Approval
 from clearance.ingest.intake import Answer, Refusal
 from clearance.lifecycle.events import Refused, Verdict
@@ -49,6 +50,42 @@ class Reviews:
             key=lambda item: (item["held_since"], item["article"]),
         )
         return Answer(200, {"held": items, "next": token})
+
+    def held_version(self, article_id: str, version: str | None, reviewer: str) -> Answer:
+        """One held version as a reviewer weighs it: its findings, the copy an approval would
+        publish (decided again now, nothing written), and the copy published before it."""
+        if not version:
+            return _error(
+                400, "query.invalid", "version is the held version, such as '2'", "version"
+            )
+        state = self.lifecycle.articles.states.get(article_id)
+        if keys.safe_segment(article_id, 200) != article_id or state is None:
+            return _error(404, "article.not-found", ARTICLE_NOT_FOUND)
+        held = next((item for item in held_versions(state) if item["version"] == version), None)
+        if held is None:
+            return _error(404, "version.not-held", f"version {version} is not held for a person")
+        decision = self.lifecycle.redecide(
+            state, version, self.clock(), Approval(reviewer, "preview")
+        )
+        copy = decision.cleared if decision is not None else None
+        problem = None
+        if copy is None:
+            main = decision.main_finding if decision is not None else None
+            problem = main.message if main else "the delivery could not be decided again"
+        return Answer(
+            200, {**held, "copy": copy, "copy_problem": problem, "previous": self._published(state)}
+        )
+
+    def _published(self, state: ArticleState) -> dict[str, Any] | None:
+        """The version on the publishing system now, with its cleared JSON copy."""
+        entry = state.published
+        ref = next((c for c in entry.copies if c.kind == CopyKind.JSON), None) if entry else None
+        if entry is None or ref is None:
+            return None
+        stored = self.lifecycle.articles.buckets["cleared"].get(ref.key, ref.version_id)
+        if stored is None:
+            return None
+        return {"version": entry.version, "copy": json.loads(stored.data)}
 
     def verdict(self, article_id: str, body: Any, reviewer: str, request_id: str) -> Answer:
         if keys.safe_segment(article_id, 200) != article_id:

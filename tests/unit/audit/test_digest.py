@@ -32,7 +32,8 @@ from clearance.audit.digest import (
 )
 from clearance.audit.merkle import merkle_root
 from clearance.audit.segment import build_segment
-from clearance.audit.verify import Evidence, Verification, verify_log
+from clearance.audit.verification import Verification
+from clearance.audit.verify import Evidence, verify_log
 from clearance.contracts.encoding import canonical, json_line
 from clearance.contracts.keys import record_key, segment_key
 from clearance.contracts.schemas import validator_for

@@ -25,7 +25,8 @@ from clearance.audit.seals import (
     read_hour,
 )
 from clearance.audit.signature import UnreadableKey
-from clearance.audit.verify import Verification, verify_log
+from clearance.audit.verification import Verification
+from clearance.audit.verify import verify_log
 from tests.unit.audit.test_digest import (
     LOG,
     NOW,

@@ -11,7 +11,7 @@ import pytest
 
 from clearance.audit.chain import Problem, ProblemKind
 from clearance.audit.report import COLOURS, render_report
-from clearance.audit.verify import Verification
+from clearance.audit.verification import Verification
 from clearance.contracts.schemas import validator_for
 
 GENERATED = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)

@@ -73,7 +73,7 @@ FUNCTIONS = {
     ),
     "audit review": Function(
         audit_review.handler,
-        "log",
+        "reading",
         "GET",
         "/v1/audit",
         "audit review",
@@ -82,6 +82,7 @@ FUNCTIONS = {
         False,
     ),
 }
+ROLE = "arn:aws:iam::123456789012:role/clearance-ReviewerRole"
 THROTTLED = ClientError(
     {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded for /var/task"}},
     "PutObject",
@@ -89,16 +90,16 @@ THROTTLED = ClientError(
 
 
 class Failing:
-    """A collaborator whose every call raises `failure`."""
+    """A collaborator whose every call raises `failure`, however deep (`reading.log.page()`)."""
 
     def __init__(self, failure: Exception) -> None:
         self.failure = failure
 
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        def fail(*args: Any, **kwargs: Any) -> Any:
-            raise self.failure
+    def __getattr__(self, name: str) -> Failing:
+        return Failing(self.failure)
 
-        return fail
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise self.failure
 
 
 class Holding:
@@ -121,7 +122,7 @@ def rest_event(method: str, path: str, body: str | None = None) -> dict[str, Any
         "requestContext": {
             "requestId": "req-edge",
             "stage": "dev",
-            "identity": {"sourceIp": "127.0.0.1"},
+            "identity": {"sourceIp": "127.0.0.1", "userArn": ROLE},
         },
         "body": body,
         "isBase64Encoded": False,

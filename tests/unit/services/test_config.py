@@ -98,7 +98,10 @@ def test_the_template_environment_configures_every_function() -> None:
     assert ReviewConfig.from_env(ENV).state_table == Names().state_table
     assert KillConfig.from_env(ENV).secret_prefix == Names().secret_prefix
     assert WebhookConfig.from_env(ENV).max_body_bytes == 2 * 1024 * 1024
-    assert AuditReviewConfig.from_env(ENV).audit_bucket == Names().bucket("audit")
+    audit_review = AuditReviewConfig.from_env(ENV)
+    assert audit_review.audit_bucket == Names().bucket("audit")
+    assert audit_review.cleared_bucket == Names().bucket("cleared")
+    assert audit_review.digest_key_id == "alias/digests"
     assert DigestConfig.from_env(ENV).digest_key_id == "alias/digests"
     poller = PollerConfig.from_env(ENV)
     assert poller.inbound_bucket == Names().bucket("inbound")
@@ -118,6 +121,8 @@ def test_the_template_environment_configures_every_function() -> None:
         (WebhookConfig, "INBOUND_BUCKET"),
         (WebhookConfig, "WEBHOOK_SECRET_PREFIX"),
         (AuditReviewConfig, "AUDIT_BUCKET"),
+        (AuditReviewConfig, "CLEARED_BUCKET"),
+        (AuditReviewConfig, "DIGEST_KEY_ID"),
         (DigestConfig, "DIGEST_KEY_ID"),
         (PollerConfig, "INBOUND_BUCKET"),
         (PollerConfig, "SUBSCRIPTIONS_TABLE"),
@@ -171,18 +176,45 @@ def test_an_alpha_3_territory_and_a_channel_are_read_as_the_licensee() -> None:
     assert config.licensee == Licensee("GB", "commercial", "print")
 
 
+@pytest.mark.parametrize("config", [ReviewConfig, AuditReviewConfig])
+def test_the_desk_client_is_read_by_the_desk_functions_and_unset_admits_no_person(
+    config: type[ReviewConfig] | type[AuditReviewConfig],
+) -> None:
+    # When a function behind the desk's routes reads the console's app client
+    given = config.from_env({**ENV, "DESK_CLIENT_ID": "console-client-id"})
+    # Then it is the one the template names
+    assert given.desk_client_id == "console-client-id"
+    # And unset or empty it is None: no person's token is accepted, only IAM callers
+    assert (
+        config.from_env({k: v for k, v in ENV.items() if k != "DESK_CLIENT_ID"}).desk_client_id
+        is None
+    )
+    assert config.from_env({**ENV, "DESK_CLIENT_ID": ""}).desk_client_id is None
+
+
 def test_each_function_reads_only_its_own_settings() -> None:
     # When each function's configuration is read
     read = {function: read_by(from_env) for function, from_env in FUNCTIONS.items()}
     # Then a function that decides nothing reads neither deliveries nor the licensee
     deciding = {"INBOUND_BUCKET", "LICENSEE_TERRITORY", "LICENSEE_USE", "LICENSEE_CHANNEL"}
     assert not deciding & read["KillFunction"]
-    # And no function reads another's secret or signing key
+    # And no function reads another's secret or signing key: the digest key is named to the
+    # digest job, which signs with it, and to the audit review, which verifies the digests with
+    # its public part (tests/integration/test_template.py: kms:Sign for the one, only
+    # kms:GetPublicKey for the other)
     assert {f for f, names in read.items() if "WEBHOOK_SECRET_PREFIX" in names} == {
         "WebhookFunction",
         "KillFunction",
     }
-    assert {f for f, names in read.items() if "DIGEST_KEY_ID" in names} == {"AuditDigestFunction"}
+    assert {f for f, names in read.items() if "DIGEST_KEY_ID" in names} == {
+        "AuditDigestFunction",
+        "AuditReviewFunction",
+    }
+    # And only the two functions behind the desk's routes read the console's app client
+    assert {f for f, names in read.items() if "DESK_CLIENT_ID" in names} == {
+        "ReviewFunction",
+        "AuditReviewFunction",
+    }
     # And only the feed poller reads the feeds' secrets and its subscriptions, and it reads
     # nothing of an article's life: it only drops items where the processor takes them
     for name in ("FEED_SECRET_PREFIX", "SUBSCRIPTIONS_TABLE"):

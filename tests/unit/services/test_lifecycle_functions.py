@@ -49,7 +49,7 @@ def test_the_review_list_sample_is_answered_with_json(lifecycle: Lifecycle) -> N
     assert json.loads(response["body"]) == {"held": [], "next": None}
 
 
-def test_a_verdict_without_a_caller_identity_is_forbidden(lifecycle: Lifecycle) -> None:
+def test_a_verdict_without_a_caller_identity_is_refused(lifecycle: Lifecycle) -> None:
     # Given a verdict whose request carries no IAM identity
     event = sample("review_list.json")
     event.update(
@@ -61,9 +61,9 @@ def test_a_verdict_without_a_caller_identity_is_forbidden(lifecycle: Lifecycle) 
     response = review_handler.handler(
         event, lambda_context("ReviewFunction"), reviews=Reviews(lifecycle)
     )
-    # Then it is forbidden: a verdict is always someone's
-    assert response["statusCode"] == 403
-    assert json.loads(response["body"])["error"]["code"] == "reviewer.unknown"
+    # Then it is refused as unauthenticated: a verdict is always someone's
+    assert response["statusCode"] == 401
+    assert json.loads(response["body"])["error"]["code"] == "caller.unknown"
 
 
 @pytest.mark.parametrize(
