@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from clearance.aws.bus import SOURCE, event_id
-from clearance.aws.store import StoredObject
+from clearance.aws.store import Oversized, StoredObject
 from clearance.decide.licensee import Licensee
 from clearance.feeds.credentials import headers_of
 from clearance.feeds.outbound import Fetched, FetchRefused, FetchRequest
@@ -93,13 +93,12 @@ class FakeBucket:
 
     # ---- the port
 
-    def put_once(self, key: str, data: bytes, content_type: str) -> bool:
+    def put_once(self, key: str, data: bytes, content_type: str) -> str | None:
         _turn()
         with self.s3.lock:
             if self._current(key) is not None:
-                return False
-            self._write(key, data, content_type, checksum=True)
-            return True
+                return None
+            return self._write(key, data, content_type, checksum=True)
 
     def get(self, key: str, version_id: str | None = None) -> StoredObject | None:
         _turn()
@@ -121,6 +120,18 @@ class FakeBucket:
             found = self._current(key)
         return None if found is None else (found.version_id, found.sha256)
 
+    def get_within(
+        self, key: str, version_id: str | None, limit: int
+    ) -> StoredObject | Oversized | None:
+        _turn()
+        with self.s3.lock:
+            found = self._version(key, version_id)
+        if found is None or found.data is None:
+            return None
+        if len(found.data) > limit:
+            return Oversized(len(found.data), found.sha256)
+        return StoredObject(key, found.data, found.content_type, found.version_id)
+
     def measure(self, key: str, version_id: str | None = None) -> tuple[int, str | None] | None:
         _turn()
         with self.s3.lock:
@@ -137,21 +148,26 @@ class FakeBucket:
             raise NoSuchKey(f"s3://{self.name}/{key}")
         return hashlib.sha256(found.data).hexdigest()
 
-    def copy_once(self, source: str, key: str, version_id: str | None, target: str) -> bool:
+    def copy_once(self, source: str, key: str, version_id: str | None, target: str) -> str | None:
         _turn()
         with self.s3.lock:
             if self._current(target) is not None:
-                return False
+                return None
             found = self.s3.bucket(source)._version(key, version_id)
             if found is None or found.data is None:
                 raise NoSuchKey(f"s3://{source}/{key}")
-            self._write(target, found.data, COPY_CONTENT_TYPE, checksum=True)
-            return True
+            return self._write(target, found.data, COPY_CONTENT_TYPE, checksum=True)
 
     def delete(self, key: str) -> None:
         _turn()
         with self.s3.lock:
             self._history.setdefault(key, []).append(_Version(self.s3.version_id(), None))
+
+    def delete_many(self, keys: Sequence[str]) -> None:
+        _turn()
+        with self.s3.lock:
+            for key in keys:
+                self._history.setdefault(key, []).append(_Version(self.s3.version_id(), None))
 
     # ---- what a test does and sees
 
@@ -468,7 +484,17 @@ class FakeCredentials:
 
 
 COUNTED: dict[type, tuple[str, ...]] = {
-    FakeBucket: ("put_once", "get", "keys", "describe", "delete", "measure", "copy_once"),
+    FakeBucket: (
+        "put_once",
+        "get",
+        "get_within",
+        "keys",
+        "describe",
+        "delete",
+        "delete_many",
+        "measure",
+        "copy_once",
+    ),
     FakeStateStore: ("get", "put", "due"),
     FakeBus: ("publish",),
     FakeSubscriptions: ("all", "get", "save"),

@@ -37,7 +37,7 @@ def crash_at(write: int) -> Callable[..., Any]:
     calls = 0
     original = Bucket.put_once
 
-    def put_once(self: Bucket, key: str, data: bytes, content_type: str) -> bool:
+    def put_once(self: Bucket, key: str, data: bytes, content_type: str) -> str | None:
         nonlocal calls
         calls += 1
         if calls == write:

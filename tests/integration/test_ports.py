@@ -116,11 +116,13 @@ def held(version: str, decided_at: str, hold: str = "review") -> dict[str, Any]:
 def test_an_object_is_written_once_and_read_back_with_its_version_and_hash(ports: Ports) -> None:
     # Given an object written through the conditional put
     data = b'{"headline": "Ports"}'
-    assert ports.cleared.put_once("cleared/dpa/a.json", data, "application/json") is True
+    written = ports.cleared.put_once("cleared/dpa/a.json", data, "application/json")
+    assert written is not None
     # When it is written again, with other bytes
     again = ports.cleared.put_once("cleared/dpa/a.json", b"{}", "application/json")
-    # Then the second write is refused, and the first is what is read back
-    assert again is False
+    # Then the second write is refused, and the first is what is read back, by the version
+    # the put answered with
+    assert again is None
     stored = ports.cleared.get("cleared/dpa/a.json")
     assert stored is not None
     assert (stored.key, stored.data, stored.content_type) == (
@@ -130,6 +132,7 @@ def test_an_object_is_written_once_and_read_back_with_its_version_and_hash(ports
     )
     digest = hashlib.sha256(data).hexdigest()
     assert ports.cleared.describe("cleared/dpa/a.json") == (stored.version_id, digest)
+    assert stored.version_id == written
     assert ports.cleared.measure("cleared/dpa/a.json") == (len(data), digest)
     assert ports.cleared.measure("cleared/dpa/a.json", stored.version_id) == (len(data), digest)
     assert ports.cleared.sha256("cleared/dpa/a.json") == digest
@@ -156,12 +159,26 @@ def test_a_delete_takes_an_object_down_keeps_its_version_and_frees_its_key(ports
     assert kept is not None
     assert kept.data == b"first"
     # And the key may be written again, as a new version
-    assert ports.cleared.put_once("cleared/dpa/a.json", b"second", "application/json") is True
+    assert ports.cleared.put_once("cleared/dpa/a.json", b"second", "application/json") is not None
     second = ports.cleared.describe("cleared/dpa/a.json")
     assert second is not None
     assert second[0] != first[0]
     # And deleting what is not there is no error
     ports.cleared.delete("cleared/dpa/never.json")
+
+
+def test_several_objects_come_down_in_one_delete_their_versions_kept(ports: Ports) -> None:
+    # Given three copies written, with the versions their puts answered
+    names = [f"cleared/dpa/many/v1-{kind}" for kind in ("a.json", "a.html", "a.txt")]
+    versions = [ports.cleared.put_once(name, name.encode(), "text/plain") for name in names]
+    # When they, and a key never written, are deleted together
+    ports.cleared.delete_many([*names, "cleared/dpa/many/never.json"])
+    # Then none is current, and each version is still read by its id
+    assert list(ports.cleared.keys("cleared/dpa/many/")) == []
+    for name, version in zip(names, versions, strict=True):
+        kept = ports.cleared.get(name, version)
+        assert kept is not None
+        assert kept.data == name.encode()
 
 
 def test_keys_lists_what_is_present_under_a_prefix_in_key_order(ports: Ports) -> None:
@@ -209,7 +226,8 @@ def test_copy_once_copies_another_buckets_object_once_with_a_checksum(ports: Por
         ports.inbound.name, "inbound/menafn/huge.txt", source.version_id, target
     )
     # Then it is copied once, as bytes S3 keeps a checksum of
-    assert (first, second) == (True, False)
+    assert first is not None
+    assert second is None
     copied = ports.cleared.get(target)
     assert copied is not None
     assert (copied.data, copied.content_type) == (data, "application/octet-stream")
@@ -342,8 +360,8 @@ def test_the_bucket_puts_only_if_none_match_and_copies_with_a_checksum(harness: 
     version = harness.s3.put_object(Bucket=harness.inbound.name, Key="inbound/a.txt", Body=b"a")
     del puts[:]
     # When it writes an object twice, and copies a drop by its version
-    assert cleared.put_once("cleared/a.json", b"{}", "application/json") is True
-    assert cleared.put_once("cleared/a.json", b"{}", "application/json") is False
+    assert cleared.put_once("cleared/a.json", b"{}", "application/json") is not None
+    assert cleared.put_once("cleared/a.json", b"{}", "application/json") is None
     cleared.copy_once(harness.inbound.name, "inbound/a.txt", version["VersionId"], "q/a")
     # Then every put is conditional (S3 refused the second) and checksummed
     assert [(p["IfNoneMatch"], p["ChecksumAlgorithm"]) for p in puts] == [("*", "SHA256")] * 2

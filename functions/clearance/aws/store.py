@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 
 READERS = 16
 CHUNK_BYTES = 1024 * 1024
+NULL_VERSION = "null"
+"""S3's version id of an object written where versioning was never enabled."""
+DELETE_BATCH = 1000
+"""The most keys one DeleteObjects request takes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,15 @@ class StoredObject:
     version_id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Oversized:
+    """An object larger than the reader takes: its size and SHA-256 (when S3 holds a
+    whole-object checksum), its bytes never read."""
+
+    size: int
+    sha256: str | None
+
+
 class Bucket:
     """One S3 bucket, with the few operations the service needs."""
 
@@ -39,13 +52,14 @@ class Bucket:
         self.client = client
         self.name = name
 
-    def put_once(self, key: str, data: bytes, content_type: str) -> bool:
-        """Write unless the key exists; True when this call wrote it.
+    def put_once(self, key: str, data: bytes, content_type: str) -> str | None:
+        """Write unless the key exists: the version this call wrote (S3's "null" in a bucket
+        without versioning), None when the key was there.
 
         The checksum is what Object Lock buckets require on every put, and S3 verifies it.
         """
         try:
-            self.client.put_object(
+            written = self.client.put_object(
                 Bucket=self.name,
                 Key=key,
                 Body=data,
@@ -55,9 +69,9 @@ class Bucket:
             )
         except ClientError as error:
             if _code(error) in ("PreconditionFailed", "ConditionalRequestConflict"):
-                return False
+                return None
             raise
-        return True
+        return written.get("VersionId") or NULL_VERSION
 
     def get(self, key: str, version_id: str | None = None) -> StoredObject | None:
         """The object, or None when there is no such key."""
@@ -131,6 +145,27 @@ class Bucket:
         sha256 = base64.b64decode(checksum).hex() if checksum and "-" not in checksum else None
         return head.get("VersionId"), sha256
 
+    def get_within(
+        self, key: str, version_id: str | None, limit: int
+    ) -> StoredObject | Oversized | None:
+        """The object if it is at most `limit` bytes, else its size and hash unread: one GET,
+        its body left unread when the answer's length is over the limit; None when absent."""
+        args: dict[str, Any] = {"Bucket": self.name, "Key": key, "ChecksumMode": "ENABLED"}
+        if version_id:
+            args["VersionId"] = version_id
+        try:
+            response = self.client.get_object(**args)
+        except ClientError as error:
+            if _code(error) in ("NoSuchKey", "404", "NoSuchVersion"):
+                return None
+            raise
+        if response["ContentLength"] > limit:
+            response["Body"].close()
+            return Oversized(response["ContentLength"], _whole_sha256(response))
+        return StoredObject(
+            key, response["Body"].read(), response.get("ContentType"), response.get("VersionId")
+        )
+
     def measure(self, key: str, version_id: str | None = None) -> tuple[int, str | None] | None:
         """An object's size and SHA-256 (hex, when S3 holds a whole-object checksum) from its
         metadata alone; None when it is absent."""
@@ -143,9 +178,7 @@ class Bucket:
             if _code(error) in ("NoSuchKey", "404", "NotFound", "NoSuchVersion"):
                 return None
             raise
-        checksum = head.get("ChecksumSHA256")
-        sha256 = base64.b64decode(checksum).hex() if checksum and "-" not in checksum else None
-        return head["ContentLength"], sha256
+        return head["ContentLength"], _whole_sha256(head)
 
     def sha256(self, key: str, version_id: str | None = None) -> str:
         """An object's SHA-256, read in chunks of `CHUNK_BYTES`: memory stays flat."""
@@ -158,15 +191,15 @@ class Bucket:
             digest.update(chunk)
         return digest.hexdigest()
 
-    def copy_once(self, source: str, key: str, version_id: str | None, target: str) -> bool:
+    def copy_once(self, source: str, key: str, version_id: str | None, target: str) -> str | None:
         """Copy `source`'s object to `target` here, inside S3 (the bytes never pass through this
-        process), unless `target` exists; True when this call copied it."""
+        process), unless `target` exists: the version this call wrote, or None."""
         if self.exists(target):
-            return False
+            return None
         origin: dict[str, str] = {"Bucket": source, "Key": key}
         if version_id:
             origin["VersionId"] = version_id
-        self.client.copy_object(
+        copied = self.client.copy_object(
             Bucket=self.name,
             Key=target,
             CopySource=origin,  # type: ignore[arg-type]
@@ -174,10 +207,34 @@ class Bucket:
             ContentType="application/octet-stream",
             ChecksumAlgorithm="SHA256",
         )
-        return True
+        return copied.get("VersionId") or NULL_VERSION
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.name, Key=key)
+
+    def delete_many(self, keys: Sequence[str]) -> None:
+        """One DeleteObjects request per thousand keys; a key S3 could not delete raises."""
+        for start in range(0, len(keys), DELETE_BATCH):
+            batch = keys[start : start + DELETE_BATCH]
+            answer = self.client.delete_objects(
+                Bucket=self.name,
+                Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True},
+                ChecksumAlgorithm="SHA256",
+            )
+            errors = answer.get("Errors") or []
+            if errors:
+                key, code = errors[0].get("Key"), errors[0].get("Code")
+                raise DeleteFailed(f"s3://{self.name}/{key}: {code} {errors[0].get('Message')}")
+
+
+def _whole_sha256(answer: Any) -> str | None:
+    """The hex SHA-256 of a whole object from S3's checksum header (not a multipart one's)."""
+    checksum = answer.get("ChecksumSHA256")
+    return base64.b64decode(checksum).hex() if checksum and "-" not in checksum else None
+
+
+class DeleteFailed(RuntimeError):
+    """S3 took the request but not every object down: retried like any fault of AWS."""
 
 
 def _code(error: ClientError) -> str:

@@ -9,6 +9,7 @@ commit is repaired by whoever next touches the article.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -135,6 +136,27 @@ class ArticleState:
         """This state with `entry` added, or replacing the version of the same name."""
         others = tuple(v for v in self.versions if v.version != entry.version)
         return replace(self, versions=tuple(sorted((*others, entry), key=lambda v: v.order)))
+
+    def with_copy_versions(self, written: Mapping[str, str]) -> ArticleState:
+        """This state with each copy's S3 version id, by key, as its put answered: so taking it
+        down later needs no look at S3 first."""
+        if not written:
+            return self
+        return replace(
+            self,
+            versions=tuple(
+                replace(
+                    entry,
+                    copies=tuple(
+                        replace(copy, version_id=written[copy.key])
+                        if copy.version_id is None and copy.key in written
+                        else copy
+                        for copy in entry.copies
+                    ),
+                )
+                for entry in self.versions
+            ),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -60,23 +60,31 @@ class Articles:
         article_id: str,
         event_for: Callable[[ArticleState | None], E],
         now: datetime,
+        read: ArticleState | None = None,
     ) -> Applied[E]:
-        """Carry one event through: `event_for` reads what the event needs, given the state."""
+        """Carry one event through: `event_for` reads what the event needs, given the state.
+
+        `read` is the state as the caller has just read it, saving a read: the conditional put
+        refuses it if it is already out of date, and the next attempt reads afresh."""
         lost: set[str] = set()
         try:
-            for _ in range(MAX_ATTEMPTS):
-                state = self.states.get(article_id)
+            for attempt in range(MAX_ATTEMPTS):
+                state = read if attempt == 0 and read is not None else self.states.get(article_id)
                 if state is not None and state.outbox:
                     self.finish(state)
                     continue
                 event = event_for(state)
                 change = transition(state, event, now, self.terms(state, event, now), self.names)
-                self.write(change.plan.writes)
+                written = self.write(change.plan.writes)
                 if change.state is None or (change.state == state and not change.plan.outbox):
                     self.complete(change.plan)
                     return Applied(event, change)
                 revision = state.revision if state else 0
-                committed = replace(change.state, revision=revision + 1, outbox=change.plan.outbox)
+                committed = replace(
+                    change.state.with_copy_versions(written),
+                    revision=revision + 1,
+                    outbox=change.plan.outbox,
+                )
                 if self.states.put(committed, revision):
                     self.finish(committed)
                     return Applied(event, change)
@@ -161,40 +169,53 @@ class Articles:
         self.kept_terms.add((audit.name, ref["sha256"]))
 
     def remove(self, plan: Plan) -> list[ObjectRef]:
-        """Take the plan's copies down; what was removed, and when.
+        """Take the plan's copies down, in one request; what was removed, and when.
 
-        A copy the state knew of is listed even when an interrupted earlier attempt already
-        removed it, so a withdrawal's record names every copy that was up; a straggler found
-        under a prefix is listed when this attempt removes it.
+        A copy the state knew of is listed with the version and hash the state kept, even when an
+        interrupted earlier attempt already removed it, so a withdrawal's record names every copy
+        that was up, and nothing is read from S3 first. A straggler found under a prefix is
+        described (its version and hash) and listed when this attempt removes it.
         """
         cleared = self.buckets["cleared"]
         known = {r.key: r for r in plan.removals}
         found_under = {key for prefix in plan.prefixes for key in cleared.keys(prefix)}
+        stragglers = {key: cleared.describe(key) for key in sorted(found_under - set(known))}
+        present = {key: found for key, found in stragglers.items() if found is not None}
+        taken = sorted(set(known) | set(present))
+        if taken:
+            cleared.delete_many(taken)
+        removed_at = _now(self.clock)
         removed = []
-        for key in sorted(set(known) | found_under):
-            found = cleared.describe(key)
+        for key in taken:
             expected = known.get(key)
-            if found is None and expected is None:
-                continue
-            if found is not None:
-                cleared.delete(key)
-            version_id, stored_sha256 = found or (expected.version_id if expected else None, None)
-            sha256 = stored_sha256 or (expected.sha256 if expected else None)
+            version_id, sha256 = (
+                (expected.version_id, expected.sha256) if expected else present[key]
+            )
             removed.append(
-                ObjectRef(
-                    cleared.name, key, sha256, version_id=version_id, removed_at=_now(self.clock)
-                )
+                ObjectRef(cleared.name, key, sha256, version_id=version_id, removed_at=removed_at)
             )
         return removed
 
-    def write(self, writes: tuple[Write, ...]) -> None:
-        """Each object written once: its bytes, or a copy made inside S3 of another object."""
+    def write(self, writes: tuple[Write, ...]) -> dict[str, str]:
+        """Each object written once: its bytes, or a copy made inside S3 of another object.
+
+        The S3 version of each cleared copy, by key: as its put answered, or, for a copy an
+        interrupted attempt already wrote, as S3 describes it (only on that retry)."""
+        made: dict[str, str] = {}
         for write in writes:
             bucket, origin = self.buckets[write.bucket], write.copy_of
             if origin is not None:
-                bucket.copy_once(origin.bucket, origin.key, origin.version_id, write.key)
+                version = bucket.copy_once(origin.bucket, origin.key, origin.version_id, write.key)
             else:
-                bucket.put_once(write.key, write.data, write.content_type)
+                version = bucket.put_once(write.key, write.data, write.content_type)
+            if write.kind not in RENDITIONS:
+                continue
+            if version is None:
+                found = bucket.describe(write.key)
+                version = found[0] if found else None
+            if version is not None:
+                made[write.key] = version
+        return made
 
     @property
     def names(self) -> dict[BucketRole, str]:

@@ -46,8 +46,11 @@ class Lifecycle:
         fired = 0
         for article_id in due_ids:
             state = self.articles.settle(article_id)
+            read = state
             for timer in due_timers(state, now):
-                self.articles.apply(article_id, partial(self.event, timer=timer), now)
+                # The settled state serves the first timer; each next one reads what it left.
+                self.articles.apply(article_id, partial(self.event, timer=timer), now, read)
+                read = None
                 fired += 1
         logger.info("swept", extra={"articles": len(due_ids), "timers": fired})
         return Sweep(len(due_ids), fired)

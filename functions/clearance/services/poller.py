@@ -53,7 +53,7 @@ class Fetcher(Protocol):
 
 
 class Inbound(Protocol):
-    def put_once(self, key: str, data: bytes, content_type: str) -> bool: ...
+    def put_once(self, key: str, data: bytes, content_type: str) -> str | None: ...
 
 
 class Credentials(Protocol):
@@ -152,7 +152,7 @@ class Poller:
     def _store(self, subscription: Subscription, page: Page) -> int:
         seen = set(subscription.cursor.seen)
         return sum(
-            self.inbound.put_once(d.key, d.data, d.content_type)
+            self.inbound.put_once(d.key, d.data, d.content_type) is not None
             for d in page.deliveries
             if d.key not in seen
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
-from clearance.aws.store import StoredObject
+from clearance.aws.store import Oversized, StoredObject
 from clearance.lifecycle.plan import Notification
 from clearance.lifecycle.state import ArticleState
 
@@ -45,12 +45,18 @@ class ObjectStore(Protocol):
     @property
     def name(self) -> str: ...
 
-    def put_once(self, key: str, data: bytes, content_type: str) -> bool:
-        """Write unless the key exists; True when this call wrote it."""
+    def put_once(self, key: str, data: bytes, content_type: str) -> str | None:
+        """Write unless the key exists: the version this call wrote, None when it wrote none."""
         ...
 
     def get(self, key: str, version_id: str | None = None) -> StoredObject | None:
         """The current (or the given) version of an object, or None."""
+        ...
+
+    def get_within(
+        self, key: str, version_id: str | None, limit: int
+    ) -> StoredObject | Oversized | None:
+        """The object if at most `limit` bytes, else its size and hash unread; or None."""
         ...
 
     def keys(self, prefix: str) -> Iterable[str]:
@@ -69,13 +75,17 @@ class ObjectStore(Protocol):
         """An object's SHA-256, computed from its bytes."""
         ...
 
-    def copy_once(self, source: str, key: str, version_id: str | None, target: str) -> bool:
-        """Copy another bucket's object to `target` here unless `target` exists; True when this
-        call copied it."""
+    def copy_once(self, source: str, key: str, version_id: str | None, target: str) -> str | None:
+        """Copy another bucket's object to `target` here unless `target` exists: the version
+        this call wrote, None when it wrote none."""
         ...
 
     def delete(self, key: str) -> None:
         """Take the object down (its versions stay)."""
+        ...
+
+    def delete_many(self, keys: Sequence[str]) -> None:
+        """Take several objects down in one request (their versions stay)."""
         ...
 
 

@@ -1,10 +1,10 @@
-"""The processor's work on one inbound object: measure it, read it, identify the article, then
+"""The processor's work on one inbound object: read it, identify the article, then
 decide once on what its state says and carry the decision through the article's one transition.
 
 An object larger than the engine reads (`MAX_INPUT_BYTES`) is never read into memory: its size
-comes from its metadata, it is copied to quarantine inside S3, and it is rejected on the record
-(`input.size`), so memory stays flat whatever a drop weighs and it never ends unaudited in the
-dead-letter queue.
+comes from the GET's answer, whose body is left unread; it is copied to quarantine inside S3 and
+rejected on the record (`input.size`), so memory stays flat whatever a drop weighs and it never
+ends unaudited in the dead-letter queue.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+from clearance.aws.store import Oversized
 from clearance.contracts import keys, media
 from clearance.contracts.vocabulary import Rule
 from clearance.decide.engine import MAX_INPUT_BYTES, Decision, Prior, decide, identify_item, read
@@ -48,15 +49,11 @@ class Processor:
     def process(self, delivery: Source) -> tuple[Decision, ...]:
         """Every item of the delivery decided, each through its own article's transition."""
         source = taken_up(delivery, self.clock())
-        measured = self.inbound.measure(source.key, source.version_id)
-        if measured is None:
-            raise LookupError(f"s3://{source.bucket}/{source.key} is gone; retrying")
-        size, sha256 = measured
-        if size > self.max_input_bytes:
-            return (self.too_large(source, size, sha256),)
-        stored = self.inbound.get(source.key, source.version_id)
+        stored = self.inbound.get_within(source.key, source.version_id, self.max_input_bytes)
         if stored is None:
             raise LookupError(f"s3://{source.bucket}/{source.key} is gone; retrying")
+        if isinstance(stored, Oversized):
+            return (self.too_large(source, stored.size, stored.sha256),)
         items = read(
             stored.data,
             policies=self.policies,

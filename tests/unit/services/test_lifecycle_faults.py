@@ -53,6 +53,10 @@ def seen(world: Container) -> dict[str, Any]:
     assert state is not None
     found = state.to_dict()
     found.pop("revision")
+    for copy in (copy for version in found["versions"] for copy in version["copies"]):
+        # Each copy's S3 version is kept (its id differs from run to run).
+        assert copy["version_id"] is not None, copy["key"]
+        copy["version_id"] = "(this run's)"
     return {
         "objects": objects,
         "state": json.loads(_comparable(json.dumps(found).encode(), names)),

@@ -27,11 +27,12 @@ FAULT_FILES = {
     ).encode(),
     "inbound/ntb/kill.json": json.dumps(NTB_KILL).encode(),
 }
-# Per run, every AWS call the processor makes: reads of the input and of each article's state,
-# the copies, the conditional commits, the outbox's records and events, and clearing it (and
-# one HeadObject per input, its size learnt before it is read; each terms text kept once); the
-# kill of the published NTB article deletes its three cleared copies.
-FAULT_FREE_CALLS = 49
+# Per run, every AWS call the processor makes: one GetObject per input (its length checked
+# before its body is read), a read of each article's state, the copies, the conditional commits,
+# the outbox's records and events, and clearing it (each terms text kept once); the kill of the
+# published NTB article deletes its three cleared copies in one request, by the versions the
+# state kept (no HeadObject first).
+FAULT_FREE_CALLS = 40
 ARRIVED = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 TAKEN_UP = ARRIVED + timedelta(seconds=5)
 REDELIVERIES = 20
