@@ -62,7 +62,7 @@ def test_an_audit_record_cannot_be_overwritten_or_deleted_and_stays_byte_identic
     answers = {name: refusal(attempt) for name, attempt in attempts.items()}
     # Then every attempt is refused
     assert answers == {
-        "service's write-once put": "accepted: False",
+        "service's write-once put": "accepted: None",
         "put with If-None-Match": "PreconditionFailed",
         "DeleteObject of its version": "AccessDenied",
         "DeleteObjects of its version": "AccessDenied",

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from clearance.contracts.pointers import brief
-from clearance.contracts.schemas import validator_for
+from clearance.contracts.schemas import checker_for
 from clearance.contracts.vocabulary import Rule
 from clearance.decide.decision import Approval, Decision, Identified, Prior
 from clearance.decide.evaluate import evaluate
@@ -188,9 +188,12 @@ def _kill_notice(policy: Policy) -> tuple[Finding, ...]:
 def _check_cleared(
     cleared: dict[str, Any], renditions: tuple[Rendition, ...], policy: Policy
 ) -> list[Finding]:
-    """Fail closed: a copy breaking a schema or dropping a notice is never written."""
+    """Fail closed: a copy breaking a schema or dropping a notice is never written.
+
+    Each schema's compiled predicate answers first; jsonschema is asked for the errors of a copy
+    the predicate finds invalid, so the findings are its own."""
     problems = schema_findings(
-        validator_for("cleared.schema.json").iter_errors(cleared),
+        checker_for("cleared.schema.json").iter_errors(cleared),
         "cleared.schema",
         Severity.CRITICAL,
         "the cleared copy is malformed",

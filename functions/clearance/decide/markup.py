@@ -86,7 +86,11 @@ class _ImageFinder(HTMLParser):
 
 
 def image_sources(markup: str) -> list[str]:
-    """The address of every picture in the markup, in order ("" for one without)."""
+    """The address of every picture in the markup, in order ("" for one without).
+
+    Markup in which `<img` appears in no case holds no picture, and is not parsed."""
+    if "<img" not in markup.lower():
+        return []
     finder = _ImageFinder()
     finder.feed(markup)
     finder.close()

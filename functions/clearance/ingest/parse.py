@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from clearance.contracts.schemas import validator_for
+from clearance.contracts.schemas import checker_for
 from clearance.ingest.article import Article, ArticleError, InvalidArticleError
 from clearance.ingest.formats import read_items
 
@@ -57,7 +57,7 @@ def read_delivery(
             continue
         article = piece.result
         errors = list(
-            validator_for("article.schema.json").iter_errors(cast("dict[str, Any]", article))
+            checker_for("article.schema.json").iter_errors(cast("dict[str, Any]", article))
         )
         error = InvalidArticleError(article, errors) if errors else None
         items.append(Item(place, own, None if error else article, error))

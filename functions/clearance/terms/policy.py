@@ -16,9 +16,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from jsonschema.protocols import Validator
-
-from clearance.contracts.schemas import compile_schema, schema_dir
+from clearance.contracts.schemas import Checker, compile_checker, schema_dir
 from clearance.ingest.article import Article
 from clearance.terms import odrl
 from clearance.terms.lint import lint_policy_bytes
@@ -142,10 +140,10 @@ class Policy:
     sha256: str
     recognise: Recognise
     rules: tuple[Rule, ...]
-    requirements: Validator
+    requirements: Checker
     notices: tuple[Notice, ...]
     constraints: Mapping[str, Any]
-    cleared: Validator
+    cleared: Checker
     document: Mapping[str, Any] = field(repr=False)
     raw: bytes = field(default=b"", repr=False)
     until: datetime | None = None
@@ -180,10 +178,10 @@ def policy_from_document(document: Mapping[str, Any], raw: bytes) -> Policy:
         sha256=hashlib.sha256(raw).hexdigest(),
         recognise=Recognise.from_document(document["recognise"]),
         rules=rules,
-        requirements=compile_schema(document["requirements"]),
+        requirements=compile_checker(document["requirements"]),
         notices=notices,
         constraints=document["constraints"],
-        cleared=compile_schema(document["cleared"]),
+        cleared=compile_checker(document["cleared"]),
         document=document,
         raw=raw,
         until=datetime.fromisoformat(document["until"]) if "until" in document else None,
