@@ -7,6 +7,7 @@ Tests that need another stack start `clearance serve` as a separate process.
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import urllib.error
@@ -14,8 +15,9 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import moto
 import pytest
 
 from clearance.contracts.keys import DECISIONS
@@ -28,6 +30,12 @@ MENAFN_HEADLINE = b"Gulf ports report busier third quarter"
 TEXT = "text/plain; charset=utf-8"
 SECRET = "whsec_" + "c2VjcmV0LWZvci10aGUtc2VydmUtdGVzdC0zMmJ5dGVzIQ=="
 """The webhook secret of the `clearance serve` processes tests start on their own."""
+
+
+MOTO_KEY = Path(moto.__file__).parent / "cognitoidp" / "resources" / "jwks-private.json.gz"
+"""The key moto's user pools sign with: a test signs an expired token with it."""
+ALTERED = DEMO_ARTICLES / "menafn-ports-disclaimer-altered.txt"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -157,3 +165,18 @@ def serve_processes() -> Iterator[list[Any]]:
         if serve.process.poll() is None:
             serve.process.kill()
             serve.process.wait()
+
+
+def eventually(found: Callable[[], T | None], what: str, timeout: float = 30) -> T:
+    """What `found` finds, once it finds something."""
+    deadline = time.monotonic() + timeout
+    while (value := found()) is None:
+        assert time.monotonic() < deadline, f"not within {timeout:.0f} s: {what}"
+        time.sleep(0.2)
+    return value
+
+
+def token_claims(token: str) -> dict[str, Any]:
+    """A JWT's claims, read without checking it (the service checks; a test looks)."""
+    part = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))

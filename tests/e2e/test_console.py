@@ -19,8 +19,7 @@ import pytest
 
 from clearance.local.stack import LocalStack
 from tests.conftest import CHROMIUM, CHROMIUM_QUIET, PROJECT
-from tests.e2e.conftest import deliver, request
-from tests.e2e.test_desk import ALTERED, MOTO_KEY, _eventually, _payload
+from tests.e2e.conftest import ALTERED, MOTO_KEY, deliver, eventually, request, token_claims
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
 from playwright.sync_api import Browser, Page, expect  # noqa: E402
@@ -58,7 +57,7 @@ def held(stack: LocalStack) -> dict[str, Any]:
         items = answer.json["held"] if answer.status == 200 else []
         return items if len(items) == 2 else None
 
-    items = _eventually(both, "both articles held")
+    items = eventually(both, "both articles held")
     return {"first": items[0], "second": items[1], "headline": headline.decode()}
 
 
@@ -183,7 +182,7 @@ def test_an_expired_session_goes_back_to_sign_in(
 
     assert stack.desk is not None
     reviewer = stack.desk.member("reviewers")
-    claims = _payload(_sign_in_token(stack, reviewer.username, reviewer.password))
+    claims = token_claims(_sign_in_token(stack, reviewer.username, reviewer.password))
     past = int(time.time()) - 60
     key = RSAKey.import_key(json.loads(gzip.decompress(Path(MOTO_KEY).read_bytes())))
     expired = jwt.encode(

@@ -8,25 +8,29 @@ ones are made with moto's own signing key and with a stranger's.
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import moto
 import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from clearance.local.cognito import issuer_of, sign_in
 from clearance.local.stack import LocalStack
-from tests.e2e.conftest import Response, deliver, request, wait_until
+from tests.e2e.conftest import (
+    ALTERED,
+    MOTO_KEY,
+    Response,
+    deliver,
+    eventually,
+    request,
+    token_claims,
+    wait_until,
+)
 
-T = TypeVar("T")
 ROUTES = (
     ("GET", "/desk/v1/review"),
     ("GET", "/desk/v1/review/articles/{article}?version=1"),
@@ -37,8 +41,6 @@ ROUTES = (
     ("GET", "/desk/v1/audit/verification"),
 )
 READS = tuple(route for route in ROUTES if route[0] == "GET")
-MOTO_KEY = Path(moto.__file__).parent / "cognitoidp" / "resources" / "jwks-private.json.gz"
-ALTERED = Path(__file__).parents[2] / "events" / "articles" / "menafn-ports-disclaimer-altered.txt"
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,6 @@ class Desk:
             headers["Authorization"] = token
         data = json.dumps(body).encode() if body is not None else None
         return request(url, data, headers, method=method)
-
-
-def _payload(token: str) -> dict[str, Any]:
-    part = token.split(".")[1]
-    return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
 
 
 def _signed(claims: dict[str, Any], key: RSAKey) -> str:
@@ -127,24 +124,15 @@ def desk(stack: LocalStack) -> Desk:
     )
     # The reviewer's own claims, expired an hour ago and signed with the pool's key; and
     # unexpired but signed by a stranger's key under the pool's key id.
-    claims = _payload(tokens["reviewer"])
+    claims = token_claims(tokens["reviewer"])
     moto_key = RSAKey.import_key(json.loads(gzip.decompress(MOTO_KEY.read_bytes())))
     past = int(time.time()) - 3600
     tokens["expired"] = _signed({**claims, "iat": past - 3600, "exp": past}, moto_key)
     tokens["forged"] = _signed(claims, RSAKey.generate_key(2048))
     # The altered-disclaimer article, held for a person.
     deliver(stack, ALTERED.read_bytes(), "desk-altered")
-    article = _eventually(lambda: _held(stack, tokens["reviewer"]), "the article held")
+    article = eventually(lambda: _held(stack, tokens["reviewer"]), "the article held")
     return Desk(stack, article, tokens)
-
-
-def _eventually(found: Callable[[], T | None], what: str, timeout: float = 30) -> T:
-    """What `found` finds, once it finds something."""
-    deadline = time.monotonic() + timeout
-    while (value := found()) is None:
-        assert time.monotonic() < deadline, f"not within {timeout:.0f} s: {what}"
-        time.sleep(0.2)
-    return value
 
 
 def _held(stack: LocalStack, token: str) -> str | None:
@@ -250,7 +238,7 @@ def test_the_reviewer_on_record_is_the_tokens_person_not_the_body(desk: Desk) ->
         "published",
         named,
     )
-    record = _eventually(
+    record = eventually(
         lambda: next(
             (
                 d
@@ -269,5 +257,5 @@ def test_the_reviewer_on_record_is_the_tokens_person_not_the_body(desk: Desk) ->
 
 def test_the_issuer_is_the_pools(desk: Desk) -> None:
     assert desk.stack.desk is not None
-    assert _payload(desk.tokens["reviewer"])["iss"] == issuer_of(desk.stack.desk.pool_id)
-    assert _payload(desk.tokens["wrong-pool"])["iss"] != issuer_of(desk.stack.desk.pool_id)
+    assert token_claims(desk.tokens["reviewer"])["iss"] == issuer_of(desk.stack.desk.pool_id)
+    assert token_claims(desk.tokens["wrong-pool"])["iss"] != issuer_of(desk.stack.desk.pool_id)

@@ -75,18 +75,8 @@ class Bucket:
 
     def get(self, key: str, version_id: str | None = None) -> StoredObject | None:
         """The object, or None when there is no such key."""
-        args: dict[str, Any] = {"Bucket": self.name, "Key": key}
-        if version_id:
-            args["VersionId"] = version_id
-        try:
-            response = self.client.get_object(**args)
-        except ClientError as error:
-            if _code(error) in ("NoSuchKey", "404", "NoSuchVersion"):
-                return None
-            raise
-        return StoredObject(
-            key, response["Body"].read(), response.get("ContentType"), response.get("VersionId")
-        )
+        response = self._get_object(key, version_id)
+        return None if response is None else _stored(key, response)
 
     def get_many(self, keys: Sequence[str]) -> list[StoredObject | None]:
         """Objects in the order of `keys`, fetched concurrently: reviews read thousands."""
@@ -150,21 +140,25 @@ class Bucket:
     ) -> StoredObject | Oversized | None:
         """The object if it is at most `limit` bytes, else its size and hash unread: one GET,
         its body left unread when the answer's length is over the limit; None when absent."""
-        args: dict[str, Any] = {"Bucket": self.name, "Key": key, "ChecksumMode": "ENABLED"}
+        response = self._get_object(key, version_id, ChecksumMode="ENABLED")
+        if response is None:
+            return None
+        if response["ContentLength"] > limit:
+            response["Body"].close()
+            return Oversized(response["ContentLength"], _whole_sha256(response))
+        return _stored(key, response)
+
+    def _get_object(self, key: str, version_id: str | None, **extra: str) -> Any | None:
+        """GetObject's answer, its body unread; None when there is no such key or version."""
+        args: dict[str, Any] = {"Bucket": self.name, "Key": key, **extra}
         if version_id:
             args["VersionId"] = version_id
         try:
-            response = self.client.get_object(**args)
+            return self.client.get_object(**args)
         except ClientError as error:
             if _code(error) in ("NoSuchKey", "404", "NoSuchVersion"):
                 return None
             raise
-        if response["ContentLength"] > limit:
-            response["Body"].close()
-            return Oversized(response["ContentLength"], _whole_sha256(response))
-        return StoredObject(
-            key, response["Body"].read(), response.get("ContentType"), response.get("VersionId")
-        )
 
     def measure(self, key: str, version_id: str | None = None) -> tuple[int, str | None] | None:
         """An object's size and SHA-256 (hex, when S3 holds a whole-object checksum) from its
@@ -225,6 +219,12 @@ class Bucket:
             if errors:
                 key, code = errors[0].get("Key"), errors[0].get("Code")
                 raise DeleteFailed(f"s3://{self.name}/{key}: {code} {errors[0].get('Message')}")
+
+
+def _stored(key: str, response: Any) -> StoredObject:
+    return StoredObject(
+        key, response["Body"].read(), response.get("ContentType"), response.get("VersionId")
+    )
 
 
 def _whole_sha256(answer: Any) -> str | None:
