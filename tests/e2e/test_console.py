@@ -188,11 +188,12 @@ def test_an_expired_session_goes_back_to_sign_in(
     expired = jwt.encode(
         {"alg": "RS256", "kid": "dummy", "typ": "JWT"}, {**claims, "exp": past}, key
     )
+    # Given a tab whose session holds that token before any of the page's scripts run
     page = _page(browser, [])
-    page.goto(stack.console_url)
-    page.evaluate("([name, value]) => sessionStorage.setItem(name, value)", [TOKEN_KEY, expired])
+    page.add_init_script(f"sessionStorage.setItem({json.dumps(TOKEN_KEY)}, {json.dumps(expired)})")
+    # When the console is opened at the queue
     page.goto(f"{stack.console_url}#queue")
-    page.reload()
+    # Then it is back at sign-in, says why, and has dropped the token
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.get_by_role("alert")).to_contain_text("Your session has ended; sign in again.")
     assert page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')") is None
