@@ -173,7 +173,10 @@ class Schedules:
                 elapsed = time.perf_counter() - started
                 self.invocations.append(Invocation(len(event["Records"]), failed, elapsed))
 
-        next_digest = next_sweep = next_poll = time.monotonic()
+        next_digest = next_sweep = time.monotonic()
+        # Feeds are first polled an interval after the start, as a rate schedule first fires an
+        # interval after it is made: a feed subscribed just after the start is polled once.
+        next_poll = time.monotonic() + self.feed_seconds
         while not stop.is_set():
             try:
                 if time.monotonic() >= next_digest:
