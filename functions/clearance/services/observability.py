@@ -7,8 +7,8 @@ The Tracer is real only where traces can go and are wanted: on Lambda (AWS_LAMBD
 is set) with tracing not disabled (POWERTOOLS_TRACE_DISABLED; the template disables it unless
 its TraceAwsCalls parameter is "true"). Elsewhere a stand-in with the same decorators is used, so
 the X-Ray SDK is never imported for nothing: importing it builds two X-Ray API clients for a
-sampler Lambda never consults, about twice an import of boto3 at every cold start. Lambda's own
-active tracing records every invocation either way.
+sampler Lambda never consults, about as much again as an import of boto3 at every cold start.
+Lambda's own active tracing records every invocation either way.
 """
 
 from __future__ import annotations
