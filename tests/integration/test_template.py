@@ -1205,6 +1205,19 @@ def test_table_is_on_demand_recoverable_protected_and_encrypted(
     assert table.get("UpdateReplacePolicy") == "Retain"
 
 
+def _same_table(properties: dict[str, Any], local: dict[str, Any]) -> None:
+    """The deployed table's name, billing, key (the article or subscription id) and attributes
+    are those of the table the local stack creates."""
+    assert properties["TableName"] == {"Fn::Sub": local["TableName"]}
+    assert properties["BillingMode"] == local["BillingMode"]
+    assert (
+        properties["KeySchema"]
+        == local["KeySchema"]
+        == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    )
+    assert properties["AttributeDefinitions"] == local["AttributeDefinitions"]
+
+
 def test_state_table_keys_and_indexes_are_those_of_the_local_table(
     resources: dict[str, Any],
 ) -> None:
@@ -1215,14 +1228,7 @@ def test_state_table_keys_and_indexes_are_those_of_the_local_table(
     properties = resources["ArticleStateTable"]["Properties"]
 
     # Then the deployed table has its name, key, attributes and indexes exactly
-    assert properties["TableName"] == {"Fn::Sub": local["TableName"]}
-    assert properties["BillingMode"] == local["BillingMode"]
-    assert (
-        properties["KeySchema"]
-        == local["KeySchema"]
-        == [{"AttributeName": "pk", "KeyType": "HASH"}]
-    )
-    assert properties["AttributeDefinitions"] == local["AttributeDefinitions"]
+    _same_table(properties, local)
     indexes = {index["IndexName"]: index for index in properties["GlobalSecondaryIndexes"]}
     assert indexes == {index["IndexName"]: index for index in local["GlobalSecondaryIndexes"]}
     # And those are the sweep's `due` index (keys only) and the reviewers' `held` index (all)
@@ -1688,14 +1694,7 @@ def test_subscriptions_table_keys_are_those_of_the_local_table(
     properties = resources["SubscriptionsTable"]["Properties"]
 
     # Then the deployed table has its name, key and attributes exactly, and no index
-    assert properties["TableName"] == {"Fn::Sub": local["TableName"]}
-    assert properties["BillingMode"] == local["BillingMode"]
-    assert (
-        properties["KeySchema"]
-        == local["KeySchema"]
-        == [{"AttributeName": "pk", "KeyType": "HASH"}]
-    )
-    assert properties["AttributeDefinitions"] == local["AttributeDefinitions"]
+    _same_table(properties, local)
     assert "GlobalSecondaryIndexes" not in properties
     assert "GlobalSecondaryIndexes" not in local
 

@@ -34,7 +34,7 @@ from clearance.contracts.vocabulary import ARTICLE_NOT_FOUND
 from clearance.handlers.callers import DESK, Caller
 from clearance.handlers.http import Edge, RestResolver
 from clearance.services.auditing import kills_in
-from clearance.services.config import AuditReviewConfig, desk_client
+from clearance.services.config import AuditReviewConfig
 from clearance.services.observability import AnswerMetric, logger, tracer
 
 if TYPE_CHECKING:
@@ -47,12 +47,15 @@ PERIOD_PARAMETERS = frozenset({"from", "to"})
 
 @dataclass(frozen=True)
 class AuditReading:
-    """What the audit routes read: the log, the cleared copies, the digests and their key."""
+    """What the audit routes read: the log, the cleared copies, the digests and their key, and
+    whose tokens they accept."""
 
     log: AuditLog
     cleared: Bucket
     audit: Bucket
     verifier: Callable[[], PublicKeyVerifier]
+    desk_client_id: str | None = None
+    """The console's app client people's tokens must be issued to (None: IAM callers only)."""
 
 
 @cache
@@ -68,9 +71,8 @@ def build_reading(config: AuditReviewConfig) -> AuditReading:
         der = public_key_der(clients.kms(), config.digest_key_id)
         return PublicKeyVerifier.from_der(der, frozenset({config.digest_key_id}))
 
-    return AuditReading(
-        AuditLog(audit), Bucket(clients.s3(), config.cleared_bucket), audit, verifier
-    )
+    cleared = Bucket(clients.s3(), config.cleared_bucket)
+    return AuditReading(AuditLog(audit), cleared, audit, verifier, config.desk_client_id)
 
 
 def _reading() -> AuditReading:
@@ -81,7 +83,7 @@ def _reading() -> AuditReading:
 def _refused_caller() -> Response[str] | None:
     """The refusal of a caller who may not read the log, or None: both groups and every IAM
     caller the resource policy admits may read."""
-    found = EDGE.caller(app.current_event, desk_client(os.environ))
+    found = EDGE.caller(app.current_event, _reading().desk_client_id)
     return None if isinstance(found, Caller) else found
 
 

@@ -8,6 +8,7 @@ the body claims; only a reviewer may decide.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -20,7 +21,7 @@ from clearance.handlers.http import Edge, RestResolver
 from clearance.ingest.strictjson import JsonBodyError, parse_json
 from clearance.services import wiring
 from clearance.services.articles import ArticleBusy
-from clearance.services.config import ReviewConfig, desk_client
+from clearance.services.config import ReviewConfig
 from clearance.services.observability import AnswerMetric, logger, tracer
 from clearance.services.review import Reviews
 
@@ -28,13 +29,29 @@ EDGE = Edge("review", AnswerMetric.REVIEW, "review", retryable=(ArticleBusy,))
 app = EDGE.serve(RestResolver(strip_prefixes=[DESK]))
 
 
+@dataclass(frozen=True)
+class ReviewDesk:
+    """What the routes need: the reviews, and the console's app client people's tokens must
+    be issued to (None: IAM callers only)."""
+
+    reviews: Reviews
+    desk_client_id: str | None = None
+
+
+def _desk() -> ReviewDesk:
+    given: ReviewDesk | None = app.context.get("desk")
+    if given is not None:
+        return given
+    config = ReviewConfig.from_env(os.environ)
+    return ReviewDesk(wiring.build_reviews(config), config.desk_client_id)
+
+
 def _reviews() -> Reviews:
-    reviews: Reviews | None = app.context.get("reviews")
-    return reviews or wiring.build_reviews(ReviewConfig.from_env(os.environ))
+    return _desk().reviews
 
 
 def _caller() -> Caller | Response[str]:
-    return EDGE.caller(app.current_event, desk_client(os.environ))
+    return EDGE.caller(app.current_event, _desk().desk_client_id)
 
 
 @app.get("/v1/review")
@@ -84,7 +101,10 @@ def not_found(_: NotFoundError) -> Response[str]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 def handler(
-    event: dict[str, Any], context: LambdaContext, reviews: Reviews | None = None
+    event: dict[str, Any],
+    context: LambdaContext,
+    reviews: Reviews | None = None,
+    desk_client_id: str | None = None,
 ) -> dict[str, Any]:
-    app.context["reviews"] = reviews
+    app.context["desk"] = ReviewDesk(reviews, desk_client_id) if reviews is not None else None
     return app.resolve(event, context)

@@ -52,7 +52,7 @@ class _Stores(TypedDict):
     event_bus: str
 
 
-def desk_client(env: Mapping[str, str]) -> str | None:
+def _desk_client(env: Mapping[str, str]) -> str | None:
     """DESK_CLIENT_ID, the console's Cognito app client: without it no person's token is
     accepted, only IAM callers."""
     return env.get("DESK_CLIENT_ID") or None
@@ -128,7 +128,7 @@ class ReviewConfig(DecidingConfig):
     def from_env(cls, env: Mapping[str, str]) -> Self:
         deciding = DecidingConfig.from_env(env)
         named = {field.name: getattr(deciding, field.name) for field in fields(DecidingConfig)}
-        return cls(**named, desk_client_id=desk_client(env))
+        return cls(**named, desk_client_id=_desk_client(env))
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +169,7 @@ class AuditReviewConfig:
             audit_bucket=bucket(env, "AUDIT_BUCKET"),
             cleared_bucket=bucket(env, "CLEARED_BUCKET"),
             digest_key_id=required(env, "DIGEST_KEY_ID"),
-            desk_client_id=desk_client(env),
+            desk_client_id=_desk_client(env),
         )
 
 

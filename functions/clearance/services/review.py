@@ -58,8 +58,10 @@ class Reviews:
             return _error(
                 400, "query.invalid", "version is the held version, such as '2'", "version"
             )
+        if keys.safe_segment(article_id, 200) != article_id:
+            return _error(404, "article.not-found", ARTICLE_NOT_FOUND)
         state = self.lifecycle.articles.states.get(article_id)
-        if keys.safe_segment(article_id, 200) != article_id or state is None:
+        if state is None:
             return _error(404, "article.not-found", ARTICLE_NOT_FOUND)
         held = next((item for item in held_versions(state) if item["version"] == version), None)
         if held is None:
