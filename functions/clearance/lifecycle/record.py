@@ -17,7 +17,7 @@ from typing import Any
 
 from clearance.contracts import keys
 from clearance.contracts.encoding import json_line
-from clearance.contracts.schemas import validator_for
+from clearance.contracts.schemas import checker_for
 from clearance.contracts.vocabulary import EventKind, ObjectRef
 from clearance.decide.engine import Decision
 from clearance.decide.findings import Outcome, Severity, schema_findings
@@ -170,7 +170,7 @@ def delivery_record(
 
 def checked(record: dict[str, Any]) -> dict[str, Any]:
     problems = schema_findings(
-        validator_for("audit-record.schema.json").iter_errors(record),
+        checker_for("audit-record.schema.json").iter_errors(record),
         "audit.schema",
         Severity.CRITICAL,
         "invalid audit record",

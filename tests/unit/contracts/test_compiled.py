@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, cast
@@ -21,8 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clearance.contracts import media
+from clearance.contracts import keys, media
 from clearance.contracts.compiled import compile_predicate
+from clearance.contracts.keys import DECISIONS
 from clearance.contracts.re2validator import PolicyValidator
 from clearance.contracts.schemas import Checker, checker_for, load_schema, registry
 from clearance.decide.decision import Decision
@@ -33,8 +34,11 @@ from clearance.decide.identify import read
 from clearance.decide.licensee import Licensee
 from clearance.decide.render import Rendition, prepare_body, render
 from clearance.ingest.article import Article
+from clearance.lifecycle.events import KillOrdered
 from clearance.terms.policy import Policy, PolicySet
-from tests.conftest import DEMO_ARTICLES, SAMPLES, sample_paths
+from tests.conftest import DEMO_ARTICLES, SAMPLES, dpa_article, sample_paths
+from tests.fakes import FakeCloud
+from tests.unit.services.container import Container
 
 NOW = datetime(2026, 12, 6, 12, tzinfo=UTC)
 LICENSEE = Licensee("GB", "editorial", "web")
@@ -423,6 +427,80 @@ def test_mutated_sample_copies_and_articles_get_jsonschemas_verdict(data: st.Dat
     cleared, _, policy = data.draw(st.sampled_from(sample_copies()))
     agree_on_copy((data.draw(mutated(cleared)), (), policy))
     agree_on_article(data.draw(mutated(data.draw(st.sampled_from(sample_articles())))))
+
+
+# Audit records: every kind a licence's life writes, checked before each is written.
+
+RECORDED = datetime(2026, 11, 23, 12, tzinfo=UTC)
+
+
+@cache
+def example_records() -> tuple[dict[str, Any], ...]:
+    """The records a day of dpa articles leaves in the log: cleared, held and approved,
+    embargoed and released, corrected, killed and checked at the deadline, unreadable."""
+    later = RECORDED + timedelta(hours=2)
+    world = Container(
+        FakeCloud(),
+        shipped(),
+        later=lambda: later,
+        delivered=lambda: RECORDED + timedelta(seconds=5),
+        articles_clock=lambda: later,
+    )
+
+    def drop(name: str, data: bytes, at: datetime = RECORDED) -> None:
+        world.deliver(f"inbound/dpa/{name}", data, at, f"req-{name}")
+
+    uri = "urn:newsml:dpa.com:20261123:records"
+    drop("cleared.json", dpa_article(uri))
+    drop("corrected.json", dpa_article(uri, "2", text="Fassung 2, berichtigt."))
+    held = "urn:newsml:dpa.com:20261123:held"
+    drop("held.json", dpa_article(held, copyrightNotice="(c) somebody else"))
+    world.reviews.verdict(
+        keys.article_id("dpa", held),
+        {"version": "1", "verdict": "approve", "reason": "checked"},
+        "arn:aws:iam::123456789012:user/reviewer",
+        "req-review",
+    )
+    embargoed = "urn:newsml:dpa.com:20261123:embargoed"
+    drop(
+        "embargoed.json",
+        dpa_article(embargoed, embargo=(RECORDED + timedelta(hours=1)).isoformat()),
+    )
+    world.articles.apply(
+        keys.article_id("dpa", uri), lambda _: KillOrdered("api:editor", "req-kill"), RECORDED
+    )
+    drop("unreadable.json", b"{not json")
+    world.lifecycle.sweep()
+    audit = world.cloud.bucket("audit").objects()
+    return tuple(
+        json.loads(data) for key, data in sorted(audit.items()) if key.startswith(DECISIONS)
+    )
+
+
+def agree_on_record(record: Any) -> None:
+    schema = load_schema("audit-record.schema.json")
+    assert predicted(schema, record) == verdict(schema, record), record
+
+
+def test_every_kind_of_audit_record_gets_jsonschemas_verdict() -> None:
+    # Given the records of a licence's life: deliveries, a correction, a verdict, a release,
+    # a kill and its deadline, an unreadable file
+    records = example_records()
+    kinds = {record["event"]["kind"] for record in records}
+    assert {"delivery", "review", "timer", "kill", "supersede"} <= kinds, kinds
+    assert checker_for("audit-record.schema.json").valid is not None
+    # Then the record schema's predicate answers as jsonschema does, on every one
+    for record in records:
+        agree_on_record(record)
+
+
+@settings(FAST)
+@given(st.data())
+def test_mutated_audit_records_get_jsonschemas_verdict(data: st.DataObject) -> None:
+    # Given a record broken in one to three places
+    record = data.draw(mutated(data.draw(st.sampled_from(example_records()))))
+    # Then the record schema's predicate answers as jsonschema does
+    agree_on_record(record)
 
 
 # The engine: the predicate decides whether to ask, jsonschema says what is wrong.
