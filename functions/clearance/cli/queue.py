@@ -17,11 +17,9 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-
 from clearance.aws import clients
 from clearance.aws.deadletters import DeadLetter, DeadLetterQueue, RedriveError, queue_url
-from clearance.handlers.events import PoisonMessage, s3_sources
+from clearance.handlers.events import PoisonMessage, QueueMessage, s3_sources
 from clearance.local.resources import Names
 
 
@@ -69,7 +67,7 @@ def _line(letter: DeadLetter) -> str:
 
 def _names(letter: DeadLetter) -> str:
     """The objects the message names, read as the processor reads it."""
-    record = SQSRecord({"messageId": letter.message_id, "body": letter.body})
+    record = QueueMessage(letter.message_id, letter.body)
     try:
         sources = list(s3_sources(record))
     except PoisonMessage as error:

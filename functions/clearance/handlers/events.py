@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_plus
-
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from clearance.contracts import keys
 from clearance.lifecycle.record import Source
@@ -19,7 +18,26 @@ class PoisonMessage(ValueError):
     """A queue message that is not an S3 event: it fails, and ends in the dead-letter queue."""
 
 
-def s3_sources(record: SQSRecord) -> Iterator[Source]:
+@dataclass(frozen=True, slots=True)
+class QueueMessage:
+    """What the processor reads of an SQS record. Powertools' `SQSRecord` would do, but its
+    package loads every event class it knows, 20 ms of each cold start, for these three."""
+
+    message_id: str
+    body: Any
+    receive_count: str | None = None
+
+    @classmethod
+    def of(cls, record: Mapping[str, Any]) -> QueueMessage:
+        attributes = record.get("attributes") or {}
+        return cls(
+            str(record.get("messageId")),
+            record.get("body"),
+            attributes.get("ApproximateReceiveCount") if isinstance(attributes, dict) else None,
+        )
+
+
+def s3_sources(record: QueueMessage) -> Iterator[Source]:
     """The inbound objects an SQS message names; S3's test event names none.
 
     Every record's key is URL-decoded (`+` for space): Powertools' `S3Event.object_key`

@@ -12,10 +12,9 @@ import os
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clearance.handlers.events import s3_sources
+from clearance.handlers.events import QueueMessage, s3_sources
 from clearance.services import wiring
 from clearance.services.config import ProcessorConfig
 from clearance.services.observability import logger, metrics, tracer
@@ -34,7 +33,7 @@ def handler(
     metrics.add_metric(name="MessagesReceived", unit=MetricUnit.Count, value=len(records))
     failed = []
     for raw in records:
-        record, source = SQSRecord(raw), None
+        record, source = QueueMessage.of(raw), None
         try:
             for source in s3_sources(record):
                 work.process(source)
@@ -44,7 +43,7 @@ def handler(
                 "message failed: retried, then left on the dead-letter queue",
                 extra={
                     "message_id": record.message_id,
-                    "receive_count": record.attributes.approximate_receive_count,
+                    "receive_count": record.receive_count,
                     "key": source.key if source else None,
                 },
             )
