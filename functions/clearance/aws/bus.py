@@ -8,13 +8,12 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from clearance.lifecycle.plan import Notification
+from clearance.lifecycle.plan import NOTIFICATIONS_PER_REQUEST, Notification
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
 
 SOURCE = "clearance"
-BATCH = 10
 
 
 class NotificationError(RuntimeError):
@@ -36,8 +35,9 @@ class Bus:
             }
             for n in notifications
         ]
-        for start in range(0, len(entries), BATCH):
-            response = self.client.put_events(Entries=entries[start : start + BATCH])  # type: ignore[arg-type]
+        for start in range(0, len(entries), NOTIFICATIONS_PER_REQUEST):
+            batch = entries[start : start + NOTIFICATIONS_PER_REQUEST]
+            response = self.client.put_events(Entries=batch)  # type: ignore[arg-type]
             if response.get("FailedEntryCount"):
                 raise NotificationError(f"{response['FailedEntryCount']} events were not accepted")
 

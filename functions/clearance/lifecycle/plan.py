@@ -54,6 +54,10 @@ class Write:
         return ObjectRef(bucket, self.key, self.sha256, self.kind)
 
 
+NOTIFICATIONS_PER_REQUEST = 10
+"""The most entries EventBridge's PutEvents takes in one request."""
+
+
 @dataclass(frozen=True, slots=True)
 class Notification:
     """An event for the publishing system: `Article Cleared`, `Article Withdrawn`, ..."""

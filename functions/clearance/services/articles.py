@@ -17,7 +17,13 @@ from typing import Generic, TypeVar
 from clearance.contracts import keys, media
 from clearance.contracts.vocabulary import RENDITIONS, ObjectRef
 from clearance.lifecycle.events import Change, Delivered, Event, KillOrdered
-from clearance.lifecycle.plan import BucketRole, Plan, Write
+from clearance.lifecycle.plan import (
+    NOTIFICATIONS_PER_REQUEST,
+    BucketRole,
+    Notification,
+    Plan,
+    Write,
+)
 from clearance.lifecycle.record import completed
 from clearance.lifecycle.state import ArticleState, Status
 from clearance.lifecycle.transition import transition
@@ -44,6 +50,27 @@ class Applied(Generic[E]):
 
 
 @dataclass
+class HeldEvents:
+    """Committed changes whose events wait to be sent with others', ten to a request (a sweep's
+    timers): each change's outbox stays in its state until its events are out, so a crash
+    before they are sent leaves the outbox for the next sweep to finish."""
+
+    states: list[ArticleState] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+
+    def hold(self, state: ArticleState, notifications: tuple[Notification, ...]) -> None:
+        self.states.append(state)
+        self.notifications.extend(notifications)
+
+    @property
+    def full(self) -> bool:
+        return len(self.notifications) >= NOTIFICATIONS_PER_REQUEST
+
+    def holds(self, article_id: str) -> bool:
+        return any(state.article_id == article_id for state in self.states)
+
+
+@dataclass
 class Articles:
     """The collaborators every event on an article needs, behind their ports (in-memory fakes
     in the unit tests, the AWS adapters elsewhere)."""
@@ -61,11 +88,13 @@ class Articles:
         event_for: Callable[[ArticleState | None], E],
         now: datetime,
         read: ArticleState | None = None,
+        held: HeldEvents | None = None,
     ) -> Applied[E]:
         """Carry one event through: `event_for` reads what the event needs, given the state.
 
         `read` is the state as the caller has just read it, saving a read: the conditional put
-        refuses it if it is already out of date, and the next attempt reads afresh."""
+        refuses it if it is already out of date, and the next attempt reads afresh. With `held`,
+        the committed change's events wait there for `release`, its outbox kept until then."""
         lost: set[str] = set()
         try:
             for attempt in range(MAX_ATTEMPTS):
@@ -86,7 +115,7 @@ class Articles:
                     outbox=change.plan.outbox,
                 )
                 if self.states.put(committed, revision):
-                    self.finish(committed)
+                    self.finish(committed, held)
                     return Applied(event, change)
                 lost |= {w.key for w in change.plan.writes if w.kind in RENDITIONS}
                 logger.info(
@@ -140,13 +169,40 @@ class Articles:
             state = self.states.get(article_id)
         return state
 
-    def finish(self, state: ArticleState) -> None:
-        """Do what a committed change still owes, then clear its outbox (if nobody else has)."""
-        if state.outbox:
-            self.complete(Plan.from_outbox(state.outbox))
+    def finish(self, state: ArticleState, held: HeldEvents | None = None) -> None:
+        """Do what a committed change still owes, then clear its outbox (if nobody else has);
+        with `held`, its events and the clearing wait there for `release`."""
+        plan = Plan.from_outbox(state.outbox) if state.outbox else Plan()
+        self.carry_out(plan)
+        if held is not None:
+            held.hold(state, plan.notifications)
+            return
+        if plan.notifications:
+            self.bus.publish(plan.notifications)
+        self.clear_outbox(state)
+
+    def release(self, held: HeldEvents) -> None:
+        """Send the held events, as few requests as EventBridge allows, then clear each
+        change's outbox."""
+        if held.notifications:
+            self.bus.publish(held.notifications)
+        for state in held.states:
+            self.clear_outbox(state)
+        held.states.clear()
+        held.notifications.clear()
+
+    def clear_outbox(self, state: ArticleState) -> None:
+        """The state without its outbox, unless another writer has moved it on (and finished
+        the outbox itself)."""
         self.states.put(replace(state, revision=state.revision + 1, outbox=None), state.revision)
 
     def complete(self, plan: Plan) -> None:
+        self.carry_out(plan)
+        if plan.notifications:
+            self.bus.publish(plan.notifications)
+
+    def carry_out(self, plan: Plan) -> None:
+        """A plan's removals and records (its events are the caller's to send)."""
         removed = self.remove(plan)
         for record, removes in plan.records:
             self.keep_terms(record.get("policy"))
@@ -155,8 +211,6 @@ class Articles:
                 covered = [r for r in removed if any(_covers(key, r.key) for key in removes)]
                 done = completed(record, covered)
             self.write(plan.record_writes(done))
-        if plan.notifications:
-            self.bus.publish(plan.notifications)
 
     def keep_terms(self, ref: Mapping[str, str] | None) -> None:
         """The exact terms text a record names, kept beside the log (once per text)."""

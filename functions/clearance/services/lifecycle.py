@@ -22,7 +22,7 @@ from clearance.decide.licensee import Licensee
 from clearance.lifecycle.events import Event, TimerFired
 from clearance.lifecycle.record import decision_moment
 from clearance.lifecycle.state import ArticleState, Timer
-from clearance.services.articles import Articles
+from clearance.services.articles import Articles, HeldEvents
 from clearance.services.observability import logger
 from clearance.services.ports import ObjectStore
 
@@ -41,17 +41,25 @@ class Lifecycle:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def sweep(self) -> Sweep:
+        """Every due timer fired; the events of the articles' changes sent ten to a request."""
         now = self.clock().astimezone(UTC)
         due_ids = sorted(set(self.articles.states.due(now.isoformat())))
         fired = 0
+        held = HeldEvents()
         for article_id in due_ids:
             state = self.articles.settle(article_id)
             read = state
             for timer in due_timers(state, now):
+                if held.holds(article_id):
+                    # A next timer reads what the last left: its outbox done and cleared first.
+                    self.articles.release(held)
                 # The settled state serves the first timer; each next one reads what it left.
-                self.articles.apply(article_id, partial(self.event, timer=timer), now, read)
+                self.articles.apply(article_id, partial(self.event, timer=timer), now, read, held)
                 read = None
                 fired += 1
+            if held.full:
+                self.articles.release(held)
+        self.articles.release(held)
         logger.info("swept", extra={"articles": len(due_ids), "timers": fired})
         return Sweep(len(due_ids), fired)
 
