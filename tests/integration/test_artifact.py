@@ -11,6 +11,7 @@ its own.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import os
 import socket
@@ -43,6 +44,8 @@ FUNCTIONS = sorted(
     for name, resource in TEMPLATE["Resources"].items()
     if resource["Type"] == "AWS::Serverless::Function"
 )
+UNCHECKED_HASH = 0b01
+"""A PEP 552 bytecode header's flags: hash-based, the source not checked at import."""
 LEFT_OUT = ("cli", "local")
 """Wings no function runs: the command line, and the one-machine stack (moto and all)."""
 
@@ -228,7 +231,78 @@ def test_artifact_carries_the_package_schemas_and_policies(artifact: Path) -> No
     packaged = package / "schemas" / "providers"
     assert {str(p.relative_to(packaged)) for p in packaged.rglob("*.json")} == shipped
     assert "menafn/2024.1.json" in shipped
-    assert not list(package.rglob("__pycache__"))
+
+
+def test_every_module_carries_bytecode_compiled_from_the_source_beside_it(artifact: Path) -> None:
+    # Given every module in the artifact, the project's and the pinned packages'
+    modules = sorted(artifact.rglob("*.py"))
+    assert len(modules) > 500
+    stale, missing, checked = [], [], []
+    for source in modules:
+        # Then each has bytecode for Lambda's Python, used without looking at the source (PEP 552
+        # unchecked-hash), and that bytecode is of exactly this source, never a stale copy
+        bytecode = Path(importlib.util.cache_from_source(str(source)))
+        if not bytecode.is_file():
+            missing.append(str(source.relative_to(artifact)))
+            continue
+        header = bytecode.read_bytes()[:16]
+        if int.from_bytes(header[4:8], "little") != UNCHECKED_HASH:
+            checked.append(str(source.relative_to(artifact)))
+        if header[8:16] != importlib.util.source_hash(source.read_bytes()):
+            stale.append(str(source.relative_to(artifact)))
+    assert (missing, checked, stale) == ([], [], [])
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_a_cold_start_compiles_no_module_of_the_artifact(artifact: Path, function: str) -> None:
+    # Given Lambda's read-only code directory: no bytecode may be written at import
+    module = TEMPLATE["Resources"][function]["Properties"]["Handler"].rpartition(".")[0]
+    # When the function's handler is imported from the artifact alone, verbosely
+    imported = python_in_artifact(
+        artifact,
+        f"import {module}",
+        environment={
+            **environment_of(function),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONVERBOSE": "1",
+        },
+    )
+    assert imported.returncode == 0, imported.stderr
+    loaded = [
+        line.rsplit(" ", 1)[-1].strip("'")
+        for line in imported.stderr.splitlines()
+        if line.startswith("# code object from ") and str(artifact) in line
+    ]
+    # Then every module of the artifact it loads comes from its bytecode, none from source
+    assert len(loaded) > 100
+    assert [path for path in loaded if not path.endswith(".pyc")] == []
+
+
+def test_a_build_by_another_python_than_lambdas_stops_and_says_which(tmp_path: Path) -> None:
+    # Given a build for a Lambda runtime other than this interpreter's version
+    other = f"{sys.version_info[0]}.{sys.version_info[1] + 1}"
+    # When make builds the function's artifact with this interpreter
+    built = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "build-ProcessorFunction",
+            f"ARTIFACTS_DIR={tmp_path}",
+            "LAMBDA_PIP_PLATFORM=",
+            f"LAMBDA_PYTHON_VERSION={other}",
+            f"PYTHON={sys.executable}",
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    # Then it stops rather than ship bytecode Lambda would ignore, naming both versions
+    assert built.returncode != 0
+    assert f"bytecode for Lambda needs Python {other}" in built.stderr
+    assert f"PYTHON is {sys.version.split()[0]}" in built.stderr
+    assert not list(tmp_path.rglob("*.pyc"))
 
 
 def test_every_function_is_built_by_the_one_recipe(tmp_path: Path) -> None:
@@ -265,7 +339,7 @@ def test_no_artifact_holds_the_command_line_the_local_stack_or_moto(artifact: Pa
 
     # Then it holds every wing but the command line and the local stack, and the schemas
     assert {path.name for path in package.iterdir() if path.is_dir()} == (
-        wings - set(LEFT_OUT) | {"schemas"}
+        wings - set(LEFT_OUT) | {"schemas", "__pycache__"}
     )
     # And none of its modules imports them or moto, nor was moto installed beside it
     forbidden = ("moto", *(f"clearance.{wing}" for wing in LEFT_OUT))
