@@ -35,7 +35,7 @@ from typing import Any
 import boto3
 
 from clearance.aws.bus import SOURCE, Bus
-from clearance.aws.statestore import StateStore
+from clearance.aws.statestore import StateStore, state_of
 from clearance.aws.store import Bucket
 from clearance.contracts import keys
 from clearance.contracts.encoding import json_line
@@ -170,7 +170,7 @@ def check(stack: LocalStack, lifecycle: Lifecycle, dynamodb: Any, count: int) ->
     leftovers = 0
     for page in dynamodb.get_paginator("scan").paginate(TableName=table):
         for item in page.get("Items", []):
-            state = ArticleState.from_dict(json.loads(item["state"]["S"]))
+            state = state_of(item)
             version = state.version("1")
             statuses[version.status.value if version else "missing"] += 1
             if state.timers or state.outbox or (version and version.copies):

@@ -8,6 +8,11 @@ inbound object, GetItem of the article's state and a PutItem of its bytes, PutOb
 cleared copies and the audit record, with their real bytes, and one PutEvents of an event the
 size of the one sent. Rounds alternate processing and floor, so a noisy neighbour slows both
 sides of a ratio alike. Prints medians and the median of the rounds' ratios; target <= 1.3x.
+
+The bus's rules lose their targets for the run: moto delivers a matching event to the local
+subscriber queue inside PutEvents, at a cost that grows with the messages already queued (13.8
+ms a PutEvents at 200 drops, against 5.1 ms for the floor's event, which no rule matched), where
+EventBridge answers the publisher before delivering. Decisions are counted in the audit bucket.
 """
 
 from __future__ import annotations
@@ -99,6 +104,16 @@ def floor_per_article(stack: LocalStack, keys: list[str]) -> list[float]:
     return times
 
 
+def undelivered(stack: LocalStack) -> None:
+    """The bus's events delivered nowhere (see the module's docstring)."""
+    events, bus = stack._clients["events"], stack.names.event_bus
+    for rule in events.list_rules(EventBusName=bus)["Rules"]:
+        targets = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus)["Targets"]
+        if targets:
+            ids = [target["Id"] for target in targets]
+            events.remove_targets(Rule=rule["Name"], EventBusName=bus, Ids=ids)
+
+
 def process(stack: LocalStack, keys: list[str], bodies: list[bytes]) -> tuple[list[float], float]:
     """Drop the files, let the dispatcher drain them: seconds per article per invocation."""
     for key, body in zip(keys, bodies, strict=True):
@@ -128,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         wait(lambda: stack.queue_depth() == 0, 30)
         stack.stop_dispatcher()
         stack.s3.create_bucket(Bucket=SCRATCH)
+        undelivered(stack)
         calls: Counter[str] = Counter()
         for client in (clients.s3(), clients.dynamodb(), clients.events()):
             client.meta.events.register(

@@ -7,12 +7,15 @@ import base64
 import hashlib
 import json
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+from clearance.aws.statestore import StateStore
+from clearance.lifecycle.state import ArticleState
 from clearance.local.backlog import read_legacy
 from clearance.local.journal import Journal, JournalError, read_journal
 from clearance.local.persistence import StateError, load
@@ -36,6 +39,17 @@ def s3_of(serve: Serve) -> Any:
         aws_access_key_id="any",
         aws_secret_access_key="any",
     )
+
+
+def states_of(serve: Serve) -> StateStore:
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=f"http://127.0.0.1:{serve.aws_port}",
+        region_name=NAMES.region,
+        aws_access_key_id="any",
+        aws_secret_access_key="any",
+    )
+    return StateStore(dynamodb, NAMES.state_table)
 
 
 def every_version(serve: Serve) -> dict[str, list[tuple[Any, ...]]]:
@@ -87,6 +101,68 @@ def test_every_object_version_and_delete_marker_comes_back_exactly_after_a_kill(
     # Then every version is back with its id, bytes and content type, the marker still latest
     assert every_version(second) == before
     assert second.stop() == 0
+
+
+def test_an_outbox_owed_at_a_kill_is_finished_after_the_restart(
+    tmp_path: Path, serve_processes: list[Serve]
+) -> None:
+    data = tmp_path / "state"
+    first = Serve("--data", str(data))
+    serve_processes.append(first)
+    first.wait_for("webhook")
+    # Given a change committed with the event it still owes (its outbox, kept compressed beside
+    # the state), as a crash right after the commit leaves it
+    owed = ArticleState.from_dict(
+        {
+            "state_version": 1,
+            "provider": "dpa",
+            "article_id": "dpa-owed",
+            "uri": "urn:newsml:dpa.com:owed",
+            "revision": 1,
+            "versions": [],
+            "kill": None,
+            "timers": [],
+            "outbox": {
+                "records": [],
+                "notifications": [
+                    {"detail_type": "Article Withdrawn", "detail": {"article_id": "dpa-owed"}}
+                ],
+            },
+        }
+    )
+    assert states_of(first).put(owed, 0)
+    # When the stack is killed before any sweep, and started again on the same directory
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait(timeout=30)
+    second = Serve("--data", str(data))
+    serve_processes.append(second)
+    second.wait_for("webhook")
+    # Then the owed event, which only the outbox held, reaches the subscriber, and the
+    # state owes nothing more
+    assert wait_for_event(second, "Article Withdrawn") == {"article_id": "dpa-owed"}
+    finished = states_of(second).get("dpa-owed")
+    assert finished is not None
+    assert (finished.revision, finished.outbox) == (2, None)
+    assert second.stop() == 0
+
+
+def wait_for_event(serve: Serve, detail_type: str, timeout: float = 90) -> Any:
+    """The detail of the first event of `detail_type` on the local subscriber queue."""
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=f"http://127.0.0.1:{serve.aws_port}",
+        region_name=NAMES.region,
+        aws_access_key_id="any",
+        aws_secret_access_key="any",
+    )
+    url = sqs.get_queue_url(QueueName=NAMES.events_queue)["QueueUrl"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []):
+            event = json.loads(message["Body"])
+            if event.get("detail-type") == detail_type:
+                return {k: v for k, v in event["detail"].items() if k != "event_id"}
+    raise AssertionError(f"no {detail_type} event within {timeout:.0f} s")
 
 
 def test_a_journal_cut_short_reads_back_to_its_last_whole_change(tmp_path: Path) -> None:

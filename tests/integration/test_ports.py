@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -20,7 +22,7 @@ from clearance.lifecycle.plan import Notification
 from clearance.lifecycle.state import ArticleState
 from clearance.services.ports import ArticleStates, EventSink, ObjectStore
 from tests.fakes import FakeBus, FakeCloud, FakeStateStore, NoSuchKey
-from tests.integration.harness import Harness
+from tests.integration.harness import Harness, article
 
 NOON = "2026-11-23T12:00:00+00:00"
 
@@ -404,6 +406,62 @@ def test_the_state_store_puts_on_the_revision_read_with_its_index_keys(harness: 
     )
     # And the state is read consistently
     assert [g["ConsistentRead"] for g in gets] == [True]
+
+
+def test_a_deliverys_outbox_is_kept_compressed_beside_its_state_until_it_is_cleared(
+    harness: Harness,
+) -> None:
+    # Given the stack, and the state writes a delivery's processing sends
+    harness.stack().wire()
+    store = harness.articles.states
+    assert isinstance(store, StateStore)
+    puts: list[dict[str, Any]] = []
+    store.client.meta.events.register(
+        "provide-client-params.dynamodb.PutItem", lambda params, **_: puts.append(dict(params))
+    )
+    key = harness.drop("inbound/menafn/outbox.txt", article(1))
+    # When the processor decides it
+    (decision,) = harness.process(key, datetime(2026, 11, 23, 12, tzinfo=UTC))
+    # Then the commit carries the records and events it owes apart from the state, compressed
+    commit, cleared = puts
+    owed = json.loads(zlib.decompress(commit["Item"]["outbox"]["B"]))
+    assert [item["record"]["outcome"] for item in owed["records"]] == [decision.outcome.value]
+    assert [n["detail_type"] for n in owed["notifications"]] == ["Article Cleared"]
+    assert "outbox" not in json.loads(commit["Item"]["state"]["S"])
+    plain = json.dumps(owed, ensure_ascii=False, sort_keys=True).encode()
+    assert len(commit["Item"]["outbox"]["B"]) < len(plain) / 2
+    # And the write that clears it leaves no outbox: the state read back owes nothing
+    assert "outbox" not in cleared["Item"]
+    found = store.get(commit["Item"]["pk"]["S"])
+    assert found is not None
+    assert found.outbox is None
+
+
+def test_an_outbox_written_inside_the_state_or_beside_it_reads_back_alike(
+    harness: Harness,
+) -> None:
+    # Given an outbox a change still owes, one state written by this store (outbox beside the
+    # state, compressed) and one as states were written before (outbox inside the JSON)
+    harness.stack()
+    store = StateStore(harness.dynamodb, harness.names.state_table)
+    outbox = {"records": [], "notifications": [{"detail_type": "Article Cleared", "detail": {}}]}
+    assert store.put(state("beside", outbox=outbox), 0)
+    earlier = state("inside", outbox=outbox)
+    harness.dynamodb.put_item(
+        TableName=harness.names.state_table,
+        Item={
+            "pk": {"S": "inside"},
+            "revision": {"N": "1"},
+            "provider": {"S": "dpa"},
+            "state": {"S": json.dumps(earlier.to_dict())},
+        },
+    )
+    # When both are read
+    beside, inside = store.get("beside"), store.get("inside")
+    # Then each owes the same outbox
+    assert beside is not None
+    assert inside is not None
+    assert beside.outbox == inside.outbox == outbox
 
 
 def test_the_bus_sends_ten_events_a_call_and_fails_on_any_refused(harness: Harness) -> None:

@@ -14,6 +14,7 @@ Without `--data` there is no journal, and only secret changes are watched.
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import inspect
@@ -185,7 +186,7 @@ class Recorder:
                 DynamoType(attributes[range_attribute]) if range_attribute else None,
             )
             value = item.to_json()["Attributes"] if item is not None else None
-            yield {kind: key, "value": value}
+            yield {kind: key, "value": _as_json(value)}
 
     def _queue_changes(self, marked: Iterable[tuple[Any, str]]) -> Iterator[dict[str, Any]]:
         queues: dict[str, Any] = {}
@@ -343,3 +344,15 @@ class RecordedMotoServer(ThreadedMotoServer):
         )
         self._server_ready_event.set()
         self._server.serve_forever(poll_interval=0.1)
+
+
+def _as_json(attributes: Any) -> Any:
+    """DynamoDB attributes as moto holds them, binary values base64-encoded as on the wire
+    (moto's `put_item` reads them back either way)."""
+    if isinstance(attributes, bytes):
+        return base64.b64encode(attributes).decode("ascii")
+    if isinstance(attributes, dict):
+        return {name: _as_json(value) for name, value in attributes.items()}
+    if isinstance(attributes, list):
+        return [_as_json(value) for value in attributes]
+    return attributes
