@@ -12,16 +12,20 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 from jsonschema import Draft202012Validator
 
+from clearance.aws.bus import Bus
+from clearance.aws.statestore import state_of
 from clearance.contracts.schemas import load_schema
 from clearance.decide.engine import MAX_INPUT_BYTES
 from clearance.decide.licensee import Licensee
 from clearance.lifecycle.replay import replay
+from clearance.local.dispatcher import sqs_event
 from clearance.local.resources import MAX_RECEIVE_COUNT
 from clearance.terms.policy import PolicySet
 from tests.conftest import DEMO_ARTICLES, PROJECT
-from tests.integration.harness import NAMES, OUTPUTS, Harness
+from tests.integration.harness import NAMES, OUTPUTS, Harness, article
 
 EVENTS = PROJECT / "events"
 
@@ -339,3 +343,84 @@ def test_an_item_of_a_message_replays_from_the_stored_delivery(
     # Then the same item is decided again, identically
     assert replayed.identical, replayed.differences
     assert replayed.decision.input_sha256 == record["source"]["sha256"]
+
+
+def batch_of(stack: Harness, count: int) -> dict[str, Any]:
+    """The SQS event of one invocation carrying the next `count` messages of the queue."""
+    messages: list[Any] = []
+    while len(messages) < count:
+        response = stack.sqs.receive_message(
+            QueueUrl=stack.queues.url, MaxNumberOfMessages=count - len(messages)
+        )
+        messages += response.get("Messages", [])
+    arn = stack.sqs.get_queue_attributes(QueueUrl=stack.queues.url, AttributeNames=["QueueArn"])
+    return sqs_event(messages, arn["Attributes"]["QueueArn"], NAMES.region)
+
+
+def put_events_of(stack: Harness, *, refuse: bool = False) -> list[int]:
+    """The number of entries of each PutEvents the wired processor's bus sends; `refuse`:
+    EventBridge answers each with a 500."""
+    bus = stack.articles.bus
+    assert isinstance(bus, Bus)
+    sizes: list[int] = []
+
+    def count(params: dict[str, Any], **_: Any) -> None:
+        sizes.append(len(params["Entries"]))
+
+    def unavailable(**_: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="https://events.us-east-1.amazonaws.com")
+
+    bus.client.meta.events.register("provide-client-params.events.PutEvents", count)
+    if refuse:
+        bus.client.meta.events.register("before-send.events.PutEvents", unavailable)
+    return sizes
+
+
+def test_a_batch_of_ten_deliveries_sends_their_ten_events_in_one_request(stack: Harness) -> None:
+    # Given ten articles dropped, their S3 events on the queue
+    for n in range(10):
+        stack.drop(f"inbound/menafn/batch-{n}.txt", article(n))
+    event = batch_of(stack, 10)
+    sizes = put_events_of(stack)
+    # When one invocation takes the ten messages
+    response = stack.handle(event)
+    # Then every one is decided, and the ten events leave in one request, each once
+    assert response == {"batchItemFailures": []}
+    assert sorted(r["outcome"] for r in audit_records(stack)) == ["cleared"] * 10
+    assert sizes == [10]
+    announced = [e["detail"]["article_id"] for e in stack.bus_events()]
+    assert len(announced) == len(set(announced)) == 10
+    # And no article owes anything more
+    assert owed_outboxes(stack) == []
+
+
+def test_events_that_cannot_be_sent_fail_their_messages_and_the_retry_sends_them(
+    stack: Harness,
+) -> None:
+    # Given three articles dropped, and EventBridge unreachable for the first invocation
+    for n in range(3):
+        stack.drop(f"inbound/menafn/unsent-{n}.txt", article(n))
+    event = batch_of(stack, 3)
+    put_events_of(stack, refuse=True)
+    # When one invocation takes the three messages
+    response = stack.handle(event)
+    # Then each is decided and committed, but every message fails, its outbox kept
+    failed = sorted(item["itemIdentifier"] for item in response["batchItemFailures"])
+    assert failed == sorted(record["messageId"] for record in event["Records"])
+    assert len(audit_records(stack)) == 3
+    assert len(owed_outboxes(stack)) == 3
+    assert stack.bus_events() == []
+    # When the messages come back, EventBridge answering again
+    stack.wire()
+    retried = stack.handle(event)
+    # Then the three events are sent, nothing is decided twice, and nothing more is owed
+    assert retried == {"batchItemFailures": []}
+    assert sorted(e["detail-type"] for e in stack.bus_events()) == ["Article Cleared"] * 3
+    assert len(audit_records(stack)) == 3
+    assert owed_outboxes(stack) == []
+
+
+def owed_outboxes(stack: Harness) -> list[str]:
+    """The articles whose state still owes an outbox."""
+    items = stack.dynamodb.scan(TableName=NAMES.state_table)["Items"]
+    return [item["pk"]["S"] for item in items if state_of(item).outbox]

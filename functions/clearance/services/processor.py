@@ -25,7 +25,7 @@ from clearance.ingest.parse import Item
 from clearance.lifecycle.events import Delivered
 from clearance.lifecycle.record import Source, taken_up
 from clearance.lifecycle.state import ArticleState
-from clearance.services.articles import Articles
+from clearance.services.articles import Articles, HeldEvents
 from clearance.services.observability import NAMESPACE, logger, metrics, tracer
 from clearance.services.ports import ObjectStore
 from clearance.terms.policy import PolicySet
@@ -46,8 +46,9 @@ class Processor:
         return self.articles.policies
 
     @tracer.capture_method
-    def process(self, delivery: Source) -> tuple[Decision, ...]:
-        """Every item of the delivery decided, each through its own article's transition."""
+    def process(self, delivery: Source, held: HeldEvents | None = None) -> tuple[Decision, ...]:
+        """Every item of the delivery decided, each through its own article's transition; with
+        `held`, the events of each committed change wait there, sent with the batch's others."""
         source = taken_up(delivery, self.clock())
         stored = self.inbound.get_within(source.key, source.version_id, self.max_input_bytes)
         if stored is None:
@@ -64,9 +65,13 @@ class Processor:
             _observe(items, source)
             return (items,)
         provider = keys.provider_of_inbound(source.key)
-        return tuple(self.item(replace(source, item=item.index), item, provider) for item in items)
+        return tuple(
+            self.item(replace(source, item=item.index), item, provider, held) for item in items
+        )
 
-    def item(self, source: Source, item: Item, provider: str | None) -> Decision:
+    def item(
+        self, source: Source, item: Item, provider: str | None, held: HeldEvents | None = None
+    ) -> Decision:
         identified = identify_item(item, policies=self.policies, provider=provider)
         if isinstance(identified, Decision):
             self.articles.set_aside(Delivered(identified, source, item.data))
@@ -80,7 +85,11 @@ class Processor:
             return Delivered(decision, source, item.data)
 
         article_id = keys.article_id(identified.provider, identified.article["uri"])
-        decision = self.articles.apply(article_id, delivered, source.arrived_at).event.decision
+        if held is not None and held.holds(article_id):
+            # Another version of the article earlier in the batch: its events go first.
+            self.articles.release(held)
+        applied = self.articles.apply(article_id, delivered, source.arrived_at, held=held)
+        decision = applied.event.decision
         _observe(decision, source)
         return decision
 

@@ -1,5 +1,6 @@
-"""A sweep sends its articles' events ten to a request, and keeps each change's outbox until its
-events are out: a crash before they are sent is finished by the next sweep, nothing lost."""
+"""A sweep, and a batch of deliveries, send their articles' events ten to a request, and keep each
+change's outbox until its events are out: a crash before they are sent is finished by the next
+sweep, nothing lost; two changes of one article send their events in order, each once."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from clearance.contracts import keys
 from clearance.lifecycle.plan import Notification
+from clearance.services.articles import HeldEvents
 from clearance.terms.policy import PolicySet
 from tests.conftest import dpa_article
 from tests.fakes import FakeBus, FakeCloud
@@ -141,3 +143,31 @@ def test_two_timers_of_one_article_in_one_sweep_each_send_their_event_once(
     announced = [(e["detail-type"], e["detail"]["version"]) for e in world.cloud.bus.events()]
     assert announced[before:] == [("Article Withdrawn", "1"), ("Article Cleared", "2")]
     assert sizes == [1, 1]
+
+
+def test_two_versions_of_one_article_in_one_batch_each_send_their_events_once(
+    policies: PolicySet,
+) -> None:
+    # Given a batch holding an article's version 1 and its correction, version 2
+    world = fresh(policies)
+    article = uri(9)
+    held = HeldEvents()
+    before = len(world.cloud.bus.events())
+    # When the processor decides both, holding the batch's events
+    with requests_to(world.cloud.bus) as sizes:
+        for version in ("1", "2"):
+            body = dpa_article(article, version)
+            dropped = world.cloud.drop(f"inbound/dpa/v{version}.json", body, DELIVERED, version)
+            world.processor.process(dropped, held)
+        world.articles.release(held)
+    # Then version 1's events went before version 2 was decided, and each event once
+    announced = [(e["detail-type"], e["detail"]["version"]) for e in world.cloud.bus.events()]
+    assert announced[before:] == [
+        ("Article Cleared", "1"),
+        ("Article Superseded", "1"),
+        ("Article Cleared", "2"),
+    ]
+    assert sizes == [1, 2]
+    state = world.articles.states.get(keys.article_id("dpa", article))
+    assert state is not None
+    assert state.outbox is None
