@@ -13,6 +13,7 @@ from clearance.aws.deadletters import DeadLetterQueue
 from clearance.cli.main import main
 from clearance.lifecycle.record import Source
 from clearance.local.resources import MAX_RECEIVE_COUNT
+from clearance.services.articles import HeldEvents
 from tests.integration.harness import NAMES, Harness, article
 
 pytestmark = pytest.mark.reliability
@@ -40,11 +41,11 @@ def pipeline(harness: Harness, outage: Outage) -> Harness:
     harness.stack().wire()
     process = harness.processor.process
 
-    def process_or_fail(source: Source) -> Any:
+    def process_or_fail(source: Source, held: HeldEvents | None = None) -> Any:
         if outage.on:
             outage.failures += 1
             raise ConnectionError(f"injected outage: {source.key} not processed")
-        return process(source)
+        return process(source, held)
 
     setattr(harness.processor, "process", process_or_fail)  # noqa: B010 - the outage, on this instance only
     harness.drain(DRAIN_ROUNDS)  # S3 sends an s3:TestEvent when the notification is configured
