@@ -52,8 +52,8 @@ class Applied(Generic[E]):
 @dataclass
 class HeldEvents:
     """Committed changes whose events wait to be sent with others', ten to a request (a sweep's
-    timers): each change's outbox stays in its state until its events are out, so a crash
-    before they are sent leaves the outbox for the next sweep to finish."""
+    timers, a batch of deliveries): each change's outbox stays in its state until its events are
+    out, so a crash before they are sent leaves the outbox for the next sweep to finish."""
 
     states: list[ArticleState] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
