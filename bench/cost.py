@@ -45,19 +45,19 @@ every record key of them (at this rate a full day is about 42 listing pages; eac
 The floor of each path is what the work cannot do without: what it must read, read once; the
 article's state read and committed once; each object it must leave written once; each event sent
 once; one DynamoDB unit per request (a state within 1 KB), no GB-seconds and no queue. What the
-service does beyond that (the webhook's receipt, a HeadObject before each read or removal, the
-second state write that clears its outbox, the audit pointer beside each record, the due index's
-four shards) is what the ratio shows.
+service does beyond that (the webhook's receipt, the second state write that clears its
+outbox, the audit pointer beside each record, the due index's four shards) is what the ratio
+shows.
 
 - webhook delivery: 1 API request, 2 invocations (webhook, processor); PutObject of the delivery,
   GetObject of it, GetItem and one conditional PutItem of the state, PutObject of 3 cleared
   copies and 1 audit record, 1 event.
 - file drop: the provider's PutObject, 1 invocation, then as the webhook's processing.
-- correction: as a webhook delivery, plus 3 DeleteObjects (free) of the replaced copies; one
+- correction: as a webhook delivery, plus 1 DeleteObjects (free) of the replaced copies; one
   record and one event can name both the new version and what it replaced.
 - embargo release: 1 invocation, 1 due-index query, GetItem, GetObject of the held delivery to
   decide it again, PutItem, PutObject of 3 copies and 1 record, 1 event.
-- kill: 1 API request, 1 invocation, GetItem and PutItem of the state, 3 DeleteObjects, 1
+- kill: 1 API request, 1 invocation, GetItem and PutItem of the state, 1 DeleteObjects, 1
   record, 1 event; and at its deadline 1 invocation, 1 due-index query, GetItem, 1 listing of
   the article's cleared prefix (the proof), PutItem, 1 record.
 - review verdict: 1 API request, 1 invocation, GetItem, GetObject of the held delivery, PutItem,
@@ -691,11 +691,11 @@ FLOORS = {
     "webhook delivery": floor(api=1, invocations=2, puts=5, gets=1, reads=1, writes=1, events=1),
     "file drop": floor(invocations=1, puts=5, gets=1, reads=1, writes=1, events=1),
     "correction": floor(
-        api=1, invocations=2, puts=5, gets=1, deletes=3, reads=1, writes=1, events=1
+        api=1, invocations=2, puts=5, gets=1, deletes=1, reads=1, writes=1, events=1
     ),
     "embargo release": floor(invocations=1, queries=1, reads=1, gets=1, puts=4, writes=1, events=1),
     "kill + deadline": floor(
-        api=1, invocations=2, queries=1, reads=2, writes=2, deletes=3, puts=3, events=1
+        api=1, invocations=2, queries=1, reads=2, writes=2, deletes=1, puts=3, events=1
     ),
     "review verdict": floor(api=1, invocations=1, reads=1, gets=1, puts=4, writes=1, events=1),
     "sweep, nothing due": floor(invocations=1, queries=1),

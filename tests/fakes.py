@@ -132,14 +132,6 @@ class FakeBucket:
             return Oversized(len(found.data), found.sha256)
         return StoredObject(key, found.data, found.content_type, found.version_id)
 
-    def measure(self, key: str, version_id: str | None = None) -> tuple[int, str | None] | None:
-        _turn()
-        with self.s3.lock:
-            found = self._version(key, version_id)
-        if found is None or found.data is None:
-            return None
-        return len(found.data), found.sha256
-
     def sha256(self, key: str, version_id: str | None = None) -> str:
         _turn()
         with self.s3.lock:
@@ -492,7 +484,6 @@ COUNTED: dict[type, tuple[str, ...]] = {
         "describe",
         "delete",
         "delete_many",
-        "measure",
         "copy_once",
     ),
     FakeStateStore: ("get", "put", "due"),

@@ -8,6 +8,7 @@ Tests that need another stack start `clearance serve` as a separate process.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import time
 import urllib.error
@@ -23,6 +24,7 @@ import pytest
 from clearance.contracts.keys import DECISIONS
 from clearance.ingest.signature import signed_headers
 from clearance.local.stack import LocalStack
+from clearance.local.usage import development_api_key
 from tests.conftest import DEMO_ARTICLES
 
 MENAFN = (DEMO_ARTICLES / "menafn-ports.txt").read_bytes()
@@ -99,6 +101,15 @@ def deliver(
     return request(stack.webhook_for(provider), body, {**headers, "Content-Type": content_type})
 
 
+def kill(stack: LocalStack, provider: str, article_id: str, reason: str) -> Response:
+    """The provider's signed kill order for an article, with its API key."""
+    body = json.dumps({"reason": reason}).encode()
+    url = f"{stack.base_url}/v1/providers/{provider}/articles/{article_id}/kill"
+    headers = signed_headers(stack.secrets[provider], f"kill-{article_id}", int(time.time()), body)
+    key = development_api_key(provider)
+    return request(url, body, {**headers, "Content-Type": "application/json", "x-api-key": key})
+
+
 def drop(stack: LocalStack, key: str, body: bytes) -> None:
     stack.s3.put_object(Bucket=stack.names.bucket("inbound"), Key=key, Body=body)
 
@@ -132,11 +143,7 @@ def decisions(stack: LocalStack) -> list[dict[str, Any]]:
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
     """Poll until `condition` holds; fail saying `what` did not happen within `timeout`."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f} s: {what}")
-        time.sleep(0.25)
+    eventually(lambda: True if condition() else None, what, timeout)
 
 
 def settled(stack: LocalStack, decided: int, timeout: float = 20) -> None:
@@ -180,3 +187,13 @@ def token_claims(token: str) -> dict[str, Any]:
     """A JWT's claims, read without checking it (the service checks; a test looks)."""
     part = token.split(".")[1]
     return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
+
+
+def signed_token(claims: dict[str, Any], key: Any = None) -> str:
+    """A JWT of `claims` signed RS256 under the key id moto's pools sign with: by moto's own
+    private key (what the pool would issue), or by `key` (a forgery)."""
+    from joserfc import jwt  # noqa: PLC0415 - the desk tests' dev dependency
+    from joserfc.jwk import RSAKey  # noqa: PLC0415
+
+    signer = key or RSAKey.import_key(json.loads(gzip.decompress(MOTO_KEY.read_bytes())))
+    return jwt.encode({"alg": "RS256", "kid": "dummy", "typ": "JWT"}, claims, signer)

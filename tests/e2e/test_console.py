@@ -7,19 +7,28 @@ build/ so a person can look without running anything.
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from clearance.local.cognito import Person
 from clearance.local.stack import LocalStack
 from tests.conftest import CHROMIUM, CHROMIUM_QUIET, PROJECT
-from tests.e2e.conftest import ALTERED, MOTO_KEY, deliver, eventually, request, token_claims
+from tests.e2e.conftest import (
+    ALTERED,
+    decisions,
+    deliver,
+    eventually,
+    kill,
+    menafn_article,
+    request,
+    signed_token,
+    token_claims,
+)
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
 from playwright.sync_api import Browser, Page, expect  # noqa: E402
@@ -82,12 +91,18 @@ def _page(browser: Browser, problems: list[str]) -> Page:
     return page
 
 
-def _sign_in_with_the_keyboard(page: Page, username: str, password: str) -> None:
+def _signed_in(browser: Browser, stack: LocalStack, person: Person, problems: list[str]) -> Page:
+    """A tab at the console, `person` signed in with the keyboard alone, their queue shown."""
+    page = _page(browser, problems)
+    page.goto(stack.console_url)
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.get_by_label("Username").focus()
-    page.keyboard.type(username)
+    page.keyboard.type(person.username)
     page.keyboard.press("Tab")
-    page.keyboard.type(password)
+    page.keyboard.type(person.password)
     page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Held for review")).to_be_visible()
+    return page
 
 
 def test_a_reviewer_approves_the_altered_disclaimer_and_the_record_names_them(
@@ -96,13 +111,9 @@ def test_a_reviewer_approves_the_altered_disclaimer_and_the_record_names_them(
     assert stack.desk is not None
     reviewer = stack.desk.member("reviewers")
     problems: list[str] = []
-    page = _page(browser, problems)
     # Given the reviewer signs in with the keyboard alone
-    page.goto(stack.console_url)
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    _sign_in_with_the_keyboard(page, reviewer.username, reviewer.password)
+    page = _signed_in(browser, stack, reviewer, problems)
     # Then the queue shows both held versions, oldest first, with their findings in words
-    expect(page.get_by_role("heading", name="Held for review")).to_be_visible()
     expect(page.get_by_text(f"Signed in as {reviewer.username} ({reviewer.email})")).to_be_visible()
     queue = page.get_by_role("table", name="Versions held for a person, oldest first")
     expect(queue.get_by_role("row")).to_have_count(3)
@@ -158,10 +169,7 @@ def test_a_compliance_officer_is_refused_the_verdict_by_the_service(
     assert stack.desk is not None
     officer = stack.desk.member("compliance")
     problems: list[str] = []
-    page = _page(browser, problems)
-    page.goto(stack.console_url)
-    _sign_in_with_the_keyboard(page, officer.username, officer.password)
-    expect(page.get_by_role("heading", name="Held for review")).to_be_visible()
+    page = _signed_in(browser, stack, officer, problems)
     page.get_by_role("link", name=held["headline"], exact=True).click()
     page.get_by_label("Reason").fill("I would approve this")
     page.get_by_role("button", name="Approve").click()
@@ -177,17 +185,11 @@ def test_a_compliance_officer_is_refused_the_verdict_by_the_service(
 def test_an_expired_session_goes_back_to_sign_in(
     stack: LocalStack, browser: Browser, held: dict[str, Any]
 ) -> None:
-    from joserfc import jwt  # noqa: PLC0415
-    from joserfc.jwk import RSAKey  # noqa: PLC0415
-
     assert stack.desk is not None
     reviewer = stack.desk.member("reviewers")
     claims = token_claims(_sign_in_token(stack, reviewer.username, reviewer.password))
     past = int(time.time()) - 60
-    key = RSAKey.import_key(json.loads(gzip.decompress(Path(MOTO_KEY).read_bytes())))
-    expired = jwt.encode(
-        {"alg": "RS256", "kid": "dummy", "typ": "JWT"}, {**claims, "exp": past}, key
-    )
+    expired = signed_token({**claims, "exp": past})
     # Given a tab whose session holds that token before any of the page's scripts run
     page = _page(browser, [])
     page.add_init_script(f"sessionStorage.setItem({json.dumps(TOKEN_KEY)}, {json.dumps(expired)})")
@@ -197,3 +199,61 @@ def test_an_expired_session_goes_back_to_sign_in(
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.get_by_role("alert")).to_contain_text("Your session has ended; sign in again.")
     assert page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')") is None
+
+
+def test_a_kill_is_listed_with_its_article_and_the_copies_it_took_down(
+    stack: LocalStack, browser: Browser
+) -> None:
+    # Given a published MENAFN article that MENAFN then killed
+    stack.reset()
+    assert deliver(stack, menafn_article("console-kill"), "console-kill").status == 202
+    record = eventually(
+        lambda: next((r for r in decisions(stack) if r["outcome"] == "cleared"), None),
+        "the article published",
+    )
+    article = record["article"]["id"]
+    assert kill(stack, "menafn", article, "legal").status == 202
+    assert stack.desk is not None
+    officer = stack.desk.member("compliance")
+    problems: list[str] = []
+    # When the compliance officer opens the kills
+    page = _signed_in(browser, stack, officer, problems)
+    page.get_by_role("link", name="Kills").click()
+    # Then the kill's row names the article, links to its record, and counts the three copies
+    table = page.get_by_role("table", name="Kills received, and whether every copy went in time")
+    row = table.get_by_role("row").nth(1)
+    expect(row.get_by_role("cell").nth(0)).to_have_text("menafn")
+    expect(row.get_by_role("cell").nth(5)).to_have_text("3")
+    row.get_by_role("link", name=article).click()
+    expect(page.get_by_role("heading", name=re.compile("^Record of"))).to_be_visible()
+    assert problems == []
+
+
+def test_the_log_is_verified_again_only_when_the_audits_dates_change(
+    stack: LocalStack, browser: Browser, held: dict[str, Any]
+) -> None:
+    assert stack.desk is not None
+    problems: list[str] = []
+    page = _signed_in(browser, stack, stack.desk.member("compliance"), problems)
+    checked: list[str] = []
+    page.on(
+        "request",
+        lambda asked: checked.append(asked.url) if "/audit/verification" in asked.url else None,
+    )
+    # Given the audit opened, its banner verifying the whole log once
+    page.get_by_role("link", name="Audit").click()
+    expect(page.get_by_text(re.compile(r"^Verified: "))).to_be_visible()
+    assert len(checked) == 1
+    # When only the provider is filtered, the decisions are read again but not the chain
+    page.get_by_label("Provider").fill("menafn")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("status").filter(has_text="Showing")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Verified: "))).to_be_visible()
+    assert len(checked) == 1
+    # When the dates change, the banner answers for the new period
+    page.get_by_label("From").fill("2026-01-01")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_text(re.compile(r"^Verified: "))).to_be_visible()
+    assert len(checked) == 2
+    assert "from=2026-01-01" in checked[-1]
+    assert problems == []

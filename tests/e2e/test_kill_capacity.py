@@ -8,7 +8,6 @@ request without a known key is refused before any budget is touched.
 from __future__ import annotations
 
 import http.client
-import json
 import threading
 import time
 from collections import Counter
@@ -18,11 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from clearance.contracts import keys
-from clearance.ingest.signature import signed_headers
 from clearance.local.stack import LocalStack
 from clearance.local.usage import development_api_key
 from tests.conftest import dpa_article
-from tests.e2e.conftest import Response, deliver, objects, request, wait_until
+from tests.e2e.conftest import Response, deliver, kill, objects, wait_until
 
 pytestmark = pytest.mark.reliability
 
@@ -56,15 +54,6 @@ def publish(stack: LocalStack, count: int) -> list[str]:
         f"{count} dpa articles published",
     )
     return ids
-
-
-def kill(stack: LocalStack, article_id: str) -> Response:
-    """dpa's signed kill order, with dpa's API key."""
-    body = json.dumps({"reason": "legal"}).encode()
-    url = f"{stack.base_url}/v1/providers/dpa/articles/{article_id}/kill"
-    signed = signed_headers(stack.secrets["dpa"], f"kill-{article_id}", int(time.time()), body)
-    headers = {**signed, "Content-Type": JSON, "x-api-key": development_api_key("dpa")}
-    return request(url, body, headers)
 
 
 def flood(stack: LocalStack, targets: list[str], stop: threading.Event, seen: Counter[str]) -> None:
@@ -118,7 +107,7 @@ def test_a_providers_signed_kills_all_get_through_while_others_flood_the_kill_ro
 
     def paced(n: int) -> Response:
         time.sleep(max(0.0, started + n * KILL_EVERY_SECONDS - time.monotonic()))
-        return kill(fresh, articles[n])
+        return kill(fresh, "dpa", articles[n], "legal")
 
     with ThreadPoolExecutor(max_workers=KILLS) as senders:
         answers = list(senders.map(paced, range(KILLS)))

@@ -4,7 +4,6 @@ correction superseding its original, a kill with its event and proof, a reviewer
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,14 +11,13 @@ import pytest
 
 from clearance.cli.main import main
 from clearance.contracts import keys
-from clearance.ingest.signature import signed_headers
 from clearance.local.stack import LOCAL_REVIEWER, LocalStack
 from clearance.local.usage import development_api_key
 from tests.conftest import DEMO_ARTICLES, dpa_article
 from tests.e2e.conftest import (
-    Response,
     decisions,
     deliver,
+    kill,
     objects,
     request,
     wait_until,
@@ -39,14 +37,6 @@ def events_about(stack: LocalStack, article_id: str) -> list[tuple[str, str | No
         for event in stack.published
         if event["detail"]["article_id"] == article_id
     ]
-
-
-def kill(stack: LocalStack, provider: str, article_id: str, reason: str) -> Response:
-    body = json.dumps({"reason": reason}).encode()
-    url = f"{stack.base_url}/v1/providers/{provider}/articles/{article_id}/kill"
-    headers = signed_headers(stack.secrets[provider], f"kill-{article_id}", int(time.time()), body)
-    key = development_api_key(provider)
-    return request(url, body, {**headers, "Content-Type": JSON, "x-api-key": key})
 
 
 def state_of(stack: LocalStack, article_id: str) -> dict[str, Any]:

@@ -91,7 +91,7 @@ class Serve:
         url = f"http://127.0.0.1:{self.port}/v1/providers/menafn/articles"
         return request(url, body, {**headers, "Content-Type": TEXT})
 
-    def client(self, service: Literal["s3", "sqs"]) -> Any:
+    def client(self, service: Literal["s3", "sqs", "dynamodb"]) -> Any:
         return boto3.client(
             service,
             endpoint_url=f"http://127.0.0.1:{self.aws_port}",

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from clearance.aws.statestore import StateStore
@@ -31,31 +30,24 @@ ODD_KEYS = {
 BINARY = bytes(range(256))
 
 
-def s3_of(serve: Serve) -> Any:
-    return boto3.client(
-        "s3",
-        endpoint_url=f"http://127.0.0.1:{serve.aws_port}",
-        region_name=NAMES.region,
-        aws_access_key_id="any",
-        aws_secret_access_key="any",
-    )
-
-
 def states_of(serve: Serve) -> StateStore:
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=f"http://127.0.0.1:{serve.aws_port}",
-        region_name=NAMES.region,
-        aws_access_key_id="any",
-        aws_secret_access_key="any",
-    )
-    return StateStore(dynamodb, NAMES.state_table)
+    return StateStore(serve.client("dynamodb"), NAMES.state_table)
+
+
+def killed_and_started_again(serve: Serve, data: Path, serve_processes: list[Serve]) -> Serve:
+    """`serve` killed (no clean stop), and a stack started again on the same directory."""
+    serve.process.send_signal(signal.SIGKILL)
+    serve.process.wait(timeout=30)
+    again = Serve("--data", str(data))
+    serve_processes.append(again)
+    again.wait_for("webhook")
+    return again
 
 
 def every_version(serve: Serve) -> dict[str, list[tuple[Any, ...]]]:
     """Per bucket: each version's key, id, latest flag, time, and its bytes and content type
     (None for a delete marker)."""
-    s3 = s3_of(serve)
+    s3 = serve.client("s3")
     found: dict[str, list[tuple[Any, ...]]] = {}
     for role, key in ODD_KEYS.items():
         bucket = NAMES.bucket(role)
@@ -78,7 +70,7 @@ def test_every_object_version_and_delete_marker_comes_back_exactly_after_a_kill(
     first = Serve("--data", str(data))
     serve_processes.append(first)
     first.wait_for("webhook")
-    s3 = s3_of(first)
+    s3 = first.client("s3")
     # Given, in every bucket, an awkward key written three times, then deleted (a delete marker)
     for role, key in ODD_KEYS.items():
         for n in range(3):
@@ -93,11 +85,7 @@ def test_every_object_version_and_delete_marker_comes_back_exactly_after_a_kill(
     before = every_version(first)
     assert all(len(rows) == 4 for rows in before.values())
     # When the stack is killed and started again on the same directory
-    first.process.send_signal(signal.SIGKILL)
-    first.process.wait(timeout=30)
-    second = Serve("--data", str(data))
-    serve_processes.append(second)
-    second.wait_for("webhook")
+    second = killed_and_started_again(first, data, serve_processes)
     # Then every version is back with its id, bytes and content type, the marker still latest
     assert every_version(second) == before
     assert second.stop() == 0
@@ -132,11 +120,7 @@ def test_an_outbox_owed_at_a_kill_is_finished_after_the_restart(
     )
     assert states_of(first).put(owed, 0)
     # When the stack is killed before any sweep, and started again on the same directory
-    first.process.send_signal(signal.SIGKILL)
-    first.process.wait(timeout=30)
-    second = Serve("--data", str(data))
-    serve_processes.append(second)
-    second.wait_for("webhook")
+    second = killed_and_started_again(first, data, serve_processes)
     # Then the owed event, which only the outbox held, reaches the subscriber, and the
     # state owes nothing more
     assert wait_for_event(second, "Article Withdrawn") == {"article_id": "dpa-owed"}
@@ -148,13 +132,7 @@ def test_an_outbox_owed_at_a_kill_is_finished_after_the_restart(
 
 def wait_for_event(serve: Serve, detail_type: str, timeout: float = 90) -> Any:
     """The detail of the first event of `detail_type` on the local subscriber queue."""
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=f"http://127.0.0.1:{serve.aws_port}",
-        region_name=NAMES.region,
-        aws_access_key_id="any",
-        aws_secret_access_key="any",
-    )
+    sqs = serve.client("sqs")
     url = sqs.get_queue_url(QueueName=NAMES.events_queue)["QueueUrl"]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -205,7 +205,7 @@ class Harness:
             der = public_key_der(self.kms, self.key)
             return PublicKeyVerifier.from_der(der, frozenset({self.key}))
 
-        return AuditReading(self.audit_log, self.bucket("cleared"), self.audit_bucket, verifier)
+        return AuditReading(self.audit_log, self.bucket("cleared"), verifier)
 
     def new_articles(self, clock: Callable[[], datetime] | None = None) -> Articles:
         """Article collaborators with clients of their own, as one Lambda container has them."""

@@ -121,6 +121,17 @@ def test_bad_parameter_is_a_400_naming_it(
     assert parameter in body["error"]["message"]
 
 
+@pytest.mark.parametrize("route", ["/v1/audit/kills", "/v1/audit/verification"])
+def test_a_period_route_refuses_a_filter_it_does_not_take_and_says_what_it_does(
+    audit: Harness, route: str
+) -> None:
+    status, body = audit.get_audit(route, provider="menafn")
+    assert status == 400
+    assert body["error"]["code"] == "query.invalid"
+    assert body["error"]["parameter"] == "provider"
+    assert body["error"]["message"] == "unknown parameter 'provider'; use from, to"
+
+
 def test_article_endpoint_returns_every_decision_with_copies(audit: Harness) -> None:
     first = audit.decide(article(7, disclaimer=False), DAY_ONE, "inbound/menafn/a.txt")
     second = audit.decide(article(7), DAY_ONE + timedelta(hours=2), "inbound/menafn/b.txt")

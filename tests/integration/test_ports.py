@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from clearance.aws.bus import Bus, NotificationError, event_id
 from clearance.aws.statestore import StateStore
+from clearance.aws.store import Oversized
 from clearance.lifecycle.plan import Notification
 from clearance.lifecycle.state import ArticleState
 from clearance.services.ports import ArticleStates, EventSink, ObjectStore
@@ -135,13 +136,15 @@ def test_an_object_is_written_once_and_read_back_with_its_version_and_hash(ports
     digest = hashlib.sha256(data).hexdigest()
     assert ports.cleared.describe("cleared/dpa/a.json") == (stored.version_id, digest)
     assert stored.version_id == written
-    assert ports.cleared.measure("cleared/dpa/a.json") == (len(data), digest)
-    assert ports.cleared.measure("cleared/dpa/a.json", stored.version_id) == (len(data), digest)
+    assert ports.cleared.get_within("cleared/dpa/a.json", None, 0) == Oversized(len(data), digest)
+    assert ports.cleared.get_within("cleared/dpa/a.json", stored.version_id, 0) == Oversized(
+        len(data), digest
+    )
     assert ports.cleared.sha256("cleared/dpa/a.json") == digest
     # And an object never written is absent to every reader
     assert ports.cleared.get("cleared/dpa/none.json") is None
     assert ports.cleared.describe("cleared/dpa/none.json") is None
-    assert ports.cleared.measure("cleared/dpa/none.json") is None
+    assert ports.cleared.get_within("cleared/dpa/none.json", None, 0) is None
 
 
 def test_a_delete_takes_an_object_down_keeps_its_version_and_frees_its_key(ports: Ports) -> None:
@@ -154,7 +157,7 @@ def test_a_delete_takes_an_object_down_keeps_its_version_and_frees_its_key(ports
     # Then it is gone to every reader of the current object
     assert ports.cleared.get("cleared/dpa/a.json") is None
     assert ports.cleared.describe("cleared/dpa/a.json") is None
-    assert ports.cleared.measure("cleared/dpa/a.json") is None
+    assert ports.cleared.get_within("cleared/dpa/a.json", None, 0) is None
     assert list(ports.cleared.keys("cleared/")) == []
     # And its version is still read by its id
     kept = ports.cleared.get("cleared/dpa/a.json", first[0])
@@ -204,10 +207,10 @@ def test_a_drop_without_a_checksum_is_measured_without_one_and_hashed_from_its_b
     data = b"Gulf ports report busier third quarter\n"
     ports.drop("inbound/menafn/drop.txt", data)
     # When the processor measures and reads it
-    measured = ports.inbound.measure("inbound/menafn/drop.txt")
+    measured = ports.inbound.get_within("inbound/menafn/drop.txt", None, 0)
     stored = ports.inbound.get("inbound/menafn/drop.txt")
     # Then its size is known but not its hash, which is worked out from its bytes
-    assert measured == (len(data), None)
+    assert measured == Oversized(len(data), None)
     assert stored is not None
     assert stored.content_type == "binary/octet-stream"
     assert ports.inbound.sha256("inbound/menafn/drop.txt", stored.version_id) == (
@@ -233,7 +236,9 @@ def test_copy_once_copies_another_buckets_object_once_with_a_checksum(ports: Por
     copied = ports.cleared.get(target)
     assert copied is not None
     assert (copied.data, copied.content_type) == (data, "application/octet-stream")
-    assert ports.cleared.measure(target) == (len(data), hashlib.sha256(data).hexdigest())
+    assert ports.cleared.get_within(target, None, 0) == Oversized(
+        len(data), hashlib.sha256(data).hexdigest()
+    )
     # And a copy of what is not there fails
     with pytest.raises((ClientError, NoSuchKey)):
         ports.cleared.copy_once(ports.inbound.name, "inbound/menafn/none.txt", None, "q/none")

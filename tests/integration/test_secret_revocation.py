@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from clearance.aws.feedcredentials import FeedCredentials
 from clearance.aws.secrets import CACHE_SECONDS, REFRESH_SECONDS
+from clearance.feeds.outbound import FetchRefused
 from clearance.ingest.intake import Answer, Request
 from clearance.ingest.signature import signed_headers
 from tests.conftest import DEMO_ARTICLES
@@ -89,3 +91,42 @@ def test_a_flood_of_bad_signatures_reads_the_secret_once_per_refresh_interval(
     setup.seconds += REFRESH_SECONDS
     assert post(setup, FORGED).status == 401
     assert setup.calls["GetSecretValue"] == 3
+
+
+def test_a_feeds_credentials_are_read_once_a_cache_period_and_a_removed_secret_fails_the_feed(
+    harness: Harness,
+) -> None:
+    # Given a feed's API key in Secrets Manager under the feeds' prefix
+    prefix = NAMES.feed_secret_prefix
+    harness.secretsmanager.create_secret(Name=f"{prefix}health", SecretString='{"api_key": "k-1"}')
+    reads = captured_reads(harness)
+    credentials = FeedCredentials(harness.secretsmanager, prefix, lambda: harness.seconds)
+    # When the poller asks for its headers twice within the cache's bound
+    first, second = credentials.headers_for("health"), credentials.headers_for("health")
+    # Then they are the key's header, read once
+    assert first == second == {"x-api-key": "k-1"}
+    assert reads == [f"{prefix}health"]
+    # And once the secret is removed and the cached value has expired, the feed fails, naming
+    # the secret and never the key
+    harness.secretsmanager.delete_secret(
+        SecretId=f"{prefix}health", ForceDeleteWithoutRecovery=True
+    )
+    assert credentials.headers_for("health") == {"x-api-key": "k-1"}
+    harness.seconds += CACHE_SECONDS
+    with pytest.raises(FetchRefused) as refused:
+        credentials.headers_for("health")
+    assert (refused.value.code, refused.value.message) == (
+        "credentials.missing",
+        f"no secret {prefix}health exists",
+    )
+    assert reads == [f"{prefix}health"] * 2
+
+
+def captured_reads(harness: Harness) -> list[str]:
+    """The secret ids the harness's Secrets Manager client is asked for from now on."""
+    reads: list[str] = []
+    harness.secretsmanager.meta.events.register(
+        "provide-client-params.secrets-manager.GetSecretValue",
+        lambda params, **_: reads.append(params["SecretId"]),
+    )
+    return reads

@@ -32,6 +32,7 @@ from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
 from clearance.contracts import keys
+from clearance.feeds.outbound import Limits
 from clearance.feeds.subscription import ALARM_AFTER_FAILURES
 from clearance.handlers import feed_poller
 from clearance.handlers.callers import DESK, Group
@@ -1621,7 +1622,7 @@ def test_feed_poller_runs_every_minute_one_poll_at_a_time(resources: dict[str, A
     assert properties["ReservedConcurrentExecutions"] == 1
     assert properties["Handler"] == "clearance.handlers.feed_poller.handler"
     # And a run has time for a cursor feed's every page, each fetch at its longest
-    assert int(properties["Timeout"]) >= MAX_PAGES * wiring.OUTBOUND.total_seconds
+    assert int(properties["Timeout"]) >= MAX_PAGES * Limits().total_seconds
     assert int(properties["Timeout"]) == 300
     assert int(properties["MemorySize"]) == 1024
 

@@ -11,7 +11,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -68,12 +68,13 @@ class AuditQuery:
         return {name: value for name, value in values.items() if value}
 
 
-def parse_query(params: Mapping[str, str | None]) -> AuditQuery:
-    unknown = sorted(set(params) - set(PARAMETERS))
+def parse_query(
+    params: Mapping[str, str | None], allowed: Sequence[str] = PARAMETERS
+) -> AuditQuery:
+    """The query the parameters ask; `allowed`: those a route takes (the others refused)."""
+    unknown = sorted(set(params) - set(allowed))
     if unknown:
-        raise QueryError(
-            unknown[0], f"unknown parameter '{unknown[0]}'; use {', '.join(PARAMETERS)}"
-        )
+        raise QueryError(unknown[0], f"unknown parameter '{unknown[0]}'; use {', '.join(allowed)}")
     provider = _optional(params, "provider")
     if provider is not None and not keys.is_provider_id(provider):
         raise QueryError("provider", "provider must be a provider id such as 'menafn'")

@@ -16,12 +16,9 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from botocore.exceptions import ClientError
-
-from clearance.feeds.credentials import headers_of
-from clearance.feeds.outbound import FetchRefused
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -32,11 +29,17 @@ REFRESH_SECONDS = 30.0
 """The least time between two reads of one provider's secret forced by failed matches."""
 
 
+T = TypeVar("T")
+
+
 class SecretNotFound(LookupError):
     pass
 
 
-class WebhookSecrets:
+class CachedSecrets(Generic[T]):
+    """Secrets Manager values under a prefix, each read at most once per `CACHE_SECONDS` per
+    container and kept as what `parse` makes of it; a name with no secret raises `missing`."""
+
     def __init__(
         self,
         client: SecretsManagerClient,
@@ -46,32 +49,37 @@ class WebhookSecrets:
         self.client = client
         self.prefix = prefix
         self.clock = clock
-        self._cache: dict[str, tuple[float, list[str]]] = {}
+        self._cache: dict[str, tuple[float, T]] = {}
         self._refreshed: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def for_provider(self, provider: str) -> list[str]:
-        cached = self._cache.get(provider)
+    def _value(self, name: str, parse: Callable[[str], T], missing: Callable[[], Exception]) -> T:
+        cached = self._cache.get(name)
         if cached and self.clock() - cached[0] < CACHE_SECONDS:
             return cached[1]
-        value = read_secret(self.client, self.prefix + provider)
+        value = read_secret(self.client, self.prefix + name)
         if value is None:
-            raise SecretNotFound(provider)
-        secrets = parse_secret_value(value)
-        self._cache[provider] = (self.clock(), secrets)
-        return secrets
+            raise missing()
+        parsed = parse(value)
+        self._cache[name] = (self.clock(), parsed)
+        return parsed
 
-    def refresh(self, provider: str) -> bool:
+    def refresh(self, name: str) -> bool:
         """Forget the cached value so the next read fetches it; False (nothing forgotten) when
-        this provider's was forced less than `REFRESH_SECONDS` ago."""
+        this name's was forced less than `REFRESH_SECONDS` ago."""
         with self._lock:
             now = self.clock()
-            last = self._refreshed.get(provider)
+            last = self._refreshed.get(name)
             if last is not None and now - last < REFRESH_SECONDS:
                 return False
-            self._refreshed[provider] = now
-            self._cache.pop(provider, None)
+            self._refreshed[name] = now
+            self._cache.pop(name, None)
             return True
+
+
+class WebhookSecrets(CachedSecrets[list[str]]):
+    def for_provider(self, provider: str) -> list[str]:
+        return self._value(provider, parse_secret_value, lambda: SecretNotFound(provider))
 
 
 def read_secret(client: SecretsManagerClient, secret_id: str) -> str | None:
@@ -90,32 +98,3 @@ def parse_secret_value(value: str) -> list[str]:
         loaded = json.loads(stripped)
         return [str(item) for item in loaded]
     return [stripped]
-
-
-class FeedCredentials:
-    """Feed credentials (`feeds.credentials`), one secret per subscription that needs them,
-    cached per container for `CACHE_SECONDS` like the webhook's."""
-
-    def __init__(
-        self,
-        client: SecretsManagerClient,
-        prefix: str,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.client = client
-        self.prefix = prefix
-        self.clock = clock
-        self._cache: dict[str, tuple[float, dict[str, str]]] = {}
-
-    def headers_for(self, secret_name: str) -> dict[str, str]:
-        cached = self._cache.get(secret_name)
-        if cached and self.clock() - cached[0] < CACHE_SECONDS:
-            return cached[1]
-        value = read_secret(self.client, self.prefix + secret_name)
-        if value is None:
-            raise FetchRefused(
-                "credentials.missing", f"no secret {self.prefix}{secret_name} exists"
-            )
-        headers = headers_of(value)
-        self._cache[secret_name] = (self.clock(), headers)
-        return headers

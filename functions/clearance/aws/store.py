@@ -131,9 +131,7 @@ class Bucket:
             if _code(error) in ("NoSuchKey", "404", "NotFound"):
                 return None
             raise
-        checksum = head.get("ChecksumSHA256")
-        sha256 = base64.b64decode(checksum).hex() if checksum and "-" not in checksum else None
-        return head.get("VersionId"), sha256
+        return head.get("VersionId"), _whole_sha256(head)
 
     def get_within(
         self, key: str, version_id: str | None, limit: int
@@ -159,20 +157,6 @@ class Bucket:
             if _code(error) in ("NoSuchKey", "404", "NoSuchVersion"):
                 return None
             raise
-
-    def measure(self, key: str, version_id: str | None = None) -> tuple[int, str | None] | None:
-        """An object's size and SHA-256 (hex, when S3 holds a whole-object checksum) from its
-        metadata alone; None when it is absent."""
-        args: dict[str, Any] = {"Bucket": self.name, "Key": key, "ChecksumMode": "ENABLED"}
-        if version_id:
-            args["VersionId"] = version_id
-        try:
-            head = self.client.head_object(**args)
-        except ClientError as error:
-            if _code(error) in ("NoSuchKey", "404", "NotFound", "NoSuchVersion"):
-                return None
-            raise
-        return head["ContentLength"], _whole_sha256(head)
 
     def sha256(self, key: str, version_id: str | None = None) -> str:
         """An object's SHA-256, read in chunks of `CHUNK_BYTES`: memory stays flat."""

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from clearance.aws import clients
-from clearance.aws.secrets import FeedCredentials
+from clearance.aws.feedcredentials import FeedCredentials
 from clearance.aws.subscriptions import SubscriptionStore
 from clearance.feeds.outbound import FetchRefused, FetchRequest, Limits
 from clearance.feeds.page import FeedUnreadable, page_of

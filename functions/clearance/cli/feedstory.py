@@ -50,25 +50,25 @@ def pull(stack: LocalStack, samples: Path, fallback: Path, out: Path) -> list[st
         )
         store.save(subscription, 0)
         lines = [f"subscribed {SUBSCRIPTION}: {url} (The Conversation's health feed, Atom)"]
-        lines += _poll(stack, "poll 1", server)
+        seen = set(_decision_keys(stack))
+        lines += _poll(stack, "poll 1", server, seen)
         feed.write_bytes(_changed(feed.read_bytes(), now))
         lines.append("the provider updated its first entry (a new <updated> and headline)")
-        lines += _poll(stack, "poll 2", server)
-        lines += _poll(stack, "poll 3", server)
+        lines += _poll(stack, "poll 2", server, seen)
+        lines += _poll(stack, "poll 3", server, seen)
     return lines
 
 
-def _poll(stack: LocalStack, label: str, server: FeedServer) -> list[str]:
-    before = set(_pulled_decisions(stack))
+def _poll(stack: LocalStack, label: str, server: FeedServer, seen: set[str]) -> list[str]:
+    """One poll, and a line for each decision about a pulled item it led to; `seen`: the
+    decision records already accounted for (the poll's own are added)."""
     ran = stack.run_feeds(SUBSCRIPTION)
     status = server.requests[-1][1]
     (polled,) = ran["polls"]
     stored = polled["stored"]
     lines = [f"{label}  HTTP {status}: {polled['result']}, {stored} stored"]
     stack.wait_until_queue_empty(WAIT_SECONDS)
-    decided = _pulled_decisions(stack)
-    for key in sorted(set(decided) - before):
-        record = decided[key]
+    for record in _new_pulled_decisions(stack, seen):
         article = record.get("article") or {}
         uri = str(article.get("uri", "?")).rsplit("/", 1)[-1]
         headline = str(article.get("headline") or "")[:60]
@@ -78,16 +78,23 @@ def _poll(stack: LocalStack, label: str, server: FeedServer) -> list[str]:
     return lines
 
 
-def _pulled_decisions(stack: LocalStack) -> dict[str, dict[str, Any]]:
-    """Every decision record about a pulled item, by its record key."""
+def _decision_keys(stack: LocalStack) -> list[str]:
+    pages = stack.s3.get_paginator("list_objects_v2").paginate(
+        Bucket=stack.names.bucket("audit"), Prefix=DECISIONS
+    )
+    return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+
+def _new_pulled_decisions(stack: LocalStack, seen: set[str]) -> list[dict[str, Any]]:
+    """The decision records written since `seen`, each read once, those about a pulled item
+    in key order; their keys join `seen`."""
     bucket = stack.names.bucket("audit")
-    found = {}
-    pages = stack.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=DECISIONS)
-    for page in pages:
-        for item in page.get("Contents", []):
-            record = json.loads(stack.s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
-            if str((record.get("source") or {}).get("key", "")).startswith(PULLED):
-                found[item["Key"]] = record
+    found = []
+    for key in sorted(set(_decision_keys(stack)) - seen):
+        seen.add(key)
+        record = json.loads(stack.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        if str((record.get("source") or {}).get("key", "")).startswith(PULLED):
+            found.append(record)
     return found
 
 

@@ -896,12 +896,6 @@ function decisionForm(view, article, version) {
 
 // Kills ---------------------------------------------------------------------------------------
 
-function copyName(item) {
-  if (typeof item === "string") return item;
-  if (item && typeof item === "object") return String(item.key || item.uri || item.name || JSON.stringify(item));
-  return String(item);
-}
-
 function dateFilters(values, names, submitLabel) {
   const fields = {};
   const form = h("form", { class: "filters", novalidate: true });
@@ -980,24 +974,24 @@ function showKills() {
     ]);
     for (const kill of kills) {
       const remaining = Array.isArray(kill.remaining) ? kill.remaining : [];
-      const removed = Array.isArray(kill.removed) ? kill.removed.length : 0;
+      const removed = Number.isInteger(kill.removed) ? kill.removed : 0;
       const verdict = String(kill.verdict || "unknown");
       const verdictCell = h("td", {}, h("span", { class: `verdict verdict-${verdict.replace(/[^a-z]/g, "")}` }, verdict));
       if (remaining.length) {
         verdictCell.append(
           h("span", { class: "block" }, `${plural(remaining.length, "copy remains", "copies remain")}:`),
-          h("ul", { class: "plain" }, remaining.map((r) => h("li", {}, h("code", {}, copyName(r))))),
+          h("ul", { class: "plain" }, remaining.map((key) => h("li", {}, h("code", {}, String(key))))),
         );
       }
-      const articleCell = kill.article_id
-        ? h("a", { href: `#record/${encodeURIComponent(kill.article_id)}` }, kill.article_id)
+      const articleCell = kill.article
+        ? h("a", { href: `#record/${encodeURIComponent(kill.article)}` }, kill.article)
         : kill.uri || "unknown";
       table.tbody.append(
         h(
           "tr",
           {},
           h("td", {}, kill.provider || "unknown"),
-          h("td", { class: "wrap" }, articleCell, kill.uri && kill.article_id ? h("span", { class: "muted block" }, kill.uri) : null),
+          h("td", { class: "wrap" }, articleCell, kill.uri && kill.article ? h("span", { class: "muted block" }, kill.uri) : null),
           h("td", {}, timeEl(kill.received)),
           h("td", {}, kill.deadline ? timeEl(kill.deadline) : "none"),
           h("td", {}, kill.completed ? timeEl(kill.completed) : "not yet"),
@@ -1040,6 +1034,10 @@ function showAudit() {
   let next = null;
   let count = 0;
   let run = 0;
+  // The period the banner answers for: verifying reads every digest and record of it, so it
+  // is done again only when the dates change, not for every provider, outcome or rule.
+  let verified = null;
+  let checks = 0;
 
   filters.form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -1062,11 +1060,17 @@ function showAudit() {
     more.hidden = true;
     hide(shell.alert);
     clearFieldErrors(filters.fields);
-    verify(run);
+    const period = `${state.auditFilters.from}|${state.auditFilters.to}`;
+    if (period !== verified) {
+      verified = period;
+      verify();
+    }
     load(null, run);
   }
 
-  async function verify(mine) {
+  async function verify() {
+    checks += 1;
+    const mine = checks;
     hide(bannerAlert);
     banner.className = "banner";
     show(banner, "Checking the log…");
@@ -1074,13 +1078,14 @@ function showAudit() {
     try {
       data = await api("/audit/verification", { params: { from: state.auditFilters.from, to: state.auditFilters.to } });
     } catch (error) {
-      if (isStale(view.seq) || mine !== run) return;
+      if (isStale(view.seq) || mine !== checks) return;
+      verified = null;
       hide(banner);
       if (error instanceof SessionEnded) return;
       show(bannerAlert, `The log could not be verified: ${error.message}`);
       return;
     }
-    if (isStale(view.seq) || mine !== run) return;
+    if (isStale(view.seq) || mine !== checks) return;
     const summary = data.summary || `${data.verified_records ?? 0} records and ${data.verified_digests ?? 0} digests checked`;
     if (data.ok) {
       banner.className = "banner banner-ok";

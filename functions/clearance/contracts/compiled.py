@@ -46,6 +46,7 @@ from clearance.contracts.predicates import (
     one_of,
     required,
     search,
+    sizes,
     type_of,
     unique,
 )
@@ -225,12 +226,7 @@ class _Compiler:
         checks: list[Predicate] = []
         if "required" in schema:
             checks.append(required(schema["required"]))
-        if "minProperties" in schema:
-            least = bound(schema["minProperties"])
-            checks.append(lambda instance: not len(instance) < least)
-        if "maxProperties" in schema:
-            most = bound(schema["maxProperties"])
-            checks.append(lambda instance: not len(instance) > most)
+        checks += sizes(schema, "minProperties", "maxProperties")
         properties = mapping(schema.get("properties", {}))
         patterns = mapping(schema.get("patternProperties", {}))
         if properties:
@@ -309,13 +305,7 @@ class _Compiler:
         return lambda instance: all(check(value) for name, value in instance.items() if extra(name))
 
     def _array(self, schema: dict[str, Any], resolver: Resolver[Any]) -> list[Predicate]:
-        checks: list[Predicate] = []
-        if "minItems" in schema:
-            least = bound(schema["minItems"])
-            checks.append(lambda instance: not len(instance) < least)
-        if "maxItems" in schema:
-            most = bound(schema["maxItems"])
-            checks.append(lambda instance: not len(instance) > most)
+        checks = sizes(schema, "minItems", "maxItems")
         if "items" in schema:
             item = self.schema(schema["items"], resolver)
             if item is not always:
@@ -348,13 +338,7 @@ class _Compiler:
         return contains
 
     def _string(self, schema: dict[str, Any]) -> list[Predicate]:
-        checks: list[Predicate] = []
-        if "minLength" in schema:
-            least = bound(schema["minLength"])
-            checks.append(lambda instance: not len(instance) < least)
-        if "maxLength" in schema:
-            most = bound(schema["maxLength"])
-            checks.append(lambda instance: not len(instance) > most)
+        checks = sizes(schema, "minLength", "maxLength")
         if "pattern" in schema:
             checks.append(search(schema["pattern"]))
         return checks

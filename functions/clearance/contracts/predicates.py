@@ -112,9 +112,7 @@ def enum(values: Any) -> Predicate:
 
 
 def required(names: Any) -> Predicate:
-    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-        raise Refused
-    wanted = frozenset(names)
+    wanted = _names(names)
     return lambda instance: instance.keys() >= wanted
 
 
@@ -150,6 +148,19 @@ def bounds(schema: dict[str, Any]) -> list[Predicate]:
         return []
     every = all_of(checks)
     return [lambda instance: not is_number(instance) or every(instance)]
+
+
+def sizes(schema: dict[str, Any], least: str, most: str) -> list[Predicate]:
+    """`minItems`/`maxItems`, `minLength`/`maxLength`, `minProperties`/`maxProperties`: the
+    instance's `len` within the bounds, written as jsonschema writes them."""
+    checks: list[Predicate] = []
+    if least in schema:
+        low = bound(schema[least])
+        checks.append(lambda instance: not len(instance) < low)
+    if most in schema:
+        high = bound(schema[most])
+        checks.append(lambda instance: not len(instance) > high)
+    return checks
 
 
 def bound(value: Any) -> int | float:

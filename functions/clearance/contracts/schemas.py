@@ -10,7 +10,7 @@ instance, so a valid article costs one pass and an invalid one gets jsonschema's
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -48,9 +48,9 @@ def registry() -> Registry[Any]:
     return Registry().with_resources((resource.id() or "", resource) for resource in resources)
 
 
-def compile_schema(schema: dict[str, Any], extra: Iterable[dict[str, Any]] = ()) -> Validator:
+def compile_schema(schema: dict[str, Any]) -> Validator:
     """A validator that checks formats, evaluates patterns with RE2 and resolves refs locally."""
-    return _validator(schema, _with(extra))
+    return _validator(schema, registry())
 
 
 def _validator(schema: dict[str, Any], local: Registry[Any]) -> Validator:
@@ -64,15 +64,6 @@ def _predicate(schema: dict[str, Any], local: Registry[Any]) -> Predicate | None
     return compile_predicate(schema, registry=local, format_checker=PolicyValidator.FORMAT_CHECKER)
 
 
-def _with(extra: Iterable[dict[str, Any]]) -> Registry[Any]:
-    local = registry()
-    for resource in extra:
-        local = local.with_contents(
-            [(resource["$id"], resource)], default_specification=DRAFT202012
-        )
-    return local
-
-
 @dataclass(frozen=True, slots=True)
 class Checker:
     """A schema's jsonschema validator, the reference, and its compiled predicate where the
@@ -84,11 +75,6 @@ class Checker:
     validator: Validator
     valid: Predicate | None = field(compare=False)
 
-    def is_valid(self, instance: Any) -> bool:
-        if self.valid is not None:
-            return self.valid(instance)
-        return self.validator.is_valid(instance)
-
     def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
         """jsonschema's errors; none, without asking it, when the predicate finds it valid."""
         if self.valid is not None and self.valid(instance):
@@ -96,11 +82,10 @@ class Checker:
         return self.validator.iter_errors(instance)
 
 
-def compile_checker(schema: dict[str, Any], extra: Iterable[dict[str, Any]] = ()) -> Checker:
+def compile_checker(schema: dict[str, Any]) -> Checker:
     """`compile_schema`'s validator with the schema's predicate, built on the same registry
     and format checker."""
-    local = _with(extra)
-    return Checker(_validator(schema, local), _predicate(schema, local))
+    return Checker(compile_schema(schema), _predicate(schema, registry()))
 
 
 @cache

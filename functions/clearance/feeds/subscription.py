@@ -86,7 +86,12 @@ class Subscription:
 
     @property
     def host(self) -> str:
-        return (urlsplit(self.url).hostname or "").rstrip(".").lower()
+        """The host the feed is subscribed on, as its URL names it (`check_url` compares hosts
+        normalised); "" where the URL names none or cannot be read, which no URL is on."""
+        try:
+            return urlsplit(self.url).hostname or ""
+        except ValueError:
+            return ""
 
     @property
     def media_type(self) -> str:
@@ -152,12 +157,7 @@ def new_subscription(
         )
     if credentials is not None and not _SECRET.fullmatch(credentials):
         raise SubscriptionError("credentials", "a Secrets Manager secret name under the prefix")
-    host = (urlsplit(url).hostname or "") if "://" in url else ""
-    try:
-        check_url(url, host, Limits(loopback_http=True))
-    except (FetchRefused, ValueError) as error:
-        raise SubscriptionError("url", str(error)) from None
-    return Subscription(
+    subscription = Subscription(
         subscription_id,
         provider,
         url,
@@ -168,6 +168,11 @@ def new_subscription(
         health=Health(next_poll_at=now.isoformat()),
         revision=1,
     )
+    try:
+        check_url(url, subscription.host, Limits(loopback_http=True))
+    except FetchRefused as error:
+        raise SubscriptionError("url", str(error)) from None
+    return subscription
 
 
 def polled(

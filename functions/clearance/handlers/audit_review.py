@@ -13,7 +13,7 @@ import contracts), and the root loads both.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -24,14 +24,14 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from clearance.audit.query import AuditQuery, QueryError, parse_query
+from clearance.audit.query import PARAMETERS, AuditQuery, QueryError, parse_query
 from clearance.audit.seals import article_body
 from clearance.aws import clients
 from clearance.aws.auditlog import AuditLog
 from clearance.aws.store import Bucket
 from clearance.contracts import keys
 from clearance.contracts.vocabulary import ARTICLE_NOT_FOUND
-from clearance.handlers.callers import DESK, Caller
+from clearance.handlers.callers import DESK
 from clearance.handlers.http import Edge, RestResolver
 from clearance.services.auditing import kills_in
 from clearance.services.config import AuditReviewConfig
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 EDGE = Edge("audit review", AnswerMetric.AUDIT, "audit query")
 app = EDGE.serve(RestResolver(strip_prefixes=[DESK]))
-PERIOD_PARAMETERS = frozenset({"from", "to"})
+PERIOD_PARAMETERS = ("from", "to")
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,6 @@ class AuditReading:
 
     log: AuditLog
     cleared: Bucket
-    audit: Bucket
     verifier: Callable[[], PublicKeyVerifier]
     desk_client_id: str | None = None
     """The console's app client people's tokens must be issued to (None: IAM callers only)."""
@@ -72,7 +71,7 @@ def build_reading(config: AuditReviewConfig) -> AuditReading:
         return PublicKeyVerifier.from_der(der, frozenset({config.digest_key_id}))
 
     cleared = Bucket(clients.s3(), config.cleared_bucket)
-    return AuditReading(AuditLog(audit), cleared, audit, verifier, config.desk_client_id)
+    return AuditReading(AuditLog(audit), cleared, verifier, config.desk_client_id)
 
 
 def _reading() -> AuditReading:
@@ -80,28 +79,21 @@ def _reading() -> AuditReading:
     return reading or build_reading(AuditReviewConfig.from_env(os.environ))
 
 
-def _refused_caller() -> Response[str] | None:
-    """The refusal of a caller who may not read the log, or None: both groups and every IAM
-    caller the resource policy admits may read."""
-    found = EDGE.caller(app.current_event, _reading().desk_client_id)
-    return None if isinstance(found, Caller) else found
+# Both desk groups, and every IAM caller the resource policy admits, may read the log.
+EDGE.admit_callers(app, lambda: _reading().desk_client_id)
 
 
-def _query(allowed: frozenset[str] | None = None) -> AuditQuery | Response[str]:
+def _query(allowed: Sequence[str] = PARAMETERS) -> AuditQuery | Response[str]:
     params = app.current_event.query_string_parameters or {}
-    unknown = sorted(set(params) - allowed) if allowed is not None else []
-    if unknown:
-        message = f"unknown parameter '{unknown[0]}'; use from and to"
-        return EDGE.refuse(400, "query.invalid", message, parameter=unknown[0])
     try:
-        return parse_query(params)
+        return parse_query(params, allowed)
     except QueryError as error:
         return EDGE.refuse(400, "query.invalid", str(error), parameter=error.parameter)
 
 
 @app.get("/v1/audit")
 def list_decisions() -> Response[str]:
-    query = _refused_caller() or _query()
+    query = _query()
     if not isinstance(query, AuditQuery):
         return query
     page = _reading().log.page(query)
@@ -113,7 +105,7 @@ def list_decisions() -> Response[str]:
 
 @app.get("/v1/audit/kills")
 def kills() -> Response[str]:
-    query = _refused_caller() or _query(PERIOD_PARAMETERS)
+    query = _query(PERIOD_PARAMETERS)
     if not isinstance(query, AuditQuery):
         return query
     reading = _reading()
@@ -123,7 +115,7 @@ def kills() -> Response[str]:
 
 @app.get("/v1/audit/verification")
 def verification() -> Response[str]:
-    query = _refused_caller() or _query(PERIOD_PARAMETERS)
+    query = _query(PERIOD_PARAMETERS)
     if not isinstance(query, AuditQuery):
         return query
     # Digests are checked against their schema: loaded on the first verification, not at start.
@@ -131,16 +123,13 @@ def verification() -> Response[str]:
     from clearance.services.verification import verify_period  # noqa: PLC0415
 
     reading = _reading()
-    store = DigestStore(reading.audit)
+    store = DigestStore(reading.log.bucket)
     checked = verify_period(store, reading.verifier(), query, datetime.now(UTC))
     return EDGE.reply(200, checked.to_dict())
 
 
 @app.get("/v1/audit/articles/<article_id>")
 def article_decisions(article_id: str) -> Response[str]:
-    refused = _refused_caller()
-    if refused is not None:
-        return refused
     if keys.safe_segment(article_id, 200) != article_id:
         return EDGE.refuse(400, "article.invalid", "not an article id", parameter="id")
     viewed = _reading().log.article_view(article_id)

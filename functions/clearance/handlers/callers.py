@@ -30,10 +30,9 @@ class Group(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who the record names, and whether they may read and decide."""
+    """Who the record names, and whether they may decide (every caller let in may read)."""
 
     name: str
-    may_read: bool
     may_decide: bool
 
 
@@ -57,7 +56,7 @@ def caller_of(request_context: Mapping[str, Any], desk_client_id: str | None) ->
     identity = request_context.get("identity") or {}
     arn = identity.get("userArn") or identity.get("caller")
     if isinstance(arn, str) and arn:
-        return Caller(arn, may_read=True, may_decide=True)
+        return Caller(arn, may_decide=True)
     return Unwelcome(401, "caller.unknown", "Sign in, or call with IAM credentials.")
 
 
@@ -76,11 +75,7 @@ def _person(claims: Mapping[str, Any], desk_client_id: str | None) -> Caller | U
         )
     if not isinstance(email, str) or not email:
         return Unwelcome(403, "caller.no-email", "Your account has no e-mail to put on record.")
-    return Caller(
-        f"{username} <{email}>",
-        may_read=True,
-        may_decide=Group.REVIEWERS in groups,
-    )
+    return Caller(f"{username} <{email}>", may_decide=Group.REVIEWERS in groups)
 
 
 _SEPARATORS = re.compile(r"[\s,]+")

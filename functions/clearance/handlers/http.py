@@ -17,7 +17,7 @@ request is never read by another's routes.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, cast
 
@@ -27,6 +27,7 @@ from aws_lambda_powertools.event_handler import (
     Response,
 )
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.utilities.data_classes import (
     APIGatewayProxyEvent,
     APIGatewayProxyEventV2,
@@ -168,13 +169,22 @@ class Edge:
         self.count(500)
         return error(500, "server.error", f"The {self.work} could not be processed.")
 
-    def caller(self, event: BaseProxyEvent, desk_client_id: str | None) -> Caller | Response[str]:
-        """Who API Gateway vouches for on a review or audit route (`callers`), or the refusal
-        of a request with neither a person's token nor an IAM identity that will do."""
-        found = caller_of(event.raw_event.get("requestContext") or {}, desk_client_id)
-        if isinstance(found, Caller):
-            return found
-        return self.refuse(found.status, found.code, found.message)
+    def admit_callers(
+        self, app: ApiGatewayResolver, desk_client_id: Callable[[], str | None]
+    ) -> None:
+        """Every route of `app` answers only a caller API Gateway vouches for (`callers`): a
+        person's token issued to the console's app client (`desk_client_id`) or an IAM
+        identity; the caller is `app.context["caller"]` for the route, anyone else refused."""
+
+        def admitted(app: ApiGatewayResolver, next_middleware: NextMiddleware) -> Response[str]:
+            event = app.current_event.raw_event
+            found = caller_of(event.get("requestContext") or {}, desk_client_id())
+            if not isinstance(found, Caller):
+                return self.refuse(found.status, found.code, found.message)
+            app.context["caller"] = found
+            return cast("Response[str]", next_middleware(app))
+
+        app.use(middlewares=[admitted])
 
     def refuse(self, status: int, code: str, message: str, **details: Any) -> Response[str]:
         """A request the edge itself refuses (no such route, no caller, a malformed body)."""

@@ -50,32 +50,23 @@ def _reviews() -> Reviews:
     return _desk().reviews
 
 
-def _caller() -> Caller | Response[str]:
-    return EDGE.caller(app.current_event, _desk().desk_client_id)
+EDGE.admit_callers(app, lambda: _desk().desk_client_id)
 
 
 @app.get("/v1/review")
 def held() -> Response[str]:
-    caller = _caller()
-    if not isinstance(caller, Caller):
-        return caller
     return EDGE.answer(_reviews().held(app.current_event.query_string_parameters or {}))
 
 
 @app.get("/v1/review/articles/<article_id>")
 def held_version(article_id: str) -> Response[str]:
-    caller = _caller()
-    if not isinstance(caller, Caller):
-        return caller
     version = app.current_event.get_query_string_value("version")
-    return EDGE.answer(_reviews().held_version(article_id, version, caller.name))
+    return EDGE.answer(_reviews().held_version(article_id, version))
 
 
 @app.post("/v1/review/articles/<article_id>")
 def verdict(article_id: str) -> Response[str]:
-    caller = _caller()
-    if not isinstance(caller, Caller):
-        return caller
+    caller: Caller = app.context["caller"]
     if not caller.may_decide:
         return EDGE.refuse(
             403, "caller.may-not-decide", "Only a member of the reviewers group may decide."

@@ -30,6 +30,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from clearance.handlers.callers import Group
 from clearance.local.proxy import Reply
 
 if TYPE_CHECKING:
@@ -42,7 +43,6 @@ UNAUTHORIZED = (
 )
 """The template's UNAUTHORIZED gateway response (401): no token, or one not signed by the
 pool, not issued by it, or expired."""
-GROUPS = ("reviewers", "compliance")
 PEOPLE_FILE = "desk-people.json"
 """Where `--data` keeps the desk's passwords (mode 0600), beside the saved state."""
 
@@ -69,10 +69,6 @@ class Desk:
     pool_id: str
     client_id: str
     people: tuple[Person, ...]
-
-    @property
-    def issuer(self) -> str:
-        return issuer_of(self.pool_id)
 
     def member(self, group: str) -> Person:
         return next(person for person in self.people if person.group == group)
@@ -120,7 +116,7 @@ def create_desk(
         ReadAttributes=["email"],
         PreventUserExistenceErrors="ENABLED",
     )["UserPoolClient"]["ClientId"]
-    for group in GROUPS:
+    for group in Group:
         cognito.create_group(GroupName=group, UserPoolId=pool)
     passwords = _passwords(data)
     people = tuple(Person(name, email, group, passwords[name]) for name, email, group in PEOPLE)

@@ -94,7 +94,11 @@ class Articles:
 
         `read` is the state as the caller has just read it, saving a read: the conditional put
         refuses it if it is already out of date, and the next attempt reads afresh. With `held`,
-        the committed change's events wait there for `release`, its outbox kept until then."""
+        the committed change's events wait there for `release`, its outbox kept until then; an
+        earlier change of the same article still held is released first, so its events go out
+        once and in order."""
+        if held is not None and held.holds(article_id):
+            self.release(held)
         lost: set[str] = set()
         try:
             for attempt in range(MAX_ATTEMPTS):
@@ -140,10 +144,13 @@ class Articles:
             keys.cleared_version_prefix(state.provider, state.article_id, v.version)
             for v in state.versions
         )
-        cleared = self.buckets["cleared"]
-        for key in sorted(written - shown):
-            if state.kill is not None or key.startswith(settled):
-                cleared.delete(key)
+        taken = [
+            key
+            for key in sorted(written - shown)
+            if state.kill is not None or key.startswith(settled)
+        ]
+        if taken:
+            self.buckets["cleared"].delete_many(taken)
 
     def terms(self, state: ArticleState | None, event: Event, now: datetime) -> Policy | None:
         """The terms an event is carried out under: a delivery's are those its decision was made

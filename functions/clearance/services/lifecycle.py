@@ -50,9 +50,6 @@ class Lifecycle:
             state = self.articles.settle(article_id)
             read = state
             for timer in due_timers(state, now):
-                if held.holds(article_id):
-                    # A next timer reads what the last left: its outbox done and cleared first.
-                    self.articles.release(held)
                 # The settled state serves the first timer; each next one reads what it left.
                 self.articles.apply(article_id, partial(self.event, timer=timer), now, read, held)
                 read = None

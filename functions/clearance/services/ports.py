@@ -67,10 +67,6 @@ class ObjectStore(Protocol):
         """The current version id and SHA-256 (hex, when known) of an object, or None."""
         ...
 
-    def measure(self, key: str, version_id: str | None = None) -> tuple[int, str | None] | None:
-        """An object's size and SHA-256 (when known) without reading it, or None."""
-        ...
-
     def sha256(self, key: str, version_id: str | None = None) -> str:
         """An object's SHA-256, computed from its bytes."""
         ...

@@ -85,9 +85,6 @@ class Processor:
             return Delivered(decision, source, item.data)
 
         article_id = keys.article_id(identified.provider, identified.article["uri"])
-        if held is not None and held.holds(article_id):
-            # Another version of the article earlier in the batch: its events go first.
-            self.articles.release(held)
         applied = self.articles.apply(article_id, delivered, source.arrived_at, held=held)
         decision = applied.event.decision
         _observe(decision, source)

@@ -28,6 +28,10 @@ MAX_LIMIT = 200
 VERDICTS = tuple(ReviewVerdict)
 MAX_REASON = 2000
 
+PREVIEW = Approval("the desk's preview", "what an approval would publish")
+"""The approval a held version is decided again under to show the copy it would publish; only
+the copy is shown, so no finding naming it reaches a record."""
+
 
 @dataclass
 class Reviews:
@@ -51,7 +55,7 @@ class Reviews:
         )
         return Answer(200, {"held": items, "next": token})
 
-    def held_version(self, article_id: str, version: str | None, reviewer: str) -> Answer:
+    def held_version(self, article_id: str, version: str | None) -> Answer:
         """One held version as a reviewer weighs it: its findings, the copy an approval would
         publish (decided again now, nothing written), and the copy published before it."""
         if not version:
@@ -66,9 +70,7 @@ class Reviews:
         held = next((item for item in held_versions(state) if item["version"] == version), None)
         if held is None:
             return _error(404, "version.not-held", f"version {version} is not held for a person")
-        decision = self.lifecycle.redecide(
-            state, version, self.clock(), Approval(reviewer, "preview")
-        )
+        decision = self.lifecycle.redecide(state, version, self.clock(), PREVIEW)
         copy = decision.cleared if decision is not None else None
         problem = None
         if copy is None:

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 from clearance.aws import clients
 from clearance.aws.secrets import WebhookSecrets
 from clearance.aws.store import Bucket
-from clearance.feeds.outbound import Limits
 from clearance.services.config import (
     ArticleStores,
     DecidingConfig,
@@ -31,10 +30,8 @@ from clearance.services.config import (
 )
 from clearance.terms.policy import PolicySet
 
-OUTBOUND = Limits()
-"""What the deployed poller may fetch: https only, never a private address."""
-
 if TYPE_CHECKING:
+    from clearance.feeds.outbound import Limits
     from clearance.services.articles import Articles
     from clearance.services.kills import Kills
     from clearance.services.lifecycle import Lifecycle
@@ -119,18 +116,19 @@ def build_reviews(config: ReviewConfig) -> Reviews:
 
 
 @cache
-def build_poller(config: PollerConfig, limits: Limits = OUTBOUND) -> Poller:
-    """The poller's collaborators; the local stack passes limits that let it reach feeds served
-    on loopback."""
-    from clearance.aws.secrets import FeedCredentials  # noqa: PLC0415 - this function's own
+def build_poller(config: PollerConfig, limits: Limits | None = None) -> Poller:
+    """The poller's collaborators. Deployed, it may fetch over https only and never a private
+    address (`Limits()`); the local stack passes limits that let it reach feeds on loopback."""
+    from clearance.aws.feedcredentials import FeedCredentials  # noqa: PLC0415 - its own
     from clearance.aws.subscriptions import SubscriptionStore  # noqa: PLC0415 - its own
+    from clearance.feeds.outbound import Limits  # noqa: PLC0415 - this function's own
     from clearance.net.http import Fetcher  # noqa: PLC0415 - this function's own
     from clearance.services.poller import Poller  # noqa: PLC0415 - this function's own
 
     return Poller(
         subscriptions=SubscriptionStore(clients.dynamodb(), config.subscriptions_table),
         inbound=Bucket(clients.s3(), config.inbound_bucket),
-        fetcher=Fetcher(limits),
+        fetcher=Fetcher(limits or Limits()),
         credentials=FeedCredentials(clients.secretsmanager(), config.feed_secret_prefix),
         clock=lambda: datetime.now(UTC),
     )

@@ -40,12 +40,12 @@ def test_the_groups_claim_is_read_in_every_form_api_gateway_passes(
 
 
 def test_a_reviewer_may_read_and_decide_named_by_username_and_email() -> None:
-    assert caller_of(person(), CLIENT) == Caller("rita <rita@desk.example>", True, True)
+    assert caller_of(person(), CLIENT) == Caller("rita <rita@desk.example>", may_decide=True)
 
 
 def test_a_compliance_officer_may_read_but_not_decide() -> None:
     found = caller_of(person(**{"cognito:groups": "compliance"}), CLIENT)
-    assert found == Caller("rita <rita@desk.example>", may_read=True, may_decide=False)
+    assert found == Caller("rita <rita@desk.example>", may_decide=False)
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_without_a_console_client_configured_no_person_is_let_in() -> None:
 def test_an_iam_caller_is_named_by_its_arn() -> None:
     arn = "arn:aws:sts::123456789012:assumed-role/clearance-ReviewerRole/ana"
     found = caller_of({"identity": {"userArn": arn, "caller": "AROA:ana"}}, CLIENT)
-    assert found == Caller(arn, True, True)
+    assert found == Caller(arn, may_decide=True)
 
 
 def test_a_request_with_neither_token_nor_iam_identity_is_refused_401() -> None:

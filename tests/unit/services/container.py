@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from clearance.contracts import keys
 from clearance.decide.engine import Decision
@@ -11,6 +11,11 @@ from clearance.decide.licensee import Licensee
 from clearance.services.review import Reviews
 from clearance.terms.policy import PolicySet
 from tests.fakes import FakeCloud
+
+DELIVERED = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+"""When the deliveries of a day in a test's life arrive."""
+LATER = DELIVERED + timedelta(hours=2)
+"""When what they started is carried on: the sweep, reviews, kills."""
 
 
 class Container:
@@ -39,3 +44,15 @@ class Container:
     def cleared_copies(self, provider: str, uri: str) -> list[str]:
         prefix = keys.cleared_prefix(provider, keys.article_id(provider, uri))
         return list(self.articles.buckets["cleared"].keys(prefix))
+
+
+def day_of(policies: PolicySet) -> Container:
+    """A container over a cloud of its own: deliveries decided just after DELIVERED, everything
+    after them (the sweep, reviews, the articles' own clock) at LATER."""
+    return Container(
+        FakeCloud(),
+        policies,
+        later=lambda: LATER,
+        delivered=lambda: DELIVERED + timedelta(seconds=5),
+        articles_clock=lambda: LATER,
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -15,32 +15,19 @@ from clearance.lifecycle.plan import Notification
 from clearance.services.articles import HeldEvents
 from clearance.terms.policy import PolicySet
 from tests.conftest import dpa_article
-from tests.fakes import FakeBus, FakeCloud
-from tests.unit.services.container import Container
+from tests.fakes import FakeBus
+from tests.unit.services.container import DELIVERED, Container, day_of
 
-DELIVERED = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 EMBARGO_ENDS = DELIVERED + timedelta(hours=1)
-LATER = DELIVERED + timedelta(hours=2)
 
 
 def uri(n: int) -> str:
     return f"urn:newsml:dpa.com:20261123:sweep-{n:03d}"
 
 
-def fresh(policies: PolicySet) -> Container:
-    """A cloud of its own: deliveries decided at DELIVERED, the sweep run at LATER."""
-    return Container(
-        FakeCloud(),
-        policies,
-        later=lambda: LATER,
-        delivered=lambda: DELIVERED + timedelta(seconds=5),
-        articles_clock=lambda: LATER,
-    )
-
-
 def embargoed(policies: PolicySet, count: int) -> Container:
     """`count` dpa articles held until EMBARGO_ENDS, each with one timer due by LATER."""
-    world = fresh(policies)
+    world = day_of(policies)
     for n in range(count):
         body = dpa_article(uri(n), embargo=EMBARGO_ENDS.isoformat())
         world.deliver(f"inbound/dpa/sweep-{n:03d}.json", body, DELIVERED, f"req-{n}")
@@ -120,7 +107,7 @@ def test_two_timers_of_one_article_in_one_sweep_each_send_their_event_once(
 ) -> None:
     # Given an article whose published version 1 expires at 12:30 and whose correction,
     # version 2, is embargoed until 13:00: both due when the sweep runs at 14:00
-    world = fresh(policies)
+    world = day_of(policies)
     article = uri(7)
     expires = (DELIVERED + timedelta(minutes=30)).isoformat()
     world.deliver("inbound/dpa/v1.json", dpa_article(article, expires=expires), DELIVERED, "r1")
@@ -149,7 +136,7 @@ def test_two_versions_of_one_article_in_one_batch_each_send_their_events_once(
     policies: PolicySet,
 ) -> None:
     # Given a batch holding an article's version 1 and its correction, version 2
-    world = fresh(policies)
+    world = day_of(policies)
     article = uri(9)
     held = HeldEvents()
     before = len(world.cloud.bus.events())

@@ -32,7 +32,7 @@ def test_a_correction_held_for_review_shows_the_copy_to_publish_and_the_one_publ
     desk.deliver("inbound/dpa/v2.json", corrected, NOW + timedelta(minutes=5), "r2")
     before = _versions_made(desk)
     # When a reviewer opens the held version
-    answer = desk.reviews.held_version(ARTICLE, "2", "rita <rita@desk.example>")
+    answer = desk.reviews.held_version(ARTICLE, "2")
     # Then it shows the findings, the copy an approval would publish, and version 1 as published
     assert answer.status == 200
     body = dict(answer.body)
@@ -54,7 +54,7 @@ def _versions_made(desk: Container) -> int:
 
 def test_a_version_not_held_or_an_unknown_article_is_a_404(desk: Container) -> None:
     desk.deliver("inbound/dpa/v1.json", dpa_article(URI, "1"), NOW, "r1")
-    assert desk.reviews.held_version(ARTICLE, "1", "rita").status == 404
-    assert desk.reviews.held_version("dpa-unknown", "1", "rita").status == 404
-    missing = desk.reviews.held_version(ARTICLE, None, "rita")
+    assert desk.reviews.held_version(ARTICLE, "1").status == 404
+    assert desk.reviews.held_version("dpa-unknown", "1").status == 404
+    missing = desk.reviews.held_version(ARTICLE, None)
     assert (missing.status, missing.body["error"]["parameter"]) == (400, "version")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,25 +16,12 @@ from clearance.lifecycle.events import KillOrdered
 from clearance.local.resources import Names
 from clearance.terms.policy import PolicySet
 from tests.conftest import dpa_article
-from tests.fakes import OUTPUTS, FakeCloud, Faults
-from tests.unit.services.container import Container
+from tests.fakes import OUTPUTS, Faults
+from tests.unit.services.container import DELIVERED, LATER, Container, day_of
 
 pytestmark = pytest.mark.reliability
 
-DELIVERED = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-LATER = DELIVERED + timedelta(hours=2)
 URI = "urn:newsml:dpa.com:20261123:faults"
-
-
-def world(policies: PolicySet) -> Container:
-    """One run's own buckets, table and bus, and the services over them."""
-    return Container(
-        FakeCloud(),
-        policies,
-        later=lambda: LATER,
-        delivered=lambda: DELIVERED + timedelta(seconds=5),
-        articles_clock=lambda: LATER,
-    )
 
 
 def deliver(world: Container, data: bytes, provider: str = "dpa") -> None:
@@ -115,7 +102,7 @@ def carried_out(
     `fail_at` (before it is made, or after it succeeded) and tried again; what a user sees
     afterwards, and the event's AWS calls."""
     before, event = scenario
-    services = world(policies)
+    services = day_of(policies)
     before(services)
     faults = Faults(fail_at, after=after)
     with faults.installed(services.cloud):

@@ -292,7 +292,7 @@ def test_credentials_are_sent_from_their_secret_and_a_missing_secret_fails_the_f
     world.poll()
     # Then the request carried the key in the header the secret names (x-api-key by default)
     assert world.feeds.requests[-1].headers["x-api-key"] == "k-123"
-    # And when the secret is gone, the feed fails with that reason and the key is not logged
+    # And when the secret is gone, the feed fails with a reason naming the secret, not the key
     del world.credentials.secrets["health-key"]
     world.later(300)
     (failed,) = world.poll().polls
